@@ -164,5 +164,8 @@ def check_option(name: str, value: object, allowed: Iterable[object]) -> None:
     if value not in allowed:
         choices = ", ".join(repr(a) for a in allowed)
         raise ConfigError(
-            f"{name} must be one of {choices}; got {value!r}", name=name, value=value, allowed=allowed
+            f"{name} must be one of {choices}; got {value!r}",
+            name=name,
+            value=value,
+            allowed=allowed,
         )
