@@ -326,7 +326,7 @@ def read_csv(path: str | Path, *, max_gap_s: float = 1.0) -> Recording:
             line=n_pre,
         )
     n_cols = len(columns)
-    first_data_line = n_pre + 1
+    first_data_line = n_pre  # line number of the header; data row i is on line n_pre + 1 + i
 
     # A last row cut short (a recording stopped mid-write) is dropped, not an error.
     max_rows: int | None = None

@@ -1,0 +1,76 @@
+"""The ``rls-monitor`` command line: a thin layer over the Python API.
+
+Only this package prints, reads environment variables and configures logging. Every
+:class:`~rls_monitor.errors.RLSMonitorError` becomes one line on standard error and exit status 1;
+a usage error exits with 2 (click's convention); an unexpected error prints one line and exits with 3
+(``--debug`` shows the traceback).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import click
+
+from rls_monitor import __version__
+from rls_monitor.errors import RLSMonitorError
+
+__all__ = ["main"]
+
+EXIT_ERROR = 1
+EXIT_INTERNAL = 3
+
+
+class _Group(click.Group):
+    """A click group that turns our errors into one-line messages."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except RLSMonitorError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(EXIT_ERROR)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(130)
+        except Exception as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(
+                f"Internal error: {type(exc).__name__}: {exc} (run with --debug for details; "
+                "please report it)",
+                err=True,
+            )
+            ctx.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="rls-monitor")
+@click.option("-v", "--verbose", count=True, help="Log more (-v info, -vv debug) to stderr.")
+@click.option("--debug", is_flag=True, help="Show tracebacks of unexpected errors.")
+@click.pass_context
+def main(ctx: click.Context, verbose: int, debug: bool) -> None:
+    """Monitor leg movements during sleep from an ankle accelerometer band.
+
+    Scores leg movements (LM) and periodic limb movements (PLM) by the WASM/IRLSSG 2016 standard
+    (AASM as an option). A monitoring aid, not a diagnosis.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s", force=True
+    )
+
+
+def _register() -> None:
+    from rls_monitor.cli.score import score_command
+
+    main.add_command(score_command)
+
+
+_register()

@@ -1,0 +1,41 @@
+"""``rls-monitor score``: score a recording or an event list without storing it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from rls_monitor.errors import check_option
+
+__all__ = ["score_command"]
+
+RULE_CHOICES = ("wasm2016", "aasm")
+
+
+@click.command("score")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--rules",
+    default="wasm2016",
+    show_default=True,
+    help="Rule set: wasm2016 (WASM/IRLSSG 2016) or aasm (AASM scoring manual).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+def score_command(path: Path, rules: str, as_json: bool) -> None:
+    """Score PATH, a recording (.csv, .cwa, .bin) or an event list (.csv with onset_s,offset_s).
+
+    Prints the leg movements, PLM series and indices, each labelled with the rule set.
+    """
+    from rls_monitor.events import is_event_list, read_event_list
+    from rls_monitor.recording import read_recording
+    from rls_monitor.scoring import format_summary, score
+
+    check_option("--rules", rules, RULE_CHOICES)
+    source = read_event_list(path) if is_event_list(path) else read_recording(path)
+    result = score(source, rules=rules)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        click.echo(format_summary(result))
