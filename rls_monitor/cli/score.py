@@ -28,14 +28,29 @@ def score_command(path: Path, rules: str, as_json: bool) -> None:
 
     Prints the leg movements, PLM series and indices, each labelled with the rule set.
     """
-    from rls_monitor.events import is_event_list, read_event_list
+    from rls_monitor.events import read_event_list
     from rls_monitor.recording import read_recording
     from rls_monitor.scoring import format_summary, score
 
     check_option("--rules", rules, RULE_CHOICES)
-    source = read_event_list(path) if is_event_list(path) else read_recording(path)
+    source = read_event_list(path) if _is_event_list(path) else read_recording(path)
     result = score(source, rules=rules)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
     else:
         click.echo(format_summary(result))
+
+
+def _is_event_list(path: Path) -> bool:
+    """True when PATH is a CSV whose header names ``onset_s`` (an event list, not samples)."""
+    if path.suffix.lower() != ".csv" or not path.is_file():
+        return False
+    try:
+        with path.open("r", encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                text = line.strip()
+                if text and not text.startswith("#"):
+                    return "onset_s" in [c.strip().lower() for c in text.split(",")]
+    except OSError:
+        return False
+    return False
