@@ -40,7 +40,7 @@ Documented handling of imperfect files:
 - timestamps that go backwards or repeat: an error naming the line;
 - the sample rate: ``fs_hz`` from the metadata when given, else the median time step; a median step
   that disagrees with the stated ``fs_hz`` by more than 1 % is an error ("wrong sample rate");
-  jitter of single timestamps up to half a sample period is accepted (samples are taken as uniform);
+  jitter of single timestamps up to a quarter of a sample period is accepted (samples are taken as uniform);
 - gaps: a missing stretch of up to ``max_gap_s`` (default 1 s), or missing values (empty or ``nan``)
   in x, y, z of up to ``max_gap_s``, are filled by linear interpolation and counted in
   ``metadata["interpolated_samples"]``; longer gaps are an error that says where they are;
@@ -55,6 +55,7 @@ import csv
 import logging
 import math
 import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -411,16 +412,18 @@ def _parse_rows(
 ) -> NDArray[np.float64]:
     """Parse data rows: numpy's C parser first, a careful parser for empty fields and errors."""
     try:
-        data = np.loadtxt(
-            path,
-            delimiter=",",
-            dtype=np.float64,
-            ndmin=2,
-            usecols=range(4),
-            skiprows=n_pre,
-            max_rows=max_rows,
-            encoding="utf-8",
-        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # numpy warns on an empty body
+            data = np.loadtxt(
+                path,
+                delimiter=",",
+                dtype=np.float64,
+                ndmin=2,
+                usecols=range(4),
+                skiprows=n_pre,
+                max_rows=max_rows,
+                encoding="utf-8",
+            )
     except ValueError:
         pass
     else:
@@ -526,7 +529,7 @@ def _regularise(
     index = np.rint(time_s / period).astype(np.int64)
     index -= index[0]
     jitter = np.abs(time_s - time_s[0] - index * period)
-    if jitter.size and float(jitter.max()) > 0.5 * period:
+    if jitter.size and float(jitter.max()) > 0.25 * period:
         worst = int(np.argmax(jitter))
         raise RecordingError(
             f"irregular timestamp ({time_s[worst]:.6g} s is off the {fs_hz:g} Hz grid)",
