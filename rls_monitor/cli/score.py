@@ -28,11 +28,11 @@ def score_command(path: Path, rules: str, as_json: bool) -> None:
 
     Prints the leg movements, PLM series and indices, each labelled with the rule set.
     """
+    check_option("--rules", rules, RULE_CHOICES)
     from rls_monitor.events import read_event_list
     from rls_monitor.recording import read_recording
     from rls_monitor.scoring import format_summary, score
 
-    check_option("--rules", rules, RULE_CHOICES)
     source = read_event_list(path) if _is_event_list(path) else read_recording(path)
     result = score(source, rules=rules)
     if as_json:
