@@ -216,11 +216,11 @@ class SerialTransport(TransportBase):
         LinkLost
             When the port is closed or the write fails.
         """
-        from firmware_host.protocol import cobs_encode
-
         ser = self._serial
         if ser is None or self._state is not LinkState.CONNECTED:
             raise LinkLost(f"{self.description}: not connected")
+        from firmware_host.protocol import cobs_encode
+
         payload = bytes(cobs_encode(data)) + DELIMITER
         async with self._write_lock:
             try:
