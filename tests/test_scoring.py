@@ -1,0 +1,314 @@
+"""score(): event lists with hand-computed answers, recordings (stubbed and end to end), the dict."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+
+import rls_monitor
+import rls_monitor.detection as detection
+from rls_monitor.detection.indices import StageEpochs
+from rls_monitor.errors import ConfigError
+from rls_monitor.events import EventList, read_event_list
+from rls_monitor.recording import Recording
+from rls_monitor.scoring import ScoreResult, format_summary, score
+
+REQUIRED_KEYS = {
+    "rules",
+    "duration_s",
+    "in_bed_s",
+    "movements",
+    "counts",
+    "indices",
+    "imi",
+    "per_hour",
+    "histograms",
+    "limitations",
+    "source",
+    "software",
+}
+
+
+def _events(
+    onsets: list[float], duration_s: float = 3600.0, dur: float = 2.0, **kw: Any
+) -> EventList:
+    on = np.asarray(onsets, dtype=float)
+    return EventList(on, on + dur, duration_s=duration_s, **kw)
+
+
+# --- event lists --------------------------------------------------------------------------------
+
+
+def test_five_clms_at_20_s() -> None:
+    r = score(_events([100, 120, 140, 160, 180]))
+    d = r.to_dict()
+    assert REQUIRED_KEYS <= d.keys()
+    assert d["rules"] == "wasm2016"
+    assert d["counts"]["lm"] == 5 and d["counts"]["plm"] == 5 and d["counts"]["series"] == 1
+    assert d["indices"]["plm_per_h"] == 5.0 and d["indices"]["lm_per_h"] == 5.0
+    assert [m["series"] for m in d["movements"]] == [0] * 5
+    assert d["movements"][0] == {
+        "onset_s": 100.0,
+        "offset_s": 102.0,
+        "duration_s": 2.0,
+        "side": "unknown",
+        "bilateral": False,
+        "n_parts": 1,
+        "clm": True,
+        "plm": True,
+        "series": 0,
+    }
+    assert d["source"]["kind"] == "events"
+    assert d["software"] == {"name": "rls-monitor", "version": rls_monitor.__version__}
+
+
+def test_aasm_and_wasm_differ_on_7_s_imi() -> None:
+    ev = _events([0, 7, 14, 21, 28], dur=1.0)
+    assert score(ev, "aasm").counts["plm"] == 5
+    assert score(ev, "wasm2016").counts["plm"] == 0
+    assert score(ev, "aasm").to_dict()["rules"] == "aasm"
+
+
+def test_bilateral_event_list() -> None:
+    # Left and right overlapping at each of 5 times 20 s apart: 5 bilateral LMs, one series.
+    on = np.repeat(np.arange(5) * 20.0, 2) + np.tile([0.0, 0.3], 5)
+    ev = EventList(on, on + 1.0, side=("left", "right") * 5, duration_s=600.0)
+    r = score(ev)
+    assert r.counts["lm"] == 5 and r.counts["plm"] == 5
+    assert all(m.side == "bilateral" and m.n_parts == 2 for m in r.movements)
+    assert r.sides is not None and r.sides["bilateral"]["plm"] == 5
+    assert r.source["side"] == "both"
+
+
+def test_respiratory_related_clms_with_and_without() -> None:
+    # 6 CLMs at 20 s IMI; a hypopnea ending at 45 s makes the CLM at 50 s respiratory-related.
+    ev = _events(
+        [0, 20, 40, 50.0 + 10.0, 80, 100],
+        dur=1.0,
+        respiratory_onset_s=np.array([30.0]),
+        respiratory_offset_s=np.array([55.0]),
+        respiratory_type=("hypopnea",),
+    )
+    # Window 53 .. 65.25 s holds the CLM at 60 s.
+    r = score(ev)
+    assert r.respiratory is not None
+    assert r.respiratory["respiratory_clm"] == 1
+    assert r.respiratory["plm_including"] == 6
+    assert r.respiratory["plm_excluding"] == 0  # 3 + 2 around the excluded CLM: no series
+    assert [m.respiratory for m in r.movements] == [False, False, False, True, False, False]
+
+
+def test_plms_and_plmw_from_stages() -> None:
+    stage = ("W",) * 2 + ("N2",) * 8 + ("W",) * 2
+    stages = StageEpochs(np.arange(12) * 30.0, stage)
+    ev = _events([100, 120, 140, 160, 180, 200, 300, 320], duration_s=360.0, stages=stages)
+    r = score(ev)
+    assert r.sleep is not None
+    # LMs 100..200 (6) are in N2 and 300/320 in wake: series 100..200 (6 PLM), 200->300 IMI 100 s.
+    assert r.counts["plm"] == 6
+    assert r.sleep["plms"] == 6 and r.sleep["plmw"] == 0
+    assert r.sleep["plms_per_h"] == pytest.approx(6 / (240 / 3600), abs=1e-3)
+    assert [m.stage for m in r.movements][:2] == ["N2", "N2"]
+
+
+def test_arousal_association() -> None:
+    ev = _events(
+        [100, 120, 140, 160],
+        dur=1.0,
+        arousal_onset_s=np.array([121.3, 300.0]),
+        arousal_offset_s=np.array([125.0, 305.0]),
+    )
+    r = score(ev)
+    assert r.arousals is not None and r.arousals["lm_with_arousal"] == 1
+    assert [m.arousal for m in r.movements] == [False, True, False, False]
+
+
+def test_event_file_through_score(tmp_path: Path) -> None:
+    p = tmp_path / "psg.csv"
+    p.write_text(
+        "# duration_s: 1800\ntype,onset_s,offset_s,side\n"
+        + "".join(f"lm,{10 + 25 * i},{11.5 + 25 * i},left\n" for i in range(6)),
+        encoding="utf-8",
+    )
+    r = score(read_event_list(p))
+    assert r.counts["plm"] == 6 and r.indices["plm_per_h"] == 12.0
+    assert r.source["file"] == "psg.csv"
+
+
+def test_dict_is_json_deterministic_and_round_trips() -> None:
+    stages = StageEpochs(np.arange(120) * 30.0, ("N2",) * 120)
+    ev = _events(
+        list(np.arange(10) * 22.0 + 5.0),
+        duration_s=3600.0,
+        stages=stages,
+        arousal_onset_s=np.array([27.0]),
+        arousal_offset_s=np.array([30.0]),
+    )
+    a, b = score(ev).to_dict(), score(ev).to_dict()
+    assert a == b
+    text = json.dumps(a, allow_nan=False)
+    assert json.loads(text) == a
+    back = ScoreResult.from_dict(json.loads(text))
+    assert back.to_dict() == a
+    assert back == ScoreResult.from_dict(a)
+
+
+def test_from_dict_rejects_foreign_dicts() -> None:
+    with pytest.raises(ConfigError):
+        ScoreResult.from_dict({"rules": "wasm2016"})
+    d = score(_events([0.0])).to_dict()
+    d["format"] = 99
+    with pytest.raises(ConfigError, match="format"):
+        ScoreResult.from_dict(d)
+
+
+def test_summary_names_rules_and_index() -> None:
+    text = format_summary(score(_events([100, 120, 140, 160, 180])))
+    assert "WASM/IRLSSG 2016" in text and "[wasm2016]" in text
+    assert "PLM index [wasm2016]: 5.0 per hour of recording" in text
+    assert "Limitations:" in text and rls_monitor.__version__ in text
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(ConfigError, match="rules"):
+        score(_events([0.0]), rules="icsd3")
+    with pytest.raises(ConfigError, match="source"):
+        score("night.csv")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="detector"):
+        score(_events([0.0]), detector=object())
+
+
+# --- recordings with a stubbed detector (checks the wiring of score) ----------------------------
+
+
+@dataclass
+class _Posture:
+    lying: np.ndarray
+    epoch_s: float = 30.0
+    turnovers: int = 0
+    in_bed_s: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.in_bed_s = float(self.lying.sum() * self.epoch_s)
+
+
+def _stub(monkeypatch: pytest.MonkeyPatch, movements: dict[str, dict[str, np.ndarray]]) -> None:
+    """Replace the detector: posture = lying from 60 s on; movements looked up by the band's side."""
+
+    def detect_posture(accel_g: np.ndarray, fs_hz: float, config: Any = None) -> _Posture:
+        n = int(np.ceil(accel_g.shape[0] / fs_hz / 30.0))
+        lying = np.ones(n, bool)
+        lying[:2] = False
+        return _Posture(lying=lying, turnovers=1)
+
+    def detect_leg_movements(
+        accel_g: np.ndarray, fs_hz: float, *, posture: Any = None, config: Any = None
+    ) -> SimpleNamespace:
+        key = "left" if accel_g[0, 0] > 0 else "right"
+        return SimpleNamespace(**movements[key])
+
+    monkeypatch.setattr(detection, "detect_posture", detect_posture, raising=False)
+    monkeypatch.setattr(detection, "detect_leg_movements", detect_leg_movements, raising=False)
+
+
+def _rec(side: str, seconds: float = 600.0, fs_hz: float = 10.0) -> Recording:
+    accel = np.zeros((int(seconds * fs_hz), 3), np.float32)
+    accel[0, 0] = 1.0 if side == "left" else -1.0
+    return Recording(accel, fs_hz=fs_hz, side=side, device_id=f"band-{side}")
+
+
+def _lms(onsets: list[float], turn: list[int] = ()) -> dict[str, np.ndarray]:  # type: ignore[assignment]
+    on = np.asarray(onsets, dtype=float)
+    pc = np.zeros(on.size, bool)
+    pc[list(turn)] = True
+    return {"onset_s": on, "offset_s": on + 1.5, "peak_mg": on * 0 + 80.0, "posture_change": pc}
+
+
+def test_recording_wiring_excludes_turnovers_and_out_of_bed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 10 s (out of bed), then LMs every 20 s from 100 s; the one at 160 s is a turn-over.
+    _stub(monkeypatch, {"left": _lms([10, 100, 120, 140, 160, 180, 200, 220], turn=[4])})
+    r = score(_rec("left"))
+    assert r.counts["lm"] == 6
+    assert r.posture is not None
+    assert r.posture["excluded_posture_changes"] == 1 and r.posture["excluded_out_of_bed"] == 1
+    assert r.posture["turnovers"] == 1
+    assert r.in_bed_s == 540.0
+    # 100 120 140 | (160 removed) 180 200 220: IMI 40 s keeps the series going.
+    assert r.counts["plm"] == 6
+    assert r.movements[0].peak_mg == 80.0
+    d = r.to_dict()
+    assert d["source"] == {
+        "kind": "recording",
+        "device": "band-left",
+        "side": "left",
+        "fs_hz": 10.0,
+        "start_utc": None,
+        "n_recordings": 1,
+    }
+    assert "per hour in bed" in " ".join(d["limitations"])
+
+
+def test_two_recordings_score_bilaterally(monkeypatch: pytest.MonkeyPatch) -> None:
+    left = [100, 120, 140, 160]
+    right = [100.4, 120.4, 140.4, 160.4, 300.0]
+    _stub(monkeypatch, {"left": _lms(left), "right": _lms(right)})
+    r = score([_rec("left"), _rec("right")])
+    assert r.counts["lm"] == 5 and r.counts["plm"] == 4
+    assert r.sides is not None
+    assert r.sides["bilateral"]["lm"] == 4 and r.sides["right"]["lm"] == 1
+    assert r.source["side"] == "both"
+
+
+def test_two_recordings_must_pair(monkeypatch: pytest.MonkeyPatch) -> None:
+    _stub(monkeypatch, {"left": _lms([100]), "right": _lms([100])})
+    with pytest.raises(ConfigError, match="left and the right"):
+        score([_rec("left"), _rec("left")])
+    with pytest.raises(ConfigError, match="rates"):
+        score([_rec("left"), _rec("right", fs_hz=20.0)])
+
+
+# --- end to end on simulated nights -------------------------------------------------------------
+
+
+def _simulated(seed: int, duration_s: float = 5400.0) -> Any:
+    signal_model = pytest.importorskip(
+        "firmware_host.signal_model", reason="the simulated band's signal model is not available"
+    )
+    if not hasattr(detection, "detect_leg_movements"):
+        pytest.skip("the leg-movement detector is not available")
+    return signal_model.simulate_night(
+        signal_model.night_config("ordinary", duration_s=duration_s, fs_hz=50.0), seed=seed
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_end_to_end_plm_index_close_to_truth(seed: int) -> None:
+    night = _simulated(seed)
+    evaluation = pytest.importorskip("rls_monitor.detection.evaluation")
+    rec = Recording(night.accel_g, fs_hz=night.fs_hz, side="left")
+    got = score(rec)
+    truth_mv = night.truth.movements
+    truth = score(
+        EventList(
+            np.asarray(truth_mv.onset_s, float),
+            np.asarray(truth_mv.offset_s, float),
+            duration_s=rec.duration_s,
+        )
+    )
+    in_bed_truth = float(night.truth.in_bed_s())
+    plm_truth = truth.counts["plm"] / (in_bed_truth / 3600.0)
+    assert got.plm_per_h is not None
+    assert got.plm_per_h == pytest.approx(plm_truth, rel=0.10)
+    pred_on = np.array([m.onset_s for m in got.movements])
+    tp, fp, fn = evaluation.match_events(np.asarray(truth_mv.onset_s, float), pred_on, 0.5)
+    f1 = 2 * tp / (2 * tp + fp + fn)
+    assert f1 >= 0.95
