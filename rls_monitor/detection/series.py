@@ -213,9 +213,9 @@ def side_codes(side: ArrayLike | None, n: int) -> NDArray[np.int8]:
     else:
         aliases = {"l": LEFT, "left": LEFT, "r": RIGHT, "right": RIGHT, "": UNKNOWN}
         aliases["unknown"] = UNKNOWN
-        labels = np.char.lower(np.char.strip(arr.astype(str)))
-        uniq, inverse = np.unique(labels, return_inverse=True)
-        bad = [u for u in uniq.tolist() if u not in aliases]
+        uniq_raw, inverse = np.unique(arr.astype(str), return_inverse=True)
+        uniq = [str(u).strip().lower() for u in uniq_raw.tolist()]
+        bad = [u for u in uniq if u not in aliases]
         if bad:
             raise ConfigError(
                 f"side must be one of 'left', 'right', 'unknown'; got {bad[0]!r}",
@@ -223,7 +223,7 @@ def side_codes(side: ArrayLike | None, n: int) -> NDArray[np.int8]:
                 value=bad[0],
                 allowed=("left", "right", "unknown"),
             )
-        table = np.array([aliases[u] for u in uniq.tolist()], dtype=np.int8)
+        table = np.array([aliases[u] for u in uniq], dtype=np.int8)
         out = table[inverse.reshape(-1)]
     if out.size and (out == UNKNOWN).any() and (out != UNKNOWN).any():
         raise ConfigError(
