@@ -1,0 +1,42 @@
+"""Exceptions of the calibration package.
+
+The package is pure (it imports nothing of ``rls_monitor``), so it has its own small tree; the host
+(``rls_monitor.calibrate``) translates it into ``rls_monitor.errors.CalibrationError``::
+
+    CalibrationError          a calibration that cannot be built, read or applied
+    └── CalibrationFitError   a fit that cannot be made or is not accepted (carries ``reason``, ``pose``)
+"""
+
+from __future__ import annotations
+
+__all__ = ["CalibrationError", "CalibrationFitError"]
+
+
+class CalibrationError(ValueError):
+    """A calibration that cannot be built, read or applied.
+
+    Attributes
+    ----------
+    reason : str
+        Why, in plain words (the same text as the message).
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class CalibrationFitError(CalibrationError):
+    """A calibration fit that cannot be made or does not meet its acceptance criteria.
+
+    Attributes
+    ----------
+    reason : str
+        Why, in plain words, e.g. ``"pose -y is missing"``.
+    pose : str or None
+        The pose concerned (``"+x"``, ``"-x"``, ..., ``"-z"``), when the error is about one.
+    """
+
+    def __init__(self, reason: str, *, pose: str | None = None) -> None:
+        super().__init__(reason)
+        self.pose = pose
