@@ -683,6 +683,7 @@ def compute_indices(
     lm_per_h = n_lm / (in_bed_s / HOUR_S) if in_bed_s > 0 else None
     counts = {"lm": n_lm, "clm": n_clm, "nonclm": n_lm - n_clm, "plm": n_plm, "series": n_series}
     indices = {
+        "rules": series.rules,
         "per": "hour in bed",
         "lm_per_h": _per_h(n_lm, in_bed_s),
         "clm_per_h": _per_h(n_clm, in_bed_s),
@@ -699,8 +700,8 @@ def compute_indices(
         rules=series.rules,
         counts=counts,
         indices=indices,
-        imi=imi_statistics(series.onset_s),
-        histograms=imi_histograms(series.onset_s),
+        imi={"rules": series.rules, **imi_statistics(series.onset_s)},
+        histograms={"rules": series.rules, **imi_histograms(series.onset_s)},
         per_hour=per_hour_table(series, duration_s=duration_s, in_bed_epochs=mask, epoch_s=epoch_s),
         series=series_summary(series),
         durations=duration_summary(series),
