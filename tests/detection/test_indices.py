@@ -235,3 +235,16 @@ def test_limitations_for_recordings_name_the_essentials() -> None:
 def test_negative_duration_is_config_error() -> None:
     with pytest.raises(ConfigError):
         compute_indices(_series([0]), duration_s=-1.0)
+
+
+def test_arousal_many_events_vectorised_matches_loop(rng: np.random.Generator) -> None:
+    on = np.round(np.sort(rng.uniform(0, 3000, 300)), 1)
+    off = on + np.round(rng.uniform(0.5, 12, 300), 1)
+    a_on = np.round(np.sort(rng.uniform(0, 3000, 80)), 1)
+    a_off = a_on + np.round(rng.uniform(3, 15, 80), 1)
+    got = arousal_associated(on, off, a_on, a_off)
+    want = [
+        any((c - b < 0.5 - 1e-9) and (a - d < 0.5 - 1e-9) for c, d in zip(a_on, a_off, strict=True))
+        for a, b in zip(on, off, strict=True)
+    ]
+    assert got.tolist() == want
