@@ -272,7 +272,7 @@ def fit_auto_from_windows(
     temp = None
     if use_temperature and windows.temperature_degc is not None:
         temp = windows.temperature_degc[keep]
-        if not np.all(np.isfinite(temp)) or np.ptp(temp) == 0:
+        if len(temp) < 2 or not np.all(np.isfinite(temp)) or np.ptp(temp) == 0:
             temp = None  # a constant temperature cannot be fitted
     n = len(means)
     if n:

@@ -5,7 +5,8 @@ SD of every axis is below ``still_sd_mg`` (default 15 mg); it belongs to the pos
 gravity direction (+x, -x, +y, -y, +z, -z) when that axis reads at least ``min_axis_g`` (0.7 g).
 Each pose uses its longest run of consecutive still windows, which must last at least
 ``min_still_s`` (10 s). A pose with no window is *missing*; a pose whose longest still run is too
-short is reported as *moved* (when the band was in that pose but shaking) or *too short*.
+short is reported as *moved* (when the band shook for >= 3 s while pointing within 15 degrees of
+the pose's axis) or *too short* (otherwise).
 
 Per-axis fit (the classic six-position formula, in the model of :mod:`calibration.model`)::
 
@@ -44,6 +45,8 @@ POSES: tuple[str, ...] = ("+x", "-x", "+y", "-y", "+z", "-z")
 _IDEAL = np.array(
     [[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, 1], [0, 0, -1]], dtype=np.float64
 )
+_IN_PLACE_COS = float(np.cos(np.deg2rad(15.0)))  # a window within 15 degrees of the pose's axis
+_MOVED_S = 3.0  # this much shaking within a pose (beyond the moves into and out of it) = "moved"
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,8 @@ def find_poses(
     pose_idx = 2 * axis + (value < 0)
     oriented = np.abs(value) >= cfg.min_axis_g
     still = np.all(sd < cfg.still_sd_mg / 1000.0, axis=1)
+    norm = np.linalg.norm(mean, axis=1)
+    in_place = np.abs(value) >= _IN_PLACE_COS * np.where(norm > 0, norm, 1.0)
     found: dict[str, StillPose] = {}
     for p, name in enumerate(POSES):
         in_pose = oriented & (pose_idx == p)
@@ -169,12 +174,13 @@ def find_poses(
         duration_s = float((b - a) * step_s)
         problems: tuple[str, ...] = ()
         if duration_s < cfg.min_still_s:
-            moving = in_pose & ~still
-            if np.any(moving):
+            # shaking in place keeps the mean along the pose's axis; a move between poses does not
+            moving_s = float(np.count_nonzero(in_pose & ~still & in_place) * step_s)
+            if moving_s >= _MOVED_S:
                 problems = (
-                    f"pose {name} moved: longest still period {duration_s:.0f} s of {total_s:.0f} s "
-                    f"in the pose (SD up to {worst_sd_mg:.0f} mg; need >= {cfg.min_still_s:g} s "
-                    f"with SD < {cfg.still_sd_mg:g} mg on every axis)",
+                    f"pose {name} moved: longest still period {duration_s:.0f} s, "
+                    f"{moving_s:.0f} s moving in the pose (SD up to {worst_sd_mg:.0f} mg; need "
+                    f">= {cfg.min_still_s:g} s with SD < {cfg.still_sd_mg:g} mg on every axis)",
                 )
             else:
                 problems = (

@@ -1,0 +1,121 @@
+"""The Calibration model: apply, identity, JSON round trip, validation."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from calibration import Calibration, CalibrationError
+
+
+def test_identity_changes_nothing() -> None:
+    cal = Calibration.identity()
+    accel = np.array([[0.1, -0.2, 0.97], [1.5, 0.0, -0.3]], dtype=np.float32)
+    assert cal.is_identity
+    np.testing.assert_array_equal(cal.apply(accel), accel)
+    assert cal.apply(accel).dtype == np.float32
+
+
+def test_per_axis_model_is_offset_then_scale() -> None:
+    cal = Calibration(offset_g=[0.1, -0.05, 0.0], scale=[1.1, 0.9, 1.0], method="six-pose")
+    out = cal.apply(np.array([[1.0, 1.0, 1.0]]))
+    np.testing.assert_allclose(out[0], [(1.1) * 1.1, 0.95 * 0.9, 1.0], rtol=1e-6)
+
+
+def test_temperature_term() -> None:
+    cal = Calibration(
+        offset_g=np.zeros(3),
+        scale=np.ones(3),
+        temp_coef_g_per_degc=[0.001, 0.0, -0.002],
+        temp_ref_degc=25.0,
+        method="auto",
+    )
+    accel = np.zeros((2, 3))
+    out = cal.apply(accel, np.array([25.0, 35.0]))
+    np.testing.assert_allclose(out, [[0, 0, 0], [0.01, 0, -0.02]], atol=1e-7)
+    # without a temperature the term is taken as zero (T = T_ref)
+    np.testing.assert_array_equal(cal.apply(accel), np.zeros((2, 3), dtype=np.float32))
+    with pytest.raises(CalibrationError, match="one value per sample"):
+        cal.apply(accel, np.array([25.0, 26.0, 27.0]))
+
+
+def test_cross_axis_matrix_replaces_scale() -> None:
+    matrix = np.array([[1.01, 0.02, 0.0], [0.0, 0.99, -0.01], [0.005, 0.0, 1.02]])
+    cal = Calibration(
+        offset_g=[0.01, 0.02, 0.03], scale=np.ones(3), matrix=matrix, method="six-pose"
+    )
+    np.testing.assert_allclose(cal.scale, np.diag(matrix))
+    x = np.array([[0.2, -0.3, 0.9]])
+    np.testing.assert_allclose(cal.apply(x)[0], matrix @ (x[0] + [0.01, 0.02, 0.03]), rtol=1e-6)
+
+
+@pytest.mark.parametrize("with_extras", [False, True])
+def test_dict_round_trip_is_json_safe_with_units(with_extras: bool) -> None:
+    kwargs: dict[str, object] = {}
+    if with_extras:
+        kwargs = {
+            "matrix": np.eye(3) * 1.01,
+            "temp_coef_g_per_degc": [0.0005, -0.0003, 0.0001],
+            "temp_ref_degc": 27.5,
+        }
+    cal = Calibration(
+        offset_g=[0.012, -0.034, 0.056],
+        scale=[1.01, 1.01, 1.01],
+        method="auto",
+        error_before_mg=23.4,
+        error_after_mg=1.2,
+        n_points=40,
+        **kwargs,  # type: ignore[arg-type]
+    )
+    data = json.loads(json.dumps(cal.to_dict()))
+    assert data["offset_mg"] == pytest.approx([12.0, -34.0, 56.0])
+    assert len(data["scale"]) == 3
+    back = Calibration.from_dict(data)
+    np.testing.assert_allclose(back.offset_g, cal.offset_g, atol=1e-7)
+    np.testing.assert_allclose(back.scale, cal.scale, atol=1e-6)
+    assert back.method == "auto" and back.n_points == 40
+    assert back.error_after_mg == pytest.approx(1.2)
+    if with_extras:
+        assert back.temp_ref_degc == pytest.approx(27.5)
+        assert back.temp_coef_g_per_degc is not None
+        np.testing.assert_allclose(back.temp_coef_g_per_degc, [0.0005, -0.0003, 0.0001])
+
+
+def test_unknown_errors_serialise_as_null() -> None:
+    data = Calibration.identity().to_dict()
+    assert data["error_before_mg"] is None
+    assert math.isnan(Calibration.from_dict(data).error_before_mg)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"offset_g": [0, 0], "scale": [1, 1, 1]}, "3 values"),
+        ({"offset_g": [0, 0, 0], "scale": [1, 0, 1]}, "positive"),
+        ({"offset_g": [0, 0, math.nan], "scale": [1, 1, 1]}, "finite"),
+        ({"offset_g": [0, 0, 0], "scale": [1, 1, 1], "method": "guess"}, "method"),
+        ({"offset_g": [0, 0, 0], "scale": [1, 1, 1], "matrix": np.zeros((3, 3))}, "singular"),
+        (
+            {"offset_g": [0, 0, 0], "scale": [1, 1, 1], "temp_coef_g_per_degc": [0, 0, 0]},
+            "temp_ref_degc",
+        ),
+    ],
+)
+def test_invalid_calibrations_are_refused(kwargs: dict[str, object], match: str) -> None:
+    with pytest.raises(CalibrationError, match=match):
+        Calibration(**kwargs)  # type: ignore[arg-type]
+
+
+def test_from_dict_names_the_missing_key() -> None:
+    with pytest.raises(CalibrationError, match="offset_mg"):
+        Calibration.from_dict({"scale": [1, 1, 1]})
+    with pytest.raises(CalibrationError, match="malformed"):
+        Calibration.from_dict({"offset_mg": ["a", 0, 0], "scale": [1, 1, 1]})
+
+
+def test_apply_refuses_wrong_shape() -> None:
+    with pytest.raises(CalibrationError, match=r"\(n, 3\)"):
+        Calibration.identity().apply(np.zeros((5, 2)))
