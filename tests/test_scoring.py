@@ -275,13 +275,60 @@ def test_two_recordings_must_pair(monkeypatch: pytest.MonkeyPatch) -> None:
         score([_rec("left"), _rec("right", fs_hz=20.0)])
 
 
+# --- the engine against the signal model's truth (no detector involved) --------------------------
+
+
+def _signal_model() -> Any:
+    return pytest.importorskip(
+        "firmware_host.signal_model", reason="the simulated band's signal model is not available"
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+@pytest.mark.parametrize("rules", ["wasm2016", "aasm"])
+def test_true_movements_score_as_the_model_planned(seed: int, rules: str) -> None:
+    # The model keeps every IMI of its periodic series in 12-88 s and other episodes > 95 s away:
+    # under WASM exactly its periodic movements are PLMs. Under AASM a cluster (2-4 LMs, IMI
+    # 3-9.5 s) may also form a series, so only periodic -> PLM and isolated/long -> not are checked.
+    sm = _signal_model()
+    night = sm.simulate_night(sm.night_config("ordinary", duration_s=5400.0, fs_hz=50.0), seed=seed)
+    mv = night.truth.movements
+    r = score(EventList(mv.onset_s, mv.offset_s, duration_s=night.duration_s), rules)
+    periodic = mv.kind == "periodic"
+    plm = np.array([m.plm for m in r.movements])
+    if rules == "wasm2016":
+        assert (plm == periodic).all()
+        assert r.counts["series"] == len(set(mv.series_id[periodic].tolist()))
+        assert r.counts["nonclm"] == int((mv.kind == "long").sum())
+    else:
+        assert (plm[periodic]).all()
+        assert not plm[(mv.kind == "isolated") | (mv.kind == "long")].any()
+
+
+def test_true_bilateral_movements_merge_as_planned() -> None:
+    sm = _signal_model()
+    cfg = sm.night_config("ordinary", duration_s=5400.0, fs_hz=50.0)
+    left, right = sm.simulate_bilateral_night(cfg, seed=4)
+    ml, mr = left.truth.movements, right.truth.movements
+    on = np.concatenate([ml.onset_s, mr.onset_s])
+    off = np.concatenate([ml.offset_s, mr.offset_s])
+    side = ("left",) * len(ml) + ("right",) * len(mr)
+    r = score(EventList(on, off, side=side, duration_s=left.duration_s))
+    # Subject-level movements: each bilateral one is listed once per leg.
+    n_bilateral = int(ml.bilateral.sum())
+    assert int(mr.bilateral.sum()) == n_bilateral
+    assert r.counts["lm"] == len(ml) + len(mr) - n_bilateral
+    assert r.sides is not None and r.sides["bilateral"]["lm"] == n_bilateral
+    n_periodic = int((ml.kind == "periodic").sum() + (mr.kind == "periodic").sum())
+    n_periodic -= int(((ml.kind == "periodic") & ml.bilateral).sum())
+    assert r.counts["plm"] == n_periodic
+
+
 # --- end to end on simulated nights -------------------------------------------------------------
 
 
 def _simulated(seed: int, duration_s: float = 5400.0) -> Any:
-    signal_model = pytest.importorskip(
-        "firmware_host.signal_model", reason="the simulated band's signal model is not available"
-    )
+    signal_model = _signal_model()
     if not hasattr(detection, "detect_leg_movements"):
         pytest.skip("the leg-movement detector is not available")
     return signal_model.simulate_night(
