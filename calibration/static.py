@@ -163,8 +163,8 @@ def find_poses(
                 0.0,
                 worst_sd_mg,
                 (
-                    f"pose {name} moved: no still period in {total_s:.0f} s "
-                    f"(SD up to {worst_sd_mg:.0f} mg; need >= {cfg.min_still_s:g} s with SD < "
+                    f"pose {name} was never held still ({total_s:.0f} s in the pose, "
+                    f"SD up to {worst_sd_mg:.0f} mg; need >= {cfg.min_still_s:g} s with SD < "
                     f"{cfg.still_sd_mg:g} mg on every axis)",
                 ),
             )
