@@ -67,7 +67,7 @@ def test_poor_coverage_is_refused_and_the_previous_calibration_kept() -> None:
     raw, _, _ = free_living(
         rng, np.array([0.05, 0, 0]), np.ones(3), directions=_lying_still(rng, 60)
     )
-    previous = Calibration(offset_g=[0.01, 0.0, 0.0], scale=[1, 1, 1], method="six-pose")
+    previous = Calibration(offset_g=np.array([0.01, 0.0, 0.0]), scale=np.ones(3), method="six-pose")
     result = fit_auto(raw, 10.0, previous=previous)
     assert not result.accepted
     assert "poor coverage" in result.reason and "x spans" in result.reason

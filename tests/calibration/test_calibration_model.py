@@ -20,7 +20,9 @@ def test_identity_changes_nothing() -> None:
 
 
 def test_per_axis_model_is_offset_then_scale() -> None:
-    cal = Calibration(offset_g=[0.1, -0.05, 0.0], scale=[1.1, 0.9, 1.0], method="six-pose")
+    cal = Calibration(
+        offset_g=np.array([0.1, -0.05, 0.0]), scale=np.array([1.1, 0.9, 1.0]), method="six-pose"
+    )
     out = cal.apply(np.array([[1.0, 1.0, 1.0]]))
     np.testing.assert_allclose(out[0], [(1.1) * 1.1, 0.95 * 0.9, 1.0], rtol=1e-6)
 
@@ -29,13 +31,13 @@ def test_temperature_term() -> None:
     cal = Calibration(
         offset_g=np.zeros(3),
         scale=np.ones(3),
-        temp_coef_g_per_degc=[0.001, 0.0, -0.002],
+        temp_coef_g_per_degc=np.array([0.001, 0.0, -0.002]),
         temp_ref_degc=25.0,
         method="auto",
     )
     accel = np.zeros((2, 3))
     out = cal.apply(accel, np.array([25.0, 35.0]))
-    np.testing.assert_allclose(out, [[0, 0, 0], [0.01, 0, -0.02]], atol=1e-7)
+    np.testing.assert_allclose(out, np.array([[0, 0, 0], [0.01, 0, -0.02]]), atol=1e-7)
     # without a temperature the term is taken as zero (T = T_ref)
     np.testing.assert_array_equal(cal.apply(accel), np.zeros((2, 3), dtype=np.float32))
     with pytest.raises(CalibrationError, match="one value per sample"):
@@ -45,7 +47,7 @@ def test_temperature_term() -> None:
 def test_cross_axis_matrix_replaces_scale() -> None:
     matrix = np.array([[1.01, 0.02, 0.0], [0.0, 0.99, -0.01], [0.005, 0.0, 1.02]])
     cal = Calibration(
-        offset_g=[0.01, 0.02, 0.03], scale=np.ones(3), matrix=matrix, method="six-pose"
+        offset_g=np.array([0.01, 0.02, 0.03]), scale=np.ones(3), matrix=matrix, method="six-pose"
     )
     np.testing.assert_allclose(cal.scale, np.diag(matrix))
     x = np.array([[0.2, -0.3, 0.9]])
@@ -62,8 +64,8 @@ def test_dict_round_trip_is_json_safe_with_units(with_extras: bool) -> None:
             "temp_ref_degc": 27.5,
         }
     cal = Calibration(
-        offset_g=[0.012, -0.034, 0.056],
-        scale=[1.01, 1.01, 1.01],
+        offset_g=np.array([0.012, -0.034, 0.056]),
+        scale=np.full(3, 1.01),
         method="auto",
         error_before_mg=23.4,
         error_after_mg=1.2,

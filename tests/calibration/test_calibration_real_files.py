@@ -39,7 +39,7 @@ def test_auto_calibration_refuses_with_a_reason_and_keeps_the_previous(
     name: str, window_s: float
 ) -> None:
     rec, temp = _read(name)
-    previous = Calibration(offset_g=[0.0, 0.0, 0.0], scale=[1.0, 1.0, 1.0], method="six-pose")
+    previous = Calibration(offset_g=np.zeros(3), scale=np.ones(3), method="six-pose")
     result = auto_calibrate(
         rec,  # type: ignore[arg-type]
         temperatures_degc=[temp],

@@ -159,6 +159,6 @@ def test_unpacked_16_bit_samples(tmp_path: Path) -> None:
     data = bytes(header) + _block(0, counts) + _block(1, counts)
     rec = read_cwa(_copy(tmp_path, data), resample=False)
     assert rec.n_samples == 160
-    np.testing.assert_allclose(rec.accel_g[:2], [[0, 0, 1], [1, -1, 0.5]])
+    np.testing.assert_allclose(rec.accel_g[:2], np.array([[0, 0, 1], [1, -1, 0.5]]))
     assert rec.start_utc == datetime(2019, 3, 4, 5, 6, 7, tzinfo=UTC)
     assert rec.device_id == "AX3-1234"
