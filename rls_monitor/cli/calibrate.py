@@ -38,9 +38,10 @@ def format_calibration(calibration: Calibration, *, source: str = "") -> None:
     from rich.table import Table
 
     console = Console()
-    title = f"Calibration ({calibration.method}{', cross-axis' if calibration.matrix is not None else ''})"
     if source:
-        title += f" from {source}"
+        console.print(f"Calibration of {source}")
+    cross = ", cross-axis" if calibration.matrix is not None else ""
+    title = f"{calibration.method}{cross}"
     table = Table(title=title)
     table.add_column("axis")
     table.add_column("offset (mg)", justify="right")
