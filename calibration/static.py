@@ -94,6 +94,8 @@ class StillPose:
         Start (from the recording start) and length of the run, in s.
     max_sd_mg : float
         Largest per-axis SD of a window in the run, in mg.
+    problems : tuple of str
+        Why the pose cannot be used (moved, too short); empty when it can.
     """
 
     pose: str

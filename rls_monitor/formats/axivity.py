@@ -38,7 +38,7 @@ from numpy.typing import NDArray
 from rls_monitor.errors import RecordingError
 from rls_monitor.recording import Recording
 
-__all__ = ["read_cwa"]
+__all__ = ["rate_from_code", "read_cwa"]
 
 log = logging.getLogger(__name__)
 

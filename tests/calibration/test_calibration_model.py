@@ -7,6 +7,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from calibration import Calibration, CalibrationError
 
@@ -121,3 +123,23 @@ def test_from_dict_names_the_missing_key() -> None:
 def test_apply_refuses_wrong_shape() -> None:
     with pytest.raises(CalibrationError, match=r"\(n, 3\)"):
         Calibration.identity().apply(np.zeros((5, 2)))
+
+
+finite = st.floats(min_value=-0.3, max_value=0.3, allow_nan=False)
+gains = st.floats(min_value=0.8, max_value=1.2, allow_nan=False)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    offset=st.lists(finite, min_size=3, max_size=3),
+    scale=st.lists(gains, min_size=3, max_size=3),
+)
+def test_apply_inverts_the_sensor_model_and_survives_json(
+    offset: list[float], scale: list[float]
+) -> None:
+    cal = Calibration(offset_g=np.array(offset), scale=np.array(scale), method="six-pose")
+    true_g = np.array([[0.0, 0.0, 1.0], [0.6, -0.8, 0.0], [-0.3, 0.4, -0.866]])
+    raw = true_g / np.array(scale) - np.array(offset)
+    np.testing.assert_allclose(cal.apply(raw), true_g, atol=1e-6)
+    back = Calibration.from_dict(json.loads(json.dumps(cal.to_dict())))
+    np.testing.assert_allclose(back.apply(raw), true_g, atol=2e-5)
