@@ -30,7 +30,7 @@ def _week_of_windows(rng: np.random.Generator) -> tuple[StillWindows, np.ndarray
     windows = StillWindows(
         mean_g=raw,
         sd_g=sd,
-        start_s=np.arange(n) * WINDOW_S,
+        start_s=np.arange(n, dtype=np.float64) * WINDOW_S,
         temperature_degc=temp,
         window_s=WINDOW_S,
         n_windows_total=n,
