@@ -40,7 +40,7 @@ Episodes are drawn per hour of bed time (Poisson): *periodic series* (4-60 LMs, 
 around ``series_length_median``; a per-series base IMI, lognormal around ``imi_median_s``
 (~20-40 s, Ferri et al. 2006 report the RLS IMI peak at 15-30 s), clipped to 12-80 s, each IMI
 jittered by ``imi_jitter`` and clipped to 12-88 s, so every IMI is inside the WASM 10-90 s window
-even after a 1.5 s bilateral shift); *isolated* LMs; *clusters* of 2-4 LMs with IMI 3-9.5 s (short
+even after a 1.5 s bilateral shift); *isolated* LMs; *clusters* of 2-3 LMs with IMI 3-9.5 s (short
 interval peak of RLS); and *long* movements of 10.5-30 s (never CLMs). Every LM of the other kinds
 lasts 0.5-10 s (lognormal, median ``lm_duration_median_s``, typically 1.5-5 s; within a series or a
 cluster at most IMI - 3 s, so the quiet gap before the next onset is >= 3 s).
@@ -48,7 +48,10 @@ cluster at most IMI - 3 s, so the quiet gap before the next onset is >= 3 s).
 To keep the truth unambiguous under the scoring rules, episodes are separated by more than 95 s
 (last offset to next onset) and kept 50 s from the ends of bed spans, so isolated LMs never chain
 into unlabelled series, clusters and long LMs never extend a series, and a series never continues
-across a bathroom trip. Posture changes are placed only in the free time between episodes.
+across a bathroom trip. Posture changes are placed only in the free time between episodes. Hence
+the movements in PLM series are exactly those of kind ``"periodic"`` under WASM 2016 and, since
+clusters have at most 3 movements, under AASM (IMI 5-90 s) too (``cluster_size`` above 3 breaks
+this for AASM). Movements of one episode share 60 % of the log-variance of their peak amplitude.
 
 Waveform of one LM: knee/hip flexion with ankle dorsiflexion tilts the shank transiently: the
 elevation changes by ``lm_rotation_deg_median`` (lognormal, a few degrees) and the roll by up to
@@ -92,6 +95,13 @@ power of two so that ``lsb_g`` is one and ``counts * lsb_g`` is exact in float32
 The band's orientation on the leg (new each night): strap angle around the shank uniform in
 +-``band_strap_deg_max``, in-plane yaw of the board uniform in +-``band_yaw_deg_max`` (so no sensor
 axis is guaranteed to run along the shank) and a taper tilt N(0, ``band_tilt_deg_sd``).
+
+Not modelled
+------------
+Sleep stages, arousals and respiratory events (no truth for PLMS vs PLMW or respiratory-related LMs);
+short-IMI movements inside a series (an intrusion would end a WASM series); slow leg drift while
+lying; cross-axis sensitivity and temperature dependence of the sensor; data loss (the simulated
+band injects faults on its own).
 
 Determinism and cost
 --------------------
@@ -190,7 +200,7 @@ class NightConfig:
     imi_jitter: float = 0.12
     isolated_lm_per_h: float = 6.0
     cluster_per_h: float = 1.0
-    cluster_size: tuple[int, int] = (2, 4)
+    cluster_size: tuple[int, int] = (2, 3)
     long_lm_per_h: float = 0.3
     long_duration_s: tuple[float, float] = (10.5, 30.0)
     lm_duration_median_s: float = 2.5
@@ -693,8 +703,10 @@ def _episodes(rng: np.random.Generator, config: NightConfig, hours: float) -> li
     episodes: list[list[_Event]] = []
 
     def peaks(n: int) -> F64:
-        p = _lognormal(rng, config.peak_median_mg, config.peak_sigma, n)
-        return np.clip(p, config.peak_min_mg, 1500.0)
+        # movements of one episode resemble each other: 60 % of the log-variance is shared
+        shared = config.peak_sigma * math.sqrt(0.6) * float(rng.standard_normal())
+        p = _lognormal(rng, config.peak_median_mg, config.peak_sigma * math.sqrt(0.4), n)
+        return np.clip(p * math.exp(shared), config.peak_min_mg, 1500.0)
 
     def rotations(n: int) -> F64:
         return np.clip(_lognormal(rng, config.lm_rotation_deg_median, 0.5, n), 0.0, 15.0)
@@ -1195,8 +1207,8 @@ def _lying_periods(
     for a, b in plan.turnovers:
         mid = _on_grid(0.5 * (a + b), fs)
         ta, tb = _on_grid(a, fs), _on_grid(b, fs)
-        ends[np.isclose(ends, ta)] = mid
-        starts[np.isclose(starts, tb)] = mid
+        ends[np.isclose(ends, ta, rtol=0.0, atol=1e-6)] = mid
+        starts[np.isclose(starts, tb, rtol=0.0, atol=1e-6)] = mid
     return LyingPeriods(
         start_s=starts,
         end_s=ends,
