@@ -68,9 +68,11 @@ def main(ctx: click.Context, verbose: int, debug: bool) -> None:
 
 
 def _register() -> None:
+    from rls_monitor.cli.calibrate import calibrate
     from rls_monitor.cli.score import score_command
 
     main.add_command(score_command)
+    main.add_command(calibrate)
 
 
 _register()
