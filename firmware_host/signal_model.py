@@ -64,8 +64,13 @@ Figures: PAM-RL uses 200/100 mg onset/offset thresholds on 0.3-20 Hz, other ankl
 15-30 mg (see ``shared/docs/scoring-rules.md``); a few degrees of rotation give 20-90 mg of
 gravity change. The truth's ``peak_mg`` is the peak of the linear part only.
 
+*Onset and offset* in the truth are where the movement's envelope starts and ends (on the sample
+grid). A threshold detector finds the onset up to ~0.1-0.25 s later (the rise) and the offset up to
+~0.2-0.6 s earlier (the decay), more for weak movements; compare with a tolerance.
+
 *Bursts*: a fraction ``burst_fraction`` of LMs (>= 1.2 s) consist of 2-3 sub-bursts separated by
-silent gaps of 0.15-0.45 s (below the 0.5 s the offset rule needs). The scoring rules merge them;
+silent gaps of 0.1-0.3 s with sharp (30-80 ms) edges next to the gaps, so the signal is quiet for
+less than the 0.5 s the offset rule needs at any sensible threshold. The scoring rules merge them;
 the truth lists **one** movement from the onset of the first burst to the offset of the last, with
 one ``peak_mg`` (the largest burst). The slow rotation spans the whole movement.
 
@@ -682,7 +687,7 @@ def _make_bursts(
     if duration_s < 1.2 or rng.random() >= burst_fraction:
         return [(0.0, duration_s)]
     n_parts = int(rng.integers(2, 4)) if duration_s >= 2.0 else 2
-    gaps = rng.uniform(0.15, 0.45, n_parts - 1)
+    gaps = rng.uniform(0.1, 0.3, n_parts - 1)
     active = duration_s - gaps.sum()
     if active < 0.3 * n_parts:
         return [(0.0, duration_s)]
@@ -929,10 +934,14 @@ def _envelope(
     """Amplitude envelope of a movement: rise, sustain with modulation, decay; zero in gaps."""
     t = (np.arange(n, dtype=np.float32) + 0.5) / np.float32(fs_hz)
     env = np.zeros(n, dtype=np.float32)
-    for b0, b1 in bursts:
+    last = len(bursts) - 1
+    for k, (b0, b1) in enumerate(bursts):
         d = b1 - b0
-        rise = min(float(rng.uniform(0.08, 0.25)), 0.35 * d)
-        decay = min(float(rng.uniform(0.2, 0.6)), 0.45 * d)
+        # the edges next to a gap inside a burst movement are sharp
+        rise = min(float(rng.uniform(0.08, 0.25) if k == 0 else rng.uniform(0.03, 0.08)), 0.35 * d)
+        decay = min(
+            float(rng.uniform(0.2, 0.6) if k == last else rng.uniform(0.03, 0.08)), 0.45 * d
+        )
         up = _smoothstep((t - b0) / np.float32(rise))
         down = _smoothstep((b1 - t) / np.float32(decay))
         level = float(rng.uniform(0.6, 1.0))
