@@ -85,9 +85,13 @@ Walking at the ankle
 Stride (per-leg step) frequency ``walk_cadence_hz`` 0.8-1.1 Hz (0.87 Hz in the Daphnet ankle
 recording in ``shared/data``), shank swing +-20-30 deg around a 3-8 deg forward lean, with a second
 harmonic. The linear acceleration follows the swing: tangential ``-L theta''`` (L = 0.4 m, knee to
-band) and centripetal ``L theta'^2``, plus a heel strike per stride (damped 10-13 Hz oscillation,
-0.8-2.2 g along the shank), plus 0.05-0.15 g lateral wobble. Peaks of 0.5-2.5 g result, as in the
-Daphnet recording (95th percentile of the magnitude 2.2 g). Standing sways 1-2 deg at 0.05-0.5 Hz;
+band) and centripetal ``L theta'^2``; the lift of the foot during swing (the last 40 % of the
+stride, 5-10 cm, raised cosine: +-0.6-1.2 g vertical); a heel strike per stride when the ankle is
+furthest forward (damped 10-13 Hz oscillation, 0.8-2.2 g along the shank); 0.05-0.15 g lateral
+wobble; 0.08-0.2 g of broadband (1-12 Hz) irregularity; +-10 % stride-to-stride swing variation and
+a wandering stride phase, so that the autocorrelation at one stride is about 0.5-0.8 (0.4-0.5 in
+the Daphnet recording of Parkinson's patients). The magnitude then spans about 0.3-3 g, as in the Daphnet ankle recording (1st, 5th, 95th
+and 99th percentiles 0.31, 0.56, 2.2 and 3.7 g). Standing sways 1-2 deg at 0.05-0.5 Hz;
 sitting tilts the shank 0-25 deg from vertical.
 
 Sensor
@@ -1008,21 +1012,41 @@ def _render_walk(
     lean = math.radians(float(rng.uniform(3.0, 8.0)))
     h, c = float(rng.uniform(0.15, 0.35)), float(rng.uniform(0.0, 2 * math.pi))
     w = 2 * math.pi * cadence
-    wobble = np.cumsum(rng.standard_normal(n)) * (0.02 / math.sqrt(fs))  # slow phase wander (rad)
+    wobble = np.cumsum(rng.standard_normal(n)) * (0.08 / math.sqrt(fs))  # phase wander (rad)
     phi = w * t + phase0 + wobble
     ramp = np.minimum(1.0, np.minimum(t, t[-1] - t) / 1.0)
     ramp = np.clip(ramp, 0.0, 1.0)
+    if n > 8:  # stride-to-stride variation of the swing
+        ramp = ramp * (1.0 + 0.1 * np.clip(_bandlimited(rng, n, fs, 0.1, 1.0, 1)[:, 0], -2.5, 2.5))
     theta = ramp * amp * (np.sin(phi) + h * np.sin(2 * phi + c)) + lean
     dtheta = ramp * amp * w * (np.cos(phi) + 2 * h * np.cos(2 * phi + c))
     ddtheta = -ramp * amp * w * w * (np.sin(phi) + 4 * h * np.sin(2 * phi + c))
+    roll = math.radians(float(rng.uniform(-10.0, 10.0)))
     canvas.elev[i0:i1] = np.degrees(np.pi / 2 - theta).astype(np.float32)
-    canvas.roll[i0:i1] = np.float32(rng.uniform(-10.0, 10.0))
+    canvas.roll[i0:i1] = np.float32(math.degrees(roll))
     lin = np.zeros((n, 3), dtype=np.float64)
     lin[:, 0] = _SHANK_LEVER_M * dtheta**2 / _G_M_S2
     lin[:, 2] = -_SHANK_LEVER_M * ddtheta / _G_M_S2
     lin[:, 1] = float(rng.uniform(0.05, 0.15)) * _bandlimited(rng, n, fs, 0.5, 4.0, 1)[:, 0]
-    # heel strikes: a damped oscillation once per stride
-    hs = float(rng.uniform(0.0, 2 * math.pi))
+    # irregular foot placement, shoe and soft tissue: broadband 1-12 Hz on every axis
+    lin += float(rng.uniform(0.08, 0.2)) * _bandlimited(rng, n, fs, 1.0, min(12.0, 0.4 * fs))
+    # heel strike when the ankle is furthest forward (theta lowest), once per stride
+    hs = 1.5 * math.pi + 0.2 * float(rng.standard_normal())
+    # swing (the last 40 % of the stride before heel strike): the foot is lifted by 5-10 cm,
+    # a vertical acceleration of about +-0.6-1.2 g along the world vertical
+    tau = np.mod((phi - hs) / (2 * math.pi), 1.0)
+    swing_s = 0.4 / cadence
+    lift_m = float(rng.uniform(0.05, 0.1))
+    lift_g = np.where(
+        tau >= 0.6,
+        0.5 * lift_m * (2 * math.pi / swing_s) ** 2 * np.cos(2 * math.pi * (tau - 0.6) / 0.4),
+        0.0,
+    )
+    lift_g *= ramp / _G_M_S2
+    elev = np.pi / 2 - theta
+    lin[:, 0] += lift_g * np.sin(elev)
+    lin[:, 1] += lift_g * np.cos(elev) * math.sin(roll)
+    lin[:, 2] += lift_g * np.cos(elev) * math.cos(roll)
     cycles = np.floor((phi - hs) / (2 * math.pi))
     strikes = np.flatnonzero(np.diff(cycles) > 0) + 1
     if strikes.size:

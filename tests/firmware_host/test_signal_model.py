@@ -6,6 +6,7 @@ import dataclasses
 import doctest
 import math
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -522,3 +523,41 @@ def test_burst_movements_are_never_quiet_for_half_a_second() -> None:
         longest.append(runs.max() / fs if runs.size else 0.0)
     assert max(longest) < 0.5
     assert np.mean(np.array(longest) > 0.1) > 0.3  # and most of them do have gaps
+
+
+DAPHNET = (
+    Path(__file__).resolve().parents[2].parent / "shared/data/ankle_walking/daphnet_S01R02.txt"
+)
+
+
+def stride_lag_s(magnitude: NDArray, fs_hz: float) -> tuple[float, float]:
+    """Lag (s) and height of the highest autocorrelation peak between 0.4 and 2 s."""
+    x = magnitude - magnitude.mean()
+    ac = np.correlate(x, x, mode="full")[x.size - 1 :] / np.dot(x, x)
+    lags = np.arange(ac.size) / fs_hz
+    band = (lags >= 0.4) & (lags <= 2.0)
+    k = int(np.argmax(ac[band]))
+    return float(lags[band][k]), float(ac[band][k])
+
+
+@pytest.mark.skipif(not DAPHNET.exists(), reason=f"real ankle walking data not found at {DAPHNET}")
+def test_walking_resembles_a_real_ankle_recording() -> None:
+    """Daphnet S01R02 (Bächlin et al. 2010): ankle sensor in mg at 64 Hz, label 1 = walking task."""
+    data = np.loadtxt(DAPHNET)
+    real = np.linalg.norm(data[data[:, 10] == 1, 1:4] / 1000.0, axis=1)
+    real_lag, _ = stride_lag_s(real[: 64 * 30], 64.0)
+    sim = simulate_night(night_config(duration_s=3600.0), seed=0)
+    t, fs = sim.truth, sim.fs_hz
+    mag = np.linalg.norm(sim.accel_g.astype(np.float64), axis=1)
+    walking = mask_of(
+        mag.size, fs, t.upright.start_s[t.upright.walking], t.upright.end_s[t.upright.walking]
+    )
+    simulated = mag[walking]
+    for x in (real, simulated):
+        p5, p95 = np.percentile(x, [5, 95])
+        assert p5 < 0.95 and 1.6 < p95 < 3.2
+    longest = int(np.argmax(t.upright.end_s - t.upright.start_s + 1e9 * t.upright.walking))
+    a, b = t.upright.start_s[longest] + 2.0, t.upright.end_s[longest] - 2.0
+    sim_lag, height = stride_lag_s(mag[round(a * fs) : round(b * fs)], fs)
+    assert 0.85 <= real_lag <= 1.3 and 0.85 <= sim_lag <= 1.3
+    assert height < 0.95  # not a perfectly regular machine
