@@ -545,6 +545,8 @@ class GroundTruth:
         Mean zero-g offset added per sensor axis (g).
     scale : ndarray of float64, shape (3,)
         Gain per sensor axis (1 + error); ``reading = scale * true + offset + drift + noise``.
+        In the van Hees convention ``true = (reading + o) * s`` the ideal corrections are
+        ``o = -offset_g / scale`` and ``s = 1 / scale``.
     drift_peak_g : float
         Largest absolute drift about ``offset_g`` (g), 0 without drift.
     leg : str
