@@ -410,6 +410,11 @@ def night_config(difficulty: str = "ordinary", **overrides: Any) -> NightConfig:
     ------
     ValueError
         If ``difficulty`` is not a preset, an override is not a field, or a value is out of range.
+
+    Examples
+    --------
+    >>> night_config("hard", duration_s=1800.0).noise_mg
+    8.0
     """
     if difficulty not in _PRESETS:
         raise ValueError(f"difficulty must be one of {sorted(_PRESETS)}; got {difficulty!r}")
@@ -1348,6 +1353,12 @@ def simulate_night(config: NightConfig | None = None, *, seed: int = 0) -> Simul
     Ferri R. et al., World Association of Sleep Medicine (WASM) 2016 standards for recording and
     scoring leg movements in polysomnograms, Sleep Med 2016;26:86-95 (LM duration and IMI rules
     the truth respects).
+
+    Examples
+    --------
+    >>> night = simulate_night(night_config("none", duration_s=600.0), seed=1)
+    >>> len(night.truth.movements), night.duration_s
+    (0, 600.0)
     """
     config = _validated(config)
     root = np.random.default_rng(seed)
@@ -1393,6 +1404,12 @@ def simulate_bilateral_night(
     ------
     ValueError
         If ``bilateral_fraction`` is outside 0..1 or ``config`` is not a :class:`NightConfig`.
+
+    Examples
+    --------
+    >>> left, right = simulate_bilateral_night(night_config(duration_s=900.0), seed=2)
+    >>> left.truth.leg, right.truth.leg, left.counts.shape == right.counts.shape
+    ('left', 'right', True)
     """
     config = _validated(config)
     if not (0.0 <= bilateral_fraction <= 1.0):
