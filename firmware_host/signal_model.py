@@ -89,10 +89,10 @@ band) and centripetal ``L theta'^2``; the lift of the foot during swing (the las
 stride, 5-10 cm, raised cosine: +-0.6-1.2 g vertical); a heel strike per stride when the ankle is
 furthest forward (damped 10-13 Hz oscillation, 0.8-2.2 g along the shank); 0.05-0.15 g lateral
 wobble; 0.08-0.2 g of broadband (1-12 Hz) irregularity; +-10 % stride-to-stride swing variation and
-a wandering stride phase, so that the autocorrelation at one stride is about 0.5-0.8 (0.4-0.5 in
-the Daphnet recording of Parkinson's patients). The magnitude then spans about 0.3-3 g, as in the Daphnet ankle recording (1st, 5th, 95th
-and 99th percentiles 0.31, 0.56, 2.2 and 3.7 g). Standing sways 1-2 deg at 0.05-0.5 Hz;
-sitting tilts the shank 0-25 deg from vertical.
+a wandering stride phase, so that the autocorrelation at one stride is about 0.65-0.85 (0.4-0.5 in
+the Daphnet recording of Parkinson's patients). The magnitude then spans about 0.3-3 g, as in the
+Daphnet ankle recording (1st, 5th, 95th and 99th percentiles 0.31, 0.56, 2.2 and 3.7 g). Standing
+sways 1-2 deg at 0.05-0.5 Hz; sitting tilts the shank 0-25 deg from vertical.
 
 Sensor
 ------
