@@ -7,8 +7,8 @@ every leg movement (LM), posture change, lying and upright period, and the senso
 
 Frames and conventions
 ----------------------
-*Leg frame*: ``x`` along the shank from the ankle to the knee, ``z`` anterior (out of the front of the
-shin), ``y = z cross x`` (lateral for the left leg). *World*: ``Z`` up. The accelerometer reads
+*Leg frame*: ``x`` along the shank from the ankle to the knee, ``z`` anterior (out of the front of
+the shin), ``y = z cross x`` (lateral for the left leg). *World*: ``Z`` up. The accelerometer reads
 specific force, so a still sensor reads +1 g pointing *up*. The orientation of the shank is given by
 two angles: the elevation ``e`` of the ankle->knee axis above the horizontal (90 deg when standing)
 and the roll ``r`` of the leg about its long axis (0 deg supine, knee-cap up; +90 deg lying on the
@@ -109,8 +109,8 @@ axis is guaranteed to run along the shank) and a taper tilt N(0, ``band_tilt_deg
 
 Not modelled
 ------------
-Sleep stages, arousals and respiratory events (no truth for PLMS vs PLMW or respiratory-related LMs);
-short-IMI movements inside a series (an intrusion would end a WASM series); slow leg drift while
+Sleep stages, arousals and respiratory events (no truth for PLMS vs PLMW or respiratory-related
+LMs); short-IMI movements inside a series (an intrusion would end a WASM series); slow leg drift while
 lying; cross-axis sensitivity and temperature dependence of the sensor; data loss (the simulated
 band injects faults on its own).
 
@@ -785,7 +785,7 @@ def _place_episodes(
     end_s: float,
     next_series: list[int],
 ) -> list[_Event]:
-    """Pack episodes into ``[start_s, end_s)`` with the guards; drop or truncate what does not fit."""
+    """Pack episodes into ``[start_s, end_s)`` with the guards; drop or cut what does not fit."""
     available = end_s - start_s - 2 * BED_EDGE_GUARD_S
     kept: list[list[_Event]] = []
     used = 0.0

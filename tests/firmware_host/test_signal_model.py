@@ -542,7 +542,7 @@ def stride_lag_s(magnitude: NDArray, fs_hz: float) -> tuple[float, float]:
 
 @pytest.mark.skipif(not DAPHNET.exists(), reason=f"real ankle walking data not found at {DAPHNET}")
 def test_walking_resembles_a_real_ankle_recording() -> None:
-    """Daphnet S01R02 (Bächlin et al. 2010): ankle sensor in mg at 64 Hz, label 1 = walking task."""
+    """Daphnet S01R02 (Bächlin et al. 2010): ankle sensor in mg at 64 Hz, label 1 = walking."""
     data = np.loadtxt(DAPHNET)
     real = np.linalg.norm(data[data[:, 10] == 1, 1:4] / 1000.0, axis=1)
     real_lag, _ = stride_lag_s(real[: 64 * 30], 64.0)
