@@ -110,9 +110,9 @@ axis is guaranteed to run along the shank) and a taper tilt N(0, ``band_tilt_deg
 Not modelled
 ------------
 Sleep stages, arousals and respiratory events (no truth for PLMS vs PLMW or respiratory-related
-LMs); short-IMI movements inside a series (an intrusion would end a WASM series); slow leg drift while
-lying; cross-axis sensitivity and temperature dependence of the sensor; data loss (the simulated
-band injects faults on its own).
+LMs); short-IMI movements inside a series (an intrusion would end a WASM series); slow leg drift
+while lying; cross-axis sensitivity and temperature dependence of the sensor; data loss (the
+simulated band injects faults on its own).
 
 Determinism and cost
 --------------------
