@@ -254,6 +254,9 @@ def test_recording_wiring_excludes_turnovers_and_out_of_bed(
         "n_recordings": 1,
     }
     assert "per hour in bed" in " ".join(d["limitations"])
+    text = format_summary(r)
+    assert "Turn-overs: 1" in text and "per hour in bed" in text
+    assert ScoreResult.from_dict(json.loads(json.dumps(d))).to_dict() == d
 
 
 def test_two_recordings_score_bilaterally(monkeypatch: pytest.MonkeyPatch) -> None:
