@@ -1,0 +1,149 @@
+"""Versioned schema migrations of the rls-monitor database.
+
+Each migration is a numbered function applied once, in order, inside one ``BEGIN IMMEDIATE``
+transaction together with the update of ``meta.schema_version``; a database is therefore always at
+exactly one version. A database at a newer version than this software knows is refused (never
+downgraded). Add a migration by appending to :data:`MIGRATIONS`; never edit a released one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["APPLICATION_ID", "MIGRATIONS", "SCHEMA_VERSION", "Migration"]
+
+#: ``PRAGMA application_id`` of an rls-monitor database ("RLSM" in ASCII).
+APPLICATION_ID = 0x524C534D
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema step.
+
+    Attributes
+    ----------
+    version : int
+        The schema version after this step.
+    name : str
+        What the step does, in a few words.
+    apply : callable
+        ``apply(db)`` with a ``sqlite_utils.Database``; runs inside the migration's transaction.
+    """
+
+    version: int
+    name: str
+    apply: Callable[[Any], None]
+
+
+_V1 = """
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE subjects (
+    id INTEGER PRIMARY KEY,
+    label TEXT NOT NULL UNIQUE,
+    created_utc TEXT NOT NULL,
+    notes TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE devices (
+    id INTEGER PRIMARY KEY,
+    address TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL DEFAULT '',
+    side TEXT NOT NULL DEFAULT 'unknown' CHECK (side IN ('left', 'right', 'unknown')),
+    firmware TEXT NOT NULL DEFAULT '',
+    calibration_json TEXT,
+    updated_utc TEXT NOT NULL
+);
+CREATE TABLE nights (
+    id INTEGER PRIMARY KEY,
+    subject_id INTEGER NOT NULL REFERENCES subjects(id),
+    start_utc TEXT,
+    end_utc TEXT,
+    fs_hz REAL NOT NULL CHECK (fs_hz > 0),
+    lsb_g REAL NOT NULL CHECK (lsb_g > 0),
+    n_samples INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL DEFAULT 'recording'
+        CHECK (status IN ('recording', 'complete', 'interrupted')),
+    source TEXT NOT NULL DEFAULT '',
+    metadata_json TEXT NOT NULL DEFAULT '{}',
+    writer_host TEXT,
+    writer_pid INTEGER,
+    heartbeat_utc TEXT,
+    rules TEXT,
+    duration_s REAL,
+    in_bed_s REAL,
+    lm_count INTEGER,
+    clm_count INTEGER,
+    plm_count INTEGER,
+    series_count INTEGER,
+    lm_per_h REAL,
+    plm_per_h REAL,
+    periodicity_index REAL,
+    result_json TEXT,
+    scored_utc TEXT,
+    created_utc TEXT NOT NULL,
+    updated_utc TEXT NOT NULL
+);
+CREATE INDEX nights_subject_start ON nights(subject_id, start_utc);
+CREATE TABLE night_devices (
+    night_id INTEGER NOT NULL REFERENCES nights(id) ON DELETE CASCADE,
+    channel INTEGER NOT NULL CHECK (channel >= 0),
+    device_id INTEGER REFERENCES devices(id),
+    side TEXT NOT NULL DEFAULT 'unknown' CHECK (side IN ('left', 'right', 'unknown')),
+    n_samples INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (night_id, channel)
+);
+CREATE TABLE sample_blocks (
+    night_id INTEGER NOT NULL,
+    channel INTEGER NOT NULL,
+    first_seq INTEGER NOT NULL CHECK (first_seq >= 0),
+    n_samples INTEGER NOT NULL CHECK (n_samples > 0),
+    codec TEXT NOT NULL,
+    crc32 INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (night_id, channel, first_seq),
+    FOREIGN KEY (night_id, channel) REFERENCES night_devices(night_id, channel) ON DELETE CASCADE
+);
+CREATE TABLE movements (
+    night_id INTEGER NOT NULL REFERENCES nights(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    onset_s REAL NOT NULL,
+    offset_s REAL NOT NULL,
+    duration_s REAL NOT NULL,
+    peak_mg REAL,
+    side TEXT NOT NULL,
+    n_parts INTEGER NOT NULL DEFAULT 1,
+    clm INTEGER NOT NULL,
+    plm INTEGER NOT NULL,
+    series INTEGER NOT NULL,
+    posture TEXT,
+    PRIMARY KEY (night_id, idx)
+);
+CREATE TABLE minutes (
+    night_id INTEGER NOT NULL REFERENCES nights(id) ON DELETE CASCADE,
+    minute INTEGER NOT NULL,
+    start_s REAL NOT NULL,
+    activity_mg REAL,
+    lm_count INTEGER NOT NULL DEFAULT 0,
+    plm_count INTEGER NOT NULL DEFAULT 0,
+    posture TEXT,
+    in_bed INTEGER,
+    PRIMARY KEY (night_id, minute)
+);
+"""
+
+
+def _v1(db: Any) -> None:
+    for statement in _V1.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+#: Every migration, in order. ``SCHEMA_VERSION`` is the last one's version.
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "devices, subjects, nights, sample blocks, movements, minutes", _v1),
+)
+SCHEMA_VERSION = MIGRATIONS[-1].version
