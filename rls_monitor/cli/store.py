@@ -1,0 +1,177 @@
+"""``rls-monitor import / nights / show / rescore / db``: nights kept in the local database.
+
+Every command takes ``--db PATH``; the default is the ``RLS_MONITOR_DB`` environment variable,
+else ``<user data dir>/rls-monitor.sqlite`` (see :func:`rls_monitor.storage.default_db_path`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from rls_monitor.errors import ConfigError, check_option
+
+__all__ = ["db_group", "import_command", "nights_command", "rescore_command", "show_command"]
+
+RULE_CHOICES = ("wasm2016", "aasm")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def db_option(func: F) -> F:
+    """The ``--db PATH`` option shared by every storage command."""
+    return click.option(
+        "--db",
+        "db_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        envvar="RLS_MONITOR_DB",
+        default=None,
+        help="Database file (default: $RLS_MONITOR_DB, else the user data directory's "
+        "rls-monitor.sqlite).",
+    )(func)
+
+
+def _open(db_path: Path | None, *, create: bool = True, readonly: bool = False) -> Any:
+    from rls_monitor.storage import Store, default_db_path
+
+    return Store(db_path or default_db_path(), create=create, readonly=readonly)
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, sort_keys=False))
+
+
+@click.command("import")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--subject", default="default", show_default=True, help="Pseudonymous label.")
+@click.option(
+    "--rules",
+    default="wasm2016",
+    show_default=True,
+    help="Rule set: wasm2016 (WASM/IRLSSG 2016) or aasm (AASM scoring manual).",
+)
+@click.option("--json", "as_json", is_flag=True, help='Print {"night": ID, ...} as JSON.')
+@db_option
+def import_command(
+    path: Path, subject: str, rules: str, as_json: bool, db_path: Path | None
+) -> None:
+    """Store the recording PATH (.csv) as a night, score it, and print the night's id."""
+    check_option("--rules", rules, RULE_CHOICES)
+    from rls_monitor.nights import import_recording
+
+    with _open(db_path) as store:
+        imported = import_recording(store, path, subject=subject, rules=rules)
+        info = store.get_night(imported.night_id)
+    if as_json:
+        out = {"night": imported.night_id, **info.to_dict()}
+        _echo_json(out)
+    else:
+        click.echo(imported.night_id)
+
+
+@click.command("nights")
+@click.option("--subject", default=None, help="Only this subject's nights.")
+@click.option("--json", "as_json", is_flag=True, help="Print the nights as a JSON list.")
+@db_option
+def nights_command(subject: str | None, as_json: bool, db_path: Path | None) -> None:
+    """List the stored nights, oldest first."""
+    from rls_monitor.nights import format_nights
+
+    with _open(db_path) as store:
+        nights = store.list_nights(subject)
+    if as_json:
+        _echo_json([n.to_dict() for n in nights])
+    else:
+        click.echo(format_nights(nights))
+
+
+@click.command("show")
+@click.argument("night", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the stored score as JSON.")
+@db_option
+def show_command(night: int, as_json: bool, db_path: Path | None) -> None:
+    """Print the morning summary of NIGHT (--json: the same shape as `score --json`)."""
+    from rls_monitor.nights import format_night, night_json
+
+    with _open(db_path, create=False) as store:
+        if as_json:
+            _echo_json(night_json(store, night))
+        else:
+            click.echo(format_night(store, night))
+
+
+@click.command("rescore")
+@click.argument("night", type=int, required=False)
+@click.option("--all", "all_nights", is_flag=True, help="Rescore every stored night.")
+@click.option("--rules", default=None, help="Rule set (default: each night's current one).")
+@db_option
+def rescore_command(
+    night: int | None, all_nights: bool, rules: str | None, db_path: Path | None
+) -> None:
+    """Rescore NIGHT (or --all) from the stored raw samples."""
+    if rules is not None:
+        check_option("--rules", rules, RULE_CHOICES)
+    if (night is None) == (not all_nights):
+        raise ConfigError("give either a NIGHT id or --all (not both)", name="night")
+    from rls_monitor.nights import rescore_night
+
+    with _open(db_path, create=False) as store:
+        ids = [n.id for n in store.list_nights()] if all_nights else [int(night or 0)]
+        for night_id in ids:
+            result, changed = rescore_night(store, night_id, rules)
+            state = "updated" if changed else "unchanged"
+            click.echo(
+                f"night {night_id}: {state}; PLM index {result.plm_per_h} /h [{result.rules}]"
+            )
+
+
+@click.group("db")
+def db_group() -> None:
+    """The database itself: integrity check and information."""
+
+
+@db_group.command("check")
+@click.option("--quick", is_flag=True, help="Skip decoding every sample block.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@db_option
+def db_check(quick: bool, as_json: bool, db_path: Path | None) -> None:
+    """Run SQLite's integrity check and verify every sample block's checksum."""
+    with _open(db_path, create=False) as store:
+        report = store.check(deep=not quick)
+    if as_json:
+        _echo_json(report.to_dict())
+    else:
+        click.echo(
+            f"{report.n_nights} nights, {report.n_blocks} sample blocks, "
+            f"{report.n_samples} samples checked (schema version {report.schema_version})"
+        )
+        for problem in report.problems:
+            click.echo(f"PROBLEM: {problem}")
+        click.echo("OK" if report.ok else f"{len(report.problems)} problem(s) found")
+    if not report.ok:
+        raise click.exceptions.Exit(1)
+
+
+@db_group.command("info")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@db_option
+def db_info(as_json: bool, db_path: Path | None) -> None:
+    """Show the database's path, schema version and size."""
+    with _open(db_path, create=False) as store:
+        info = store.info()
+    if as_json:
+        _echo_json(info)
+    else:
+        for key, value in info.items():
+            click.echo(f"{key}: {value}")
+
+
+@db_group.command("version")
+@db_option
+def db_version(db_path: Path | None) -> None:
+    """Print the database's schema version."""
+    with _open(db_path, create=False) as store:
+        click.echo(store.schema_version)

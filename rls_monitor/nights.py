@@ -1,0 +1,489 @@
+"""Nights kept in the store: import a recording, rescore, list, and the morning summary.
+
+The Python API behind ``rls-monitor import / nights / show / rescore``. A night's raw samples are
+kept as int16 counts (bit-identical to the recording's :meth:`~rls_monitor.recording.Recording.to_counts`),
+and every score is computed from the recording rebuilt from those counts, so the score made at
+import and any later rescore with the same rule set and software are identical.
+
+Per-minute summaries hold a simple activity count, documented in ``docs/storage.md``:
+``activity_mg`` = mean over the minute of | \\|a\\| - median over the minute of \\|a\\| |, in mg
+(the dynamic part of the acceleration magnitude; insensitive to the band's orientation and to
+calibration offsets that do not change within a minute).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import statistics
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from rls_monitor.errors import ConfigError, StorageError, check_option
+from rls_monitor.recording import Recording, read_recording
+from rls_monitor.scoring import ScoreResult
+from rls_monitor.storage import Channel, NightInfo, Store
+
+__all__ = [
+    "DEFAULT_SUBJECT",
+    "RULE_CHOICES",
+    "ImportedNight",
+    "Scorer",
+    "format_night",
+    "format_nights",
+    "import_recording",
+    "load_recordings",
+    "minute_summaries",
+    "night_json",
+    "rescore_night",
+    "summaries",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Subject label used when none is given.
+DEFAULT_SUBJECT = "default"
+#: Rule sets a night can be scored with.
+RULE_CHOICES = ("wasm2016", "aasm")
+#: A scoring function: ``scorer(recording_or_two_recordings, rules) -> ScoreResult``.
+Scorer = Callable[[Any, str], ScoreResult]
+
+_DISCLAIMER = "A monitoring aid, not a diagnosis: discuss any change with your doctor."
+_COMPARE_NIGHTS = 7
+
+
+def _default_scorer(source: Any, rules: str) -> ScoreResult:
+    from rls_monitor.scoring import score
+
+    return score(source, rules=rules)
+
+
+@dataclass(frozen=True)
+class ImportedNight:
+    """A night stored by :func:`import_recording`.
+
+    Attributes
+    ----------
+    night_id : int
+    result : ScoreResult
+        Its score.
+    """
+
+    night_id: int
+    result: ScoreResult
+
+
+def import_recording(
+    store: Store,
+    recording: Recording | str | Path,
+    *,
+    subject: str = DEFAULT_SUBJECT,
+    rules: str = "wasm2016",
+    scorer: Scorer | None = None,
+) -> ImportedNight:
+    """Store a recording as a new night, score it, and save the score.
+
+    The samples are stored as int16 counts first (night status ``recording``), then scored and
+    the night closed (``complete``); a crash in between leaves an ``interrupted`` night whose
+    samples can be rescored.
+
+    Parameters
+    ----------
+    store : Store
+        An open store.
+    recording : Recording or path
+        The recording, or a file :func:`~rls_monitor.recording.read_recording` reads.
+    subject : str
+        The subject's pseudonymous label.
+    rules : {"wasm2016", "aasm"}
+        The rule set.
+    scorer : callable, optional
+        ``scorer(recording, rules) -> ScoreResult``; :func:`rls_monitor.scoring.score` by
+        default.
+
+    Returns
+    -------
+    ImportedNight
+
+    Raises
+    ------
+    RecordingError
+        The file cannot be read.
+    ConfigError
+        Unknown rule set or empty subject.
+    StorageError
+        The store cannot be written.
+    """
+    check_option("rules", rules, RULE_CHOICES)
+    source = ""
+    if not isinstance(recording, Recording):
+        source = Path(recording).name
+        recording = read_recording(recording)
+    counts, lsb_g, exact = recording.to_counts()
+    if not exact:
+        logger.info("samples quantised to %.3g mg per count for storage", lsb_g * 1e3)
+    metadata = dict(recording.metadata)
+    metadata["lsb_g"] = repr(float(lsb_g))
+    night_id = store.create_night(
+        subject,
+        fs_hz=recording.fs_hz,
+        lsb_g=lsb_g,
+        start_utc=recording.start_utc,
+        channels=[Channel(side=recording.side, device=recording.device_id or None)],
+        source=source,
+        metadata=metadata,
+    )
+    store.append_samples(night_id, 0, counts)
+    result = _score_and_save(store, night_id, rules, scorer)
+    store.finish_night(night_id)
+    return ImportedNight(night_id, result)
+
+
+def load_recordings(store: Store, night_id: int) -> list[Recording]:
+    """The recordings of a night rebuilt from its stored counts, one per channel.
+
+    Parameters
+    ----------
+    store : Store
+    night_id : int
+
+    Returns
+    -------
+    list of Recording
+        Bit-identical to ``Recording.from_counts`` of the counts that were stored.
+
+    Raises
+    ------
+    StorageError
+        Unknown night, no samples, or a block failing its checksum.
+    """
+    info = store.get_night(night_id)
+    metadata = {str(k): str(v) for k, v in store.night_metadata(night_id).items()}
+    out = []
+    for channel, side in enumerate(info.sides):
+        counts = store.read_samples(night_id, channel)
+        if counts.shape[0] == 0:
+            raise StorageError(f"night {night_id} has no stored samples", path=store.path)
+        out.append(
+            Recording.from_counts(
+                counts,
+                info.lsb_g,
+                info.fs_hz,
+                start_utc=info.start_utc,
+                device_id=info.devices[channel] if channel < len(info.devices) else "",
+                side=side,
+                metadata=metadata,
+            )
+        )
+    return out
+
+
+def rescore_night(
+    store: Store, night_id: int, rules: str | None = None, *, scorer: Scorer | None = None
+) -> tuple[ScoreResult, bool]:
+    """Rescore a night from its stored raw samples and save the result in one transaction.
+
+    Parameters
+    ----------
+    store : Store
+    night_id : int
+    rules : {"wasm2016", "aasm"}, optional
+        The rule set; the night's current one (else ``wasm2016``) when omitted.
+    scorer : callable, optional
+        As for :func:`import_recording`.
+
+    Returns
+    -------
+    result : ScoreResult
+    changed : bool
+        False when the new score equals the stored one (nothing was written): scoring is
+        deterministic, so rescoring twice changes nothing.
+
+    Raises
+    ------
+    StorageError
+        Unknown night or unreadable samples.
+    ConfigError
+        Unknown rule set.
+    """
+    info = store.get_night(night_id)
+    rules = rules or info.rules or "wasm2016"
+    check_option("rules", rules, RULE_CHOICES)
+    before = store.get_result(night_id)
+    result = _score(store, night_id, rules, scorer)
+    if before is not None and _same(before, result.to_dict()):
+        return result, False
+    _save(store, night_id, result)
+    return result, True
+
+
+def _same(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    import json
+
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+def _score(store: Store, night_id: int, rules: str, scorer: Scorer | None) -> ScoreResult:
+    recordings = load_recordings(store, night_id)
+    source: Any = recordings[0] if len(recordings) == 1 else recordings
+    return (scorer or _default_scorer)(source, rules)
+
+
+def _score_and_save(store: Store, night_id: int, rules: str, scorer: Scorer | None) -> ScoreResult:
+    result = _score(store, night_id, rules, scorer)
+    _save(store, night_id, result)
+    return result
+
+
+def _save(store: Store, night_id: int, result: ScoreResult) -> None:
+    info = store.get_night(night_id)
+    counts = store.read_samples(night_id, 0)
+    minutes = minute_summaries(counts, info.lsb_g, info.fs_hz, result)
+    store.save_score(night_id, result.to_dict(), minutes=minutes)
+
+
+def minute_summaries(
+    counts: NDArray[np.integer[Any]], lsb_g: float, fs_hz: float, result: ScoreResult | None = None
+) -> list[dict[str, Any]]:
+    """Per-minute rows of a night: activity count, LM and PLM counts, in bed.
+
+    Parameters
+    ----------
+    counts : ndarray of int16, shape (n, 3)
+        Raw counts.
+    lsb_g : float
+        g per count.
+    fs_hz : float
+        Sample rate, Hz.
+    result : ScoreResult, optional
+        The night's score, for ``lm_count`` and ``plm_count`` (by onset) and ``in_bed`` (from
+        its per-hour table: a minute is in bed when its hour had any time in bed and the minute
+        is not after the recording).
+
+    Returns
+    -------
+    list of dict
+        ``minute`` (0-based), ``start_s``, ``activity_mg`` (see the module docstring),
+        ``lm_count``, ``plm_count``, ``posture`` (``None``: not computed here), ``in_bed``
+        (``None`` when unknown).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rows = minute_summaries(np.zeros((6000, 3), np.int16), 2**-12, 50.0)
+    >>> len(rows), rows[0]["activity_mg"]
+    (2, 0.0)
+    """
+    c = np.asarray(counts)
+    if c.ndim != 2 or c.shape[1] != 3:
+        raise ConfigError(f"counts must have shape (n, 3); got {c.shape}", name="counts")
+    per_min = max(1, round(60.0 * fs_hz))
+    n = c.shape[0]
+    n_min = math.ceil(n / per_min) if n else 0
+    activity: list[float | None] = []
+    if n_min:
+        mag = np.sqrt(np.sum(np.square(c.astype(np.float64)), axis=1)) * (lsb_g * 1e3)
+        full = n // per_min
+        if full:
+            m = mag[: full * per_min].reshape(full, per_min)
+            act = np.mean(np.abs(m - np.median(m, axis=1, keepdims=True)), axis=1)
+            activity += [round(float(v), 3) for v in act]
+        if n % per_min:
+            tail = mag[full * per_min :]
+            activity.append(round(float(np.mean(np.abs(tail - np.median(tail)))), 3))
+    lm = np.zeros(n_min, dtype=np.int64)
+    plm = np.zeros(n_min, dtype=np.int64)
+    in_bed: list[bool | None] = [None] * n_min
+    if result is not None and n_min:
+        onset = np.array([m.onset_s for m in result.movements], dtype=np.float64)
+        is_plm = np.array([m.plm for m in result.movements], dtype=bool)
+        idx = np.clip((onset // 60.0).astype(np.int64), 0, n_min - 1)
+        lm = np.bincount(idx, minlength=n_min)
+        plm = np.bincount(idx[is_plm], minlength=n_min) if is_plm.any() else plm
+        for row in result.per_hour:
+            h = int(row.get("hour", 0))
+            bed = row.get("in_bed_min")
+            if bed is None:
+                continue
+            for k in range(h * 60, min(n_min, (h + 1) * 60)):
+                in_bed[k] = float(bed) > 0
+    return [
+        {
+            "minute": i,
+            "start_s": i * per_min / fs_hz,
+            "activity_mg": activity[i],
+            "lm_count": int(lm[i]),
+            "plm_count": int(plm[i]),
+            "posture": None,
+            "in_bed": in_bed[i],
+        }
+        for i in range(n_min)
+    ]
+
+
+def night_json(store: Store, night_id: int) -> dict[str, Any]:
+    """A stored night in the JSON shape of ``score --json``, plus its identity.
+
+    Parameters
+    ----------
+    store : Store
+    night_id : int
+
+    Returns
+    -------
+    dict
+        The saved ``ScoreResult.to_dict()`` with ``night``, ``subject``, ``device``, ``side``,
+        ``status``, ``start_utc`` and ``end_utc`` added (``result`` keys are unchanged; a night
+        not yet scored has only these keys and ``"rules": None``).
+    """
+    info = store.get_night(night_id)
+    out: dict[str, Any] = dict(store.get_result(night_id) or {"rules": None})
+    out.update(
+        {
+            "night": info.id,
+            "subject": info.subject,
+            "device": ",".join(d for d in info.devices if d),
+            "side": ",".join(info.sides),
+            "status": info.status,
+            "start_utc": None if info.start_utc is None else info.start_utc.isoformat(),
+            "end_utc": None if info.end_utc is None else info.end_utc.isoformat(),
+        }
+    )
+    return out
+
+
+def summaries(store: Store, subject: str | None = None) -> list[dict[str, Any]]:
+    """Summary rows of every night (for listing and exporting), oldest first."""
+    return [n.to_dict() for n in store.list_nights(subject)]
+
+
+# --- text ---------------------------------------------------------------------------------------
+
+
+def _hm(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    minutes = round(seconds / 60.0)
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def _num(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _rules_title(rules: str | None) -> str:
+    if not rules:
+        return "not scored"
+    try:
+        from rls_monitor.detection.series import get_rules
+
+        return f"{get_rules(rules).title} [{rules}]"
+    except Exception:  # an unknown name is shown as stored
+        return rules
+
+
+def format_nights(nights: Sequence[NightInfo]) -> str:
+    """A table of nights, one a line (what ``rls-monitor nights`` prints)."""
+    if not nights:
+        return "No nights stored."
+    head = f"{'night':>5}  {'subject':<10} {'start (UTC)':<16}  {'status':<11} {'in bed':>11}  "
+    head += f"{'LM':>4} {'PLM':>4} {'PLM/h':>6}  rules"
+    lines = [head]
+    for n in nights:
+        start = n.start_utc.strftime("%Y-%m-%d %H:%M") if n.start_utc else "-"
+        lines.append(
+            f"{n.id:>5}  {n.subject[:10]:<10} {start:<16}  {n.status:<11} {_hm(n.in_bed_s):>11}  "
+            f"{'-' if n.lm_count is None else n.lm_count:>4} "
+            f"{'-' if n.plm_count is None else n.plm_count:>4} {_num(n.plm_per_h):>6}  "
+            f"{n.rules or '-'}"
+        )
+    return "\n".join(lines)
+
+
+def format_night(store: Store, night_id: int, *, bar_width: int = 30) -> str:
+    """The morning summary of a night, as a patient reads it.
+
+    Date and time in bed, leg movements, PLM count and index with the rule set named, a strip of
+    PLM per hour (one bar per hour), a comparison with the median of the subject's previous
+    nights (up to 7, same rule set) and the monitoring-aid disclaimer.
+
+    Parameters
+    ----------
+    store : Store
+    night_id : int
+    bar_width : int
+        Characters of the longest bar.
+
+    Returns
+    -------
+    str
+    """
+    info = store.get_night(night_id)
+    data = store.get_result(night_id)
+    when = info.start_utc.strftime("%a %d %b %Y, %H:%M UTC") if info.start_utc else "start unknown"
+    lines = [f"Night {info.id} of {info.subject}: {when} ({info.status})"]
+    if info.status == "interrupted":
+        lines.append(
+            "  The recording stopped unexpectedly; figures cover the samples that were saved."
+        )
+    if data is None:
+        lines.append(f"Not scored yet ({_hm(info.recorded_s)} of samples stored).")
+        lines.append(_DISCLAIMER)
+        return "\n".join(lines)
+    result = ScoreResult.from_dict(data)
+    c, idx = result.counts, result.indices
+    lines += [
+        f"Time in bed:     {_hm(result.in_bed_s)} (recording {_hm(result.duration_s)})",
+        f"Leg movements:   {c.get('lm', 0)} ({_num(idx.get('lm_per_h'))} per hour in bed)",
+        f"Periodic (PLM):  {c.get('plm', 0)} in {c.get('series', 0)} series",
+        f"PLM index:       {_num(idx.get('plm_per_h'))} per hour in bed, "
+        f"rules {_rules_title(result.rules)}",
+    ]
+    if result.per_hour:
+        lines.append("PLM per hour, hour by hour:")
+        values = [row.get("plm_per_h") for row in result.per_hour]
+        top = max([float(v) for v in values if v is not None] + [1.0])
+        for row, value in zip(result.per_hour, values, strict=True):
+            start_s = float(row.get("start_s", 3600.0 * int(row.get("hour", 0))))
+            if info.start_utc is not None:
+                label = (info.start_utc + timedelta(seconds=start_s)).strftime("%H:%M")
+            else:
+                label = f"h{int(row.get('hour', 0)) + 1:>2}  "
+            if value is None:
+                lines.append(f"  {label}  {'(out of bed)':<{bar_width}}")
+                continue
+            bar = "#" * max(0, round(float(value) / top * bar_width))
+            lines.append(f"  {label}  {bar:<{bar_width}} {float(value):5.1f}")
+    lines.append(_compare(store, info, result))
+    if result.limitations:
+        lines.append("Note: " + " ".join(result.limitations))
+    lines.append(_DISCLAIMER)
+    return "\n".join(lines)
+
+
+def _compare(store: Store, info: NightInfo, result: ScoreResult) -> str:
+    previous = [
+        n.plm_per_h
+        for n in store.list_nights(info.subject, before=info.id)
+        if n.rules == result.rules and n.plm_per_h is not None
+    ][-_COMPARE_NIGHTS:]
+    if not previous:
+        return "Previous nights: none scored with the same rules yet."
+    median = statistics.median(previous)
+    now = result.plm_per_h
+    if now is None:
+        return f"Previous nights: median PLM index {median:.1f} /h over {len(previous)} nights."
+    diff = now - median
+    trend = (
+        "about the same as" if abs(diff) < 1.0 else ("higher than" if diff > 0 else "lower than")
+    )
+    return (
+        f"Previous nights: median PLM index {median:.1f} /h over the last {len(previous)}; "
+        f"this night ({now:.1f} /h) is {trend} usual ({diff:+.1f} /h)."
+    )
