@@ -1,0 +1,287 @@
+"""The store on real SQLite files: creation, refusal of foreign files, blocks, scores, checks."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rls_monitor.errors import ConfigError, StorageError
+from rls_monitor.storage import APPLICATION_ID, SCHEMA_VERSION, Channel, Store
+
+
+def _counts(n: int, start: int = 0) -> np.ndarray:
+    i = np.arange(start, start + n, dtype=np.int64)[:, None]
+    return (((i * 7 + np.array([0, 13, 29])) % 2001) - 1000).astype(np.int16)
+
+
+def test_new_file_is_private_wal_and_versioned(db_path: Path) -> None:
+    with Store(db_path) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        info = store.info()
+    assert stat.S_IMODE(db_path.stat().st_mode) == 0o600
+    assert info["journal_mode"] == "wal"
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+    assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(
+        SCHEMA_VERSION
+    )
+    conn.close()
+
+
+def test_reopening_keeps_data_and_foreign_keys_are_on(db_path: Path) -> None:
+    with Store(db_path) as store:
+        night = store.create_night("P01", fs_hz=50.0, lsb_g=2**-12)
+        store.append_samples(night, 0, _counts(500))
+        store.finish_night(night)
+    with Store(db_path) as store:
+        assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        np.testing.assert_array_equal(store.read_samples(night), _counts(500))
+        assert store.get_night(night).status == "complete"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"subject,onset_s\nP01,1.0\n", b"\x00" * 4096, bytes(range(256)) * 8],
+    ids=["csv", "zeros", "binary"],
+)
+def test_a_file_that_is_not_sqlite_is_refused_and_untouched(db_path: Path, content: bytes) -> None:
+    db_path.write_bytes(content)
+    with pytest.raises(StorageError, match="not an SQLite database"):
+        Store(db_path)
+    assert db_path.read_bytes() == content
+
+
+def test_a_foreign_sqlite_file_is_refused_and_untouched(db_path: Path) -> None:
+    conn = sqlite3.connect(db_path)
+    conn.execute("CREATE TABLE photos (id INTEGER PRIMARY KEY, name TEXT)")
+    conn.execute("INSERT INTO photos (name) VALUES ('beach')")
+    conn.commit()
+    conn.close()
+    before = db_path.read_bytes()
+    with pytest.raises(StorageError, match="another program"):
+        Store(db_path)
+    assert db_path.read_bytes() == before
+
+
+def test_a_truncated_database_gives_a_clear_error(db_path: Path) -> None:
+    with Store(db_path) as store:
+        night = store.create_night("P01", fs_hz=50.0, lsb_g=2**-12)
+        store.append_samples(night, 0, _counts(20000))
+        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = db_path.read_bytes()
+    db_path.write_bytes(data[:100] + b"\xa5" * (len(data) - 100))
+    with pytest.raises(StorageError, match="not a readable rls-monitor database|malformed"):
+        with Store(db_path) as store:
+            store.list_nights()
+
+
+def test_an_empty_file_is_initialised(db_path: Path) -> None:
+    db_path.touch()
+    with Store(db_path) as store:
+        assert store.list_nights() == []
+
+
+def test_a_newer_schema_is_refused(db_path: Path) -> None:
+    Store(db_path).close()
+    conn = sqlite3.connect(db_path)
+    conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StorageError, match="newer"):
+        Store(db_path)
+
+
+def test_missing_file_without_create(db_path: Path) -> None:
+    with pytest.raises(StorageError, match="no database"):
+        Store(db_path, create=False)
+    assert not db_path.exists()
+
+
+def test_append_in_blocks_and_read_back(db_path: Path) -> None:
+    with Store(db_path, block_s=2.0, max_blocks_per_transaction=3) as store:
+        night = store.create_night("P01", fs_hz=25.0, lsb_g=2**-12)
+        assert store.append_samples(night, 0, _counts(1234)) == 1234
+        assert store.append_samples(night, 1234, _counts(66, 1234)) == 66
+        assert store.next_seq(night) == 1300
+        np.testing.assert_array_equal(store.read_samples(night), _counts(1300))
+        n_blocks = store.db.execute("SELECT count(*) FROM sample_blocks").fetchone()[0]
+        assert n_blocks == 25 + 2  # blocks of at most 50 samples: 24 + 34, then 50 + 16
+        assert store.get_night(night).n_samples == 1300
+        with pytest.raises(StorageError, match="overlap"):
+            store.append_samples(night, 1299, _counts(5))
+
+
+def test_a_gap_is_held_or_refused(db_path: Path) -> None:
+    with Store(db_path) as store:
+        night = store.create_night("P01", fs_hz=50.0, lsb_g=2**-12)
+        store.append_samples(night, 0, _counts(10))
+        store.append_samples(night, 15, _counts(5, 15))
+        got = store.read_samples(night)
+        assert got.shape == (20, 3)
+        np.testing.assert_array_equal(got[10:15], np.repeat(_counts(10)[-1:], 5, axis=0))
+        np.testing.assert_array_equal(got[15:], _counts(5, 15))
+        with pytest.raises(StorageError, match="missing"):
+            store.read_samples(night, fill_gaps=False)
+        assert store.check().ok
+
+
+def test_only_a_recording_night_takes_samples(db_path: Path) -> None:
+    with Store(db_path) as store:
+        night = store.create_night("P01", fs_hz=50.0, lsb_g=2**-12)
+        store.finish_night(night)
+        with pytest.raises(StorageError, match="complete, not recording"):
+            store.append_samples(night, 0, _counts(10))
+        assert store.resume_night(night) == 0
+        store.append_samples(night, 0, _counts(10))
+        with pytest.raises(StorageError, match="no channel 1"):
+            store.append_samples(night, 0, _counts(10), channel=1)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"fs_hz": 0.0, "lsb_g": 1e-3}, "fs_hz"),
+        ({"fs_hz": 50.0, "lsb_g": float("nan")}, "lsb_g"),
+        ({"fs_hz": 50.0, "lsb_g": 1e-3, "channels": ()}, "channels"),
+        ({"fs_hz": 50.0, "lsb_g": 1e-3, "channels": (Channel(side="middle"),)}, "side"),
+    ],
+)
+def test_bad_night_arguments(db_path: Path, kwargs: dict, name: str) -> None:
+    with Store(db_path) as store, pytest.raises(ConfigError) as info:
+        store.create_night("P01", **kwargs)
+    assert info.value.name == name
+
+
+def test_two_legs_and_devices(db_path: Path) -> None:
+    with Store(db_path) as store:
+        store.upsert_device(
+            "AA:01", name="band-L", firmware="1.2", calibration={"offset_g": [0.01, 0, 0]}
+        )
+        night = store.create_night(
+            "P01",
+            fs_hz=50.0,
+            lsb_g=2**-12,
+            channels=[Channel("left", "AA:01"), Channel("right", "AA:02")],
+        )
+        store.append_samples(night, 0, _counts(100), channel=0)
+        store.append_samples(night, 0, _counts(80, 7), channel=1)
+        info = store.get_night(night)
+        assert info.devices == ("AA:01", "AA:02")
+        assert info.sides == ("left", "right")
+        assert info.n_samples == 80  # the shorter channel
+        np.testing.assert_array_equal(store.read_samples(night, 1), _counts(80, 7))
+        dev = store.get_device("AA:01")
+        assert dev is not None and dev["calibration"] == {"offset_g": [0.01, 0, 0]}
+        assert dev["firmware"] == "1.2" and dev["side"] == "left"
+        store.upsert_device("AA:01", firmware="1.3")
+        dev = store.get_device("AA:01")
+        assert dev is not None and dev["firmware"] == "1.3" and dev["name"] == "band-L"
+        store.delete_night(night)
+        assert store.db.execute("SELECT count(*) FROM sample_blocks").fetchone()[0] == 0
+
+
+def test_check_finds_a_corrupted_block(db_path: Path) -> None:
+    with Store(db_path) as store:
+        night = store.create_night("P01", fs_hz=50.0, lsb_g=2**-12)
+        store.append_samples(night, 0, _counts(10000))
+        assert store.check().ok
+        # Replace one block's data with a valid block of other samples: only the CRC can tell.
+        from rls_monitor.storage import encode_block
+
+        data, _ = encode_block(_counts(3000, 1))
+        store.db.execute("UPDATE sample_blocks SET data = ? WHERE first_seq = 3000", [data])
+        report = store.check()
+        assert not report.ok
+        assert any("block at sample 3000" in p and "CRC" in p for p in report.problems)
+        assert store.check(deep=False).ok
+        with pytest.raises(StorageError, match="block at sample 3000"):
+            store.read_samples(night)
+        store.db.execute("UPDATE night_devices SET n_samples = 5")
+        assert any("blocks end at 10000" in p for p in store.check(deep=False).problems)
+
+
+def test_scores_round_trip(db_path: Path) -> None:
+    result = {
+        "rules": "wasm2016",
+        "duration_s": 600.0,
+        "in_bed_s": 540.0,
+        "counts": {"lm": 2, "clm": 2, "plm": 0, "series": 0},
+        "indices": {"lm_per_h": 13.3, "plm_per_h": 0.0},
+        "movements": [
+            {
+                "onset_s": 1.0,
+                "offset_s": 2.5,
+                "duration_s": 1.5,
+                "side": "left",
+                "clm": True,
+                "plm": False,
+                "series": 0,
+                "peak_mg": 80.0,
+            },
+            {
+                "onset_s": 70.0,
+                "offset_s": 71.0,
+                "side": "left",
+                "clm": True,
+                "plm": False,
+                "series": 0,
+            },
+        ],
+    }
+    with Store(db_path) as store:
+        night = store.create_night("P01", fs_hz=50.0, lsb_g=2**-12)
+        store.save_score(night, result, minutes=[{"minute": 0, "start_s": 0.0, "in_bed": True}])
+        assert store.get_result(night) == result
+        rows = store.get_movements(night)
+        assert [r["onset_s"] for r in rows] == [1.0, 70.0]
+        assert rows[0]["peak_mg"] == 80.0 and rows[1]["peak_mg"] is None
+        assert rows[1]["duration_s"] == 1.0
+        assert store.get_minutes(night)[0]["in_bed"] is True
+        info = store.get_night(night)
+        assert (info.lm_count, info.plm_per_h, info.rules) == (2, 0.0, "wasm2016")
+        with pytest.raises(ConfigError):
+            store.save_score(night, {"rules": "wasm2016"})
+        with pytest.raises(StorageError, match="no night 99"):
+            store.get_result(99)
+
+
+def test_list_nights_orders_filters_and_compares(db_path: Path) -> None:
+    with Store(db_path) as store:
+        ids = {}
+        for day, subject in [(3, "A"), (1, "A"), (2, "B"), (4, "A")]:
+            ids[day] = store.create_night(
+                subject, fs_hz=50.0, lsb_g=2**-12, start_utc=datetime(2026, 11, day, 22, tzinfo=UTC)
+            )
+        assert [n.id for n in store.list_nights()] == [ids[1], ids[2], ids[3], ids[4]]
+        assert [n.id for n in store.list_nights("A")] == [ids[1], ids[3], ids[4]]
+        assert [n.id for n in store.list_nights("A", before=ids[4])] == [ids[1], ids[3]]
+        assert [n.id for n in store.list_nights(limit=2)] == [ids[3], ids[4]]
+        assert store.list_subjects() == ["A", "B"]
+
+
+def test_a_locked_database_gives_a_storage_error(db_path: Path) -> None:
+    Store(db_path).close()
+    other = sqlite3.connect(db_path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with Store(db_path, busy_timeout_s=0.1, recover=False) as store:
+            with pytest.raises(StorageError, match="locked"):
+                store.create_night("P01", fs_hz=50.0, lsb_g=2**-12)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+def test_readonly_store_reads_but_does_not_write(db_path: Path) -> None:
+    with Store(db_path) as store:
+        night = store.create_night("P01", fs_hz=50.0, lsb_g=2**-12)
+        store.append_samples(night, 0, _counts(100))
+        with Store(db_path, readonly=True) as reader:
+            np.testing.assert_array_equal(reader.read_samples(night), _counts(100))
+            with pytest.raises(StorageError, match="read-only"):
+                reader.mark_interrupted(night)
