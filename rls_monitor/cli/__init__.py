@@ -70,9 +70,24 @@ def main(ctx: click.Context, verbose: int, debug: bool) -> None:
 def _register() -> None:
     from rls_monitor.cli.calibrate import calibrate
     from rls_monitor.cli.score import score_command
+    from rls_monitor.cli.store import (
+        db_group,
+        import_command,
+        nights_command,
+        rescore_command,
+        show_command,
+    )
 
-    main.add_command(score_command)
-    main.add_command(calibrate)
+    for command in (
+        score_command,
+        import_command,
+        nights_command,
+        show_command,
+        rescore_command,
+        db_group,
+        calibrate,
+    ):
+        main.add_command(command)
 
 
 _register()
