@@ -461,8 +461,10 @@ def format_night(store: Store, night_id: int, *, bar_width: int = 30) -> str:
             bar = "#" * max(0, round(float(value) / top * bar_width))
             lines.append(f"  {label}  {bar:<{bar_width}} {float(value):5.1f}")
     lines.append(_compare(store, info, result))
-    if result.limitations:
-        lines.append("Note: " + " ".join(result.limitations))
+    notes = [n for n in result.limitations if "not a diagnosis" not in n]
+    if notes:
+        lines.append("Notes:")
+        lines += [f"  - {n}" for n in notes]
     lines.append(_DISCLAIMER)
     return "\n".join(lines)
 

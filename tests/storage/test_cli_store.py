@@ -1,0 +1,125 @@
+"""The storage commands through click's runner, with the CLI's error handling."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+import rls_monitor.nights
+from rls_monitor.cli import _Group
+from rls_monitor.cli.store import (
+    db_group,
+    import_command,
+    nights_command,
+    rescore_command,
+    show_command,
+)
+from rls_monitor.recording import write_csv
+
+from .conftest import simulated_recording, threshold_scorer
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch) -> click.Group:
+    """A group holding the storage commands, handling errors as ``rls-monitor`` does."""
+    monkeypatch.setattr(rls_monitor.nights, "_default_scorer", threshold_scorer)
+    group = _Group("rls-monitor")
+    for command in (import_command, nights_command, show_command, rescore_command, db_group):
+        group.add_command(command)
+    return group
+
+
+@pytest.fixture
+def csv_path(tmp_path: Path) -> Path:
+    return write_csv(simulated_recording(1200.0), tmp_path / "night.csv")
+
+
+def test_import_nights_show_rescore_check(cli: click.Group, db_path: Path, csv_path: Path) -> None:
+    run = CliRunner().invoke
+    db = ["--db", str(db_path)]
+    res = run(cli, ["import", str(csv_path), "--subject", "P01", *db])
+    assert res.exit_code == 0, res.output
+    assert res.output.strip() == "1"
+    res = run(cli, ["import", str(csv_path), "--subject", "P02", "--json", *db])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert data["night"] == 2 and data["subject"] == "P02" and data["status"] == "complete"
+
+    res = run(cli, ["nights", *db])
+    assert res.exit_code == 0 and "P01" in res.output and "P02" in res.output
+    res = run(cli, ["nights", "--subject", "P02", "--json", *db])
+    assert [n["night"] for n in json.loads(res.output)] == [2]
+
+    res = run(cli, ["show", "1", *db])
+    assert res.exit_code == 0, res.output
+    assert "PLM index:" in res.output and "not a diagnosis" in res.output
+    res = run(cli, ["show", "1", "--json", *db])
+    shown = json.loads(res.output)
+    assert shown["night"] == 1 and shown["rules"] == "wasm2016"
+    assert shown["counts"] == threshold_scorer(simulated_recording(1200.0), "wasm2016").counts
+
+    res = run(cli, ["rescore", "--all", *db])
+    assert res.exit_code == 0, res.output
+    assert res.output.count("unchanged") == 2
+    res = run(cli, ["rescore", "1", "--rules", "aasm", *db])
+    assert res.exit_code == 0 and "updated" in res.output and "[aasm]" in res.output
+
+    res = run(cli, ["db", "check", *db])
+    assert res.exit_code == 0 and res.output.strip().endswith("OK")
+    res = run(cli, ["db", "info", "--json", *db])
+    assert json.loads(res.output)["n_nights"] == 2
+    res = run(cli, ["db", "version", *db])
+    assert res.output.strip() == "1"
+
+
+def test_env_var_gives_the_default_database(
+    cli: click.Group, db_path: Path, csv_path: Path
+) -> None:
+    res = CliRunner(env={"RLS_MONITOR_DB": str(db_path)}).invoke(cli, ["import", str(csv_path)])
+    assert res.exit_code == 0, res.output
+    assert db_path.exists()
+
+
+def test_errors_are_one_line(cli: click.Group, db_path: Path, tmp_path: Path) -> None:
+    run = CliRunner().invoke
+    foreign = tmp_path / "notes.txt"
+    foreign.write_text("not a database\n")
+    res = run(cli, ["nights", "--db", str(foreign)])
+    assert res.exit_code == 1 and "not an SQLite database" in res.output
+    assert foreign.read_text() == "not a database\n"
+    res = run(cli, ["show", "3", "--db", str(db_path)])
+    assert res.exit_code == 1 and "no database" in res.output
+    run(cli, ["nights", "--db", str(db_path)])
+    res = run(cli, ["show", "3", "--db", str(db_path)])
+    assert res.exit_code == 1 and "no night 3" in res.output
+    res = run(cli, ["rescore", "--db", str(db_path)])
+    assert res.exit_code == 1 and "--all" in res.output
+    res = run(cli, ["rescore", "--all", "--rules", "x", "--db", str(db_path)])
+    assert res.exit_code == 1 and "wasm2016" in res.output
+
+
+def test_db_check_reports_a_damaged_block(cli: click.Group, db_path: Path, csv_path: Path) -> None:
+    run = CliRunner().invoke
+    assert run(cli, ["import", str(csv_path), "--db", str(db_path)]).exit_code == 0
+    conn = sqlite3.connect(db_path)
+    conn.execute("UPDATE sample_blocks SET crc32 = crc32 + 1 WHERE first_seq = 0")
+    conn.commit()
+    conn.close()
+    res = run(cli, ["db", "check", "--db", str(db_path)])
+    assert res.exit_code == 1
+    assert "PROBLEM" in res.output and "CRC-32" in res.output
+    res = run(cli, ["db", "check", "--json", "--db", str(db_path)])
+    assert json.loads(res.output)["ok"] is False
+
+
+@pytest.mark.parametrize(
+    "command", [import_command, nights_command, show_command, rescore_command, db_group]
+)
+def test_every_command_has_help(command: click.Command) -> None:
+    res = CliRunner().invoke(command, ["--help"])
+    assert res.exit_code == 0 and "Usage" in res.output

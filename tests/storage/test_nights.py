@@ -1,0 +1,177 @@
+"""Nights API: import, rescore, JSON, minute summaries and the morning summary."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rls_monitor.errors import ConfigError, StorageError
+from rls_monitor.nights import (
+    format_night,
+    format_nights,
+    import_recording,
+    load_recordings,
+    minute_summaries,
+    night_json,
+    rescore_night,
+    summaries,
+)
+from rls_monitor.recording import Recording, write_csv
+from rls_monitor.scoring import ScoreResult
+from rls_monitor.storage import Store
+
+from .conftest import needs_detector, simulated_recording, threshold_scorer
+
+
+def test_import_stores_bit_identical_counts_and_the_score(
+    db_path: Path, recording: Recording
+) -> None:
+    with Store(db_path) as store:
+        imported = import_recording(store, recording, subject="P01", scorer=threshold_scorer)
+        info = store.get_night(imported.night_id)
+        assert info.status == "complete"
+        assert info.subject == "P01" and info.devices == ("AA:BB:CC:00:00:01",)
+        assert info.end_utc == recording.start_utc + timedelta(seconds=recording.duration_s)
+        counts, lsb_g, exact = recording.to_counts()
+        assert exact and info.lsb_g == lsb_g
+        np.testing.assert_array_equal(store.read_samples(imported.night_id), counts)
+        rebuilt = load_recordings(store, imported.night_id)[0]
+        np.testing.assert_array_equal(rebuilt.accel_g, recording.accel_g)
+        expected = threshold_scorer(recording, "wasm2016").to_dict()
+        assert store.get_result(imported.night_id) == expected
+        assert imported.result.to_dict() == expected
+        assert expected["counts"]["plm"] > 10  # the fixture night has a PLM series
+        rows = store.get_movements(imported.night_id)
+        assert len(rows) == expected["counts"]["lm"]
+        assert sum(r["plm"] for r in rows) == info.plm_count == expected["counts"]["plm"]
+
+
+def test_import_a_csv_file(db_path: Path, tmp_path: Path) -> None:
+    rec = simulated_recording(300.0)
+    path = write_csv(rec, tmp_path / "night.csv")
+    with Store(db_path) as store:
+        imported = import_recording(store, path, subject="P02", scorer=threshold_scorer)
+        info = store.get_night(imported.night_id)
+        assert info.source == "night.csv"
+        np.testing.assert_array_equal(store.read_samples(info.id), rec.to_counts()[0])
+
+
+def test_show_json_is_the_score_json_plus_identity(db_path: Path, recording: Recording) -> None:
+    with Store(db_path) as store:
+        night = import_recording(store, recording, subject="P01", scorer=threshold_scorer)
+        data = night_json(store, night.night_id)
+    score_json = json.loads(json.dumps(threshold_scorer(recording, "wasm2016").to_dict()))
+    identity = {"night", "subject", "device", "side", "status", "start_utc", "end_utc"}
+    assert {k: v for k, v in data.items() if k not in identity} == score_json
+    assert data["night"] == night.night_id and data["subject"] == "P01"
+    assert data["status"] == "complete" and data["device"] == "AA:BB:CC:00:00:01"
+    ScoreResult.from_dict(data)  # still a score result
+
+
+def test_rescoring_is_deterministic_and_can_change_rules(
+    db_path: Path, recording: Recording
+) -> None:
+    with Store(db_path) as store:
+        night = import_recording(store, recording, subject="P01", scorer=threshold_scorer).night_id
+        first = store.get_night(night)
+        _, changed = rescore_night(store, night, scorer=threshold_scorer)
+        assert not changed
+        assert store.get_night(night) == first  # nothing written, not even the time
+        result, changed = rescore_night(store, night, "aasm", scorer=threshold_scorer)
+        assert changed and result.rules == "aasm"
+        assert store.get_night(night).rules == "aasm"
+        assert store.get_result(night) == result.to_dict()
+        _, changed = rescore_night(store, night, scorer=threshold_scorer)
+        assert not changed  # keeps the night's rule set
+        with pytest.raises(ConfigError):
+            rescore_night(store, night, "aasm2007", scorer=threshold_scorer)
+
+
+def test_an_interrupted_import_can_be_rescored(db_path: Path, recording: Recording) -> None:
+    counts, lsb_g, _ = recording.to_counts()
+    with Store(db_path) as store:
+        night = store.create_night("P01", fs_hz=recording.fs_hz, lsb_g=lsb_g)
+        store.append_samples(night, 0, counts[:30000])
+        store.mark_interrupted(night)
+        result, changed = rescore_night(store, night, scorer=threshold_scorer)
+        assert changed and result.duration_s == pytest.approx(600.0)
+        text = format_night(store, night)
+        assert "interrupted" in text and "stopped unexpectedly" in text
+
+
+def test_minute_summaries() -> None:
+    fs_hz, lsb_g = 50.0, 2**-12
+    counts = np.zeros((int(150 * fs_hz), 3), np.int16)
+    counts[:, 2] = round(1.0 / lsb_g)
+    t = np.arange(int(60 * fs_hz)) / fs_hz
+    counts[3000:6000, 0] = np.round(0.1 / lsb_g * np.sin(2 * np.pi * 2 * t)).astype(np.int16)
+    rows = minute_summaries(counts, lsb_g, fs_hz)
+    assert [r["minute"] for r in rows] == [0, 1, 2]
+    assert rows[2]["start_s"] == 120.0
+    assert rows[0]["activity_mg"] == 0.0 and rows[2]["activity_mg"] == 0.0
+    # |a| = sqrt(1 + (0.1 sin)^2): about 0.5 * 0.01 g of dynamic magnitude around its median
+    assert 1.0 < rows[1]["activity_mg"] < 5.0
+    assert all(r["in_bed"] is None and r["lm_count"] == 0 for r in rows)
+    with pytest.raises(ConfigError):
+        minute_summaries(np.zeros((10, 2), np.int16), lsb_g, fs_hz)
+
+
+def test_minutes_carry_the_movements(db_path: Path, recording: Recording) -> None:
+    with Store(db_path) as store:
+        night = import_recording(store, recording, scorer=threshold_scorer)
+        minutes = store.get_minutes(night.night_id)
+    assert len(minutes) == 20
+    assert sum(m["lm_count"] for m in minutes) == night.result.counts["lm"]
+    assert sum(m["plm_count"] for m in minutes) == night.result.counts["plm"]
+    assert all(m["in_bed"] is not None for m in minutes)
+
+
+def test_morning_summary_compares_with_previous_nights(db_path: Path) -> None:
+    with Store(db_path) as store:
+        ids = []
+        for day in range(4):
+            rec = simulated_recording(1200.0, seed=0)
+            rec = Recording.from_counts(
+                *rec.to_counts()[:2],
+                rec.fs_hz,
+                start_utc=rec.start_utc + timedelta(days=day),  # type: ignore[operator]
+                side="left",
+            )
+            ids.append(
+                import_recording(store, rec, subject="P01", scorer=threshold_scorer).night_id
+            )
+        text = format_night(store, ids[-1])
+        first = format_night(store, ids[0])
+        listing = format_nights(store.list_nights())
+        rows = summaries(store, "P01")
+    assert "Night 4 of P01" in text and "Time in bed:" in text
+    assert "PLM index:" in text and "[wasm2016]" in text
+    assert "median PLM index" in text and "over the last 3" in text and "about the same" in text
+    assert "22:30  #" in text  # the per-hour strip starts at the clock hour of the start
+    assert "monitoring aid, not a diagnosis" in text
+    assert "none scored with the same rules" in first
+    assert len(listing.splitlines()) == 5
+    assert [r["night"] for r in rows] == ids
+
+
+def test_unknown_night(db_path: Path) -> None:
+    with Store(db_path) as store:
+        with pytest.raises(StorageError, match="no night 7"):
+            night_json(store, 7)
+        with pytest.raises(StorageError, match="no night 7"):
+            rescore_night(store, 7, scorer=threshold_scorer)
+
+
+@needs_detector
+def test_import_with_the_real_detector(db_path: Path, recording: Recording) -> None:
+    from rls_monitor.scoring import score
+
+    with Store(db_path) as store:
+        night = import_recording(store, recording, subject="P01")
+        assert store.get_result(night.night_id) == score(recording).to_dict()
+        _, changed = rescore_night(store, night.night_id)
+        assert not changed
