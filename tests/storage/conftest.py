@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,10 +20,10 @@ from rls_monitor.scoring import ScoreResult, score
 def detector_available() -> bool:
     """True when the real leg-movement detector has landed (``score`` of a recording works)."""
     try:
-        from rls_monitor.detection import detect_leg_movements, detect_posture  # noqa: F401
+        detection = importlib.import_module("rls_monitor.detection")
     except ImportError:
         return False
-    return True
+    return hasattr(detection, "detect_leg_movements") and hasattr(detection, "detect_posture")
 
 
 needs_detector = pytest.mark.skipif(

@@ -35,6 +35,7 @@ def test_import_stores_bit_identical_counts_and_the_score(
         info = store.get_night(imported.night_id)
         assert info.status == "complete"
         assert info.subject == "P01" and info.devices == ("AA:BB:CC:00:00:01",)
+        assert recording.start_utc is not None
         assert info.end_utc == recording.start_utc + timedelta(seconds=recording.duration_s)
         counts, lsb_g, exact = recording.to_counts()
         assert exact and info.lsb_g == lsb_g
