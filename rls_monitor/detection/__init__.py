@@ -1,0 +1,38 @@
+"""Detection: posture, leg movements, series rules and indices (pure functions, no I/O).
+
+Public names are imported here and listed in ``__all__``; each module below adds its own block.
+"""
+
+from __future__ import annotations
+
+# --- posture and leg movements (detection/posture.py, movements.py, evaluation.py) ---
+from rls_monitor.detection.evaluation import f1_score, match_events
+from rls_monitor.detection.movements import (
+    DetectorConfig,
+    LegMovements,
+    detect_leg_movements,
+)
+from rls_monitor.detection.posture import (
+    POSTURES,
+    Posture,
+    PostureConfig,
+    Turnovers,
+    detect_posture,
+)
+
+# --- series rules and indices (detection/series.py, indices.py): add below ---
+
+__all__ = [
+    # posture and leg movements
+    "POSTURES",
+    "DetectorConfig",
+    "LegMovements",
+    "Posture",
+    "PostureConfig",
+    "Turnovers",
+    "detect_leg_movements",
+    "detect_posture",
+    "f1_score",
+    "match_events",
+    # series rules and indices
+]
