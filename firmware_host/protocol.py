@@ -180,6 +180,7 @@ _COMMAND = struct.Struct("<BBH")
 _CRC = struct.Struct("<H")
 HEADER_LEN: Final = _HEADER.size
 DATA_OVERHEAD: Final = _DATA.size + _CRC.size  # 14 bytes
+COMMAND_MIN_LEN: Final = _COMMAND.size + _CRC.size  # 6 bytes
 RESPONSE_OVERHEAD: Final = _RESPONSE.size + _CRC.size  # 12 bytes
 
 
@@ -835,11 +836,11 @@ _FIXED_LEN = {
 }
 
 
-def _check_envelope(data: bytes, allowed: set[int] | None) -> int:
+def _check_envelope(data: bytes, allowed: set[int], min_len: int) -> int:
     """Length, CRC, version and type checks shared by frames and commands; return the type."""
     n = len(data)
-    if n < HEADER_LEN + 2 and allowed is not None:
-        raise BadLength(f"frame of {n} bytes is shorter than a header", length=n, expected=8)
+    if n < min_len:
+        raise BadLength(f"{n} bytes is shorter than a header", length=n, expected=min_len)
     if n > MAX_FRAME_LEN:
         raise BadLength(f"frame of {n} bytes exceeds {MAX_FRAME_LEN}", length=n, expected=512)
     found = _CRC.unpack_from(data, n - 2)[0]
@@ -855,7 +856,7 @@ def _check_envelope(data: bytes, allowed: set[int] | None) -> int:
     if version != PROTOCOL_VERSION:
         raise BadVersion(f"protocol version {version}, expected {PROTOCOL_VERSION}", length=n,
                          found=version)  # fmt: skip
-    if allowed is not None and ftype not in allowed:
+    if ftype not in allowed:
         raise UnknownType(f"unknown frame type {ftype:#x}", length=n, type_code=ftype)
     return ftype
 
@@ -890,7 +891,7 @@ def decode_frame(data: bytes | bytearray | memoryview) -> Frame:
     """
     raw = bytes(data)
     n = len(raw)
-    ftype = _check_envelope(raw, FRAME_TYPES)
+    ftype = _check_envelope(raw, FRAME_TYPES, HEADER_LEN + 2)
     flags = raw[1]
     if ftype == DATA:
         if n < DATA_OVERHEAD:
@@ -987,9 +988,7 @@ def decode_command(data: bytes | bytearray | memoryview) -> Command:
     """
     raw = bytes(data)
     n = len(raw)
-    if n < _COMMAND.size + 2:
-        raise BadLength(f"command of {n} bytes", length=n, expected=_COMMAND.size + 2)
-    _check_envelope(raw, {COMMAND})
+    _check_envelope(raw, {COMMAND}, COMMAND_MIN_LEN)
     _, opcode, cmd_id = _COMMAND.unpack_from(raw)
     try:
         op = Op(opcode)
@@ -1232,6 +1231,7 @@ def max_samples_per_frame(att_mtu: int | None = MIN_ATT_MTU) -> int:
 
 
 __all__ += [
+    "COMMAND_MIN_LEN",
     "DATA_OVERHEAD",
     "ERASE_MAGIC",
     "HEADER_LEN",
