@@ -186,7 +186,7 @@ def test_two_legs_and_devices(db_path: Path) -> None:
 
 
 def test_check_finds_a_corrupted_block(db_path: Path) -> None:
-    with Store(db_path) as store:
+    with Store(db_path, block_s=60.0) as store:
         night = store.create_night("P01", fs_hz=50.0, lsb_g=2**-12)
         store.append_samples(night, 0, _counts(10000))
         assert store.check().ok
@@ -285,3 +285,22 @@ def test_readonly_store_reads_but_does_not_write(db_path: Path) -> None:
             np.testing.assert_array_equal(reader.read_samples(night), _counts(100))
             with pytest.raises(StorageError, match="read-only"):
                 reader.mark_interrupted(night)
+
+
+def test_finishing_compacts_small_blocks(db_path: Path) -> None:
+    with Store(db_path, block_s=10.0) as store:  # blocks of 500 samples at 50 Hz
+        night = store.create_night("P01", fs_hz=50.0, lsb_g=2**-12)
+        seq = 0
+        for n in [37] * 40:  # a live session's small appends
+            store.append_samples(night, seq, _counts(n, seq))
+            seq += n
+        store.append_samples(night, seq + 100, _counts(20, seq + 100))  # after a gap
+        count = "SELECT count(*) FROM sample_blocks"
+        assert store.db.execute(count).fetchone()[0] == 41
+        store.finish_night(night)
+        assert store.db.execute(count).fetchone()[0] == 3 + 1  # 1480 samples, then the tail
+        got = store.read_samples(night)
+        np.testing.assert_array_equal(got[:seq], _counts(seq))
+        np.testing.assert_array_equal(got[seq + 100 :], _counts(20, seq + 100))
+        assert store.check().ok
+        assert store.compact_night(night) == 0
