@@ -176,3 +176,27 @@ def test_import_with_the_real_detector(db_path: Path, recording: Recording) -> N
         assert store.get_result(night.night_id) == score(recording).to_dict()
         _, changed = rescore_night(store, night.night_id)
         assert not changed
+
+
+REAL_AX3 = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "device_formats"
+
+
+@pytest.mark.skipif(
+    not (REAL_AX3 / "skdh_ax3_sample.cwa").is_file(),
+    reason="real recordings in ../shared/data are absent",
+)
+def test_import_a_real_ax3_recording(db_path: Path) -> None:
+    from rls_monitor.recording import read_recording
+
+    path = REAL_AX3 / "skdh_ax3_sample.cwa"
+    rec = read_recording(path)
+    with Store(db_path) as store:
+        night = import_recording(store, path, subject="AX3", scorer=threshold_scorer)
+        info = store.get_night(night.night_id)
+        back = load_recordings(store, night.night_id)[0]
+        assert store.check().ok
+    assert info.fs_hz == rec.fs_hz and info.source == path.name
+    assert back.n_samples == rec.n_samples
+    # AX3 values are not on a power-of-two grid: stored to within half a count
+    err = np.abs(back.accel_g.astype(np.float64) - rec.accel_g.astype(np.float64))
+    assert float(err.max()) <= info.lsb_g / 2 + 1e-9
