@@ -1,0 +1,92 @@
+"""Clinician reports: a self-contained HTML page and a PDF with plots, for one night or several.
+
+:func:`write_report` is the entry point (the ``rls-monitor report`` command calls it):
+
+- one night: the indices with the rule set, the night's timeline (posture, in bed, activity per
+  minute, each LM, PLM series shaded), IMI histograms (2 s bins 0-90 s; ln-IMI bins 0.1 wide with
+  ticks at 2, 10, 20, 40, 60, 90 s), the per-hour table, what the score cannot include;
+- several nights: a table of the nights, the PLM-index trend with the 15/h adult reference line
+  (labelled EMG-based, not validated for an ankle accelerometer) and the night-to-night
+  variability, every night's movements on a common clock, and the pooled IMI histograms.
+
+Both carry the monitoring-aid disclaimer. matplotlib is imported only when a report is made, and
+only through its object API (``Figure``, ``FigureCanvasAgg``, ``PdfPages``): no pyplot state, no
+global backend switch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from rls_monitor.errors import ConfigError, RLSMonitorError
+from rls_monitor.export.records import NightRecord
+from rls_monitor.report.render import (
+    DISCLAIMER,
+    ReportContent,
+    fmt,
+    render_html,
+    render_pdf,
+    report_content,
+    variability,
+)
+
+__all__ = [
+    "DISCLAIMER",
+    "REPORT_FORMATS",
+    "ReportContent",
+    "fmt",
+    "render_html",
+    "render_pdf",
+    "report_content",
+    "variability",
+    "write_report",
+]
+
+REPORT_FORMATS = {".html": "html", ".htm": "html", ".pdf": "pdf"}
+"""Output formats by file suffix."""
+
+
+def write_report(
+    records: Sequence[NightRecord], path: str | Path, *, title: str | None = None
+) -> Path:
+    """Write a report on one night or several as HTML or PDF (chosen by the suffix).
+
+    Parameters
+    ----------
+    records : sequence of NightRecord
+        The nights, oldest first (see :func:`rls_monitor.export.load_nights`).
+    path : str or Path
+        ``*.html`` (self-contained page, plots embedded) or ``*.pdf``.
+    title : str, optional
+        Overrides the generated title.
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    ConfigError
+        No night, or a suffix other than .html, .htm, .pdf.
+    RLSMonitorError
+        The file cannot be written.
+    """
+    path = Path(path)
+    kind = REPORT_FORMATS.get(path.suffix.lower())
+    if kind is None:
+        raise ConfigError(
+            f"the report file must end in .html or .pdf; got {path.name!r}",
+            name="output",
+            value=str(path),
+            allowed=tuple(REPORT_FORMATS),
+        )
+    if not records:
+        raise ConfigError("no scored night matches the selection", name="night")
+    content = report_content(records, title=title)
+    try:
+        if kind == "html":
+            return render_html(content, path)
+        return render_pdf(content, path)
+    except OSError as exc:
+        raise RLSMonitorError(f"cannot write {path}: {exc.strerror or exc}") from exc
