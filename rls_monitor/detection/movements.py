@@ -29,7 +29,8 @@ is replaced by an **activity envelope** of the ankle's dynamic acceleration, in 
 6. *Rules*: onset at the first sample above ``onset_mg``; offset at the start of the first run
    of at least ``quiet_s`` (0.5 s) at or below ``offset_mg`` (this merges bursts less than 0.5 s
    apart); an LM running into the end of the signal ends there; duration at least
-   ``min_duration_s`` (0.5 s); with ``morphology`` (WASM 2016 computerised detection) the LM
+   ``min_duration_s`` (0.5 s) plus ``envelope_s`` (the moving average widens every event by its
+   length, so a 0.2 s twitch would otherwise last 0.5 s); with ``morphology`` (WASM 2016 computerised detection) the LM
    must hold a window of ``morphology_s`` (0.5 s, an odd number of samples) whose median
    envelope is at or above the offset threshold. Durations in samples are rounded up on the
    working grid (0.5 s at 25 Hz is 13 samples, 0.52 s).
@@ -550,7 +551,7 @@ def detect_leg_movements(
         th.per_sample(th.onset_mg),
         th.per_sample(th.offset_mg),
         quiet_n=samples_for(cfg.quiet_s, fw),
-        min_n=samples_for(cfg.min_duration_s, fw),
+        min_n=samples_for(cfg.min_duration_s + cfg.envelope_s, fw),
         morphology_n=samples_for(cfg.morphology_s, fw, odd=True) if cfg.morphology else None,
     )
     onset_s = on_i / fw
