@@ -7,6 +7,17 @@ from __future__ import annotations
 
 # --- posture and leg movements (detection/posture.py, movements.py, evaluation.py) ---
 from rls_monitor.detection.evaluation import f1_score, match_events
+
+# --- series rules and indices (detection/series.py, indices.py): add below ---
+from rls_monitor.detection.indices import (
+    NightIndices,
+    StageEpochs,
+    arousal_associated,
+    compute_indices,
+    periodicity_index,
+    respiratory_related,
+    sleep_indices,
+)
 from rls_monitor.detection.movements import (
     DetectorConfig,
     LegMovements,
@@ -19,8 +30,13 @@ from rls_monitor.detection.posture import (
     Turnovers,
     detect_posture,
 )
-
-# --- series rules and indices (detection/series.py, indices.py): add below ---
+from rls_monitor.detection.series import (
+    RULE_SETS,
+    RuleSet,
+    SeriesResult,
+    get_rules,
+    score_series,
+)
 
 __all__ = [
     # posture and leg movements
@@ -35,4 +51,18 @@ __all__ = [
     "f1_score",
     "match_events",
     # series rules and indices
+]
+__all__ += [
+    "RULE_SETS",
+    "NightIndices",
+    "RuleSet",
+    "SeriesResult",
+    "StageEpochs",
+    "arousal_associated",
+    "compute_indices",
+    "get_rules",
+    "periodicity_index",
+    "respiratory_related",
+    "score_series",
+    "sleep_indices",
 ]
