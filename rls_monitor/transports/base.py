@@ -359,6 +359,13 @@ class TransportBase:
     async def read_info(self) -> bytes | None:
         return None
 
+    @property
+    def mtu(self) -> int:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    async def send(self, data: bytes) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
     async def open(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
 
@@ -441,7 +448,7 @@ def open_transport(
     backend: Any = None,
     config: LinkConfig | None = None,
     service_uuid: str | None = None,
-) -> TransportBase:
+) -> Transport:
     """Create the transport for ``spec`` (not yet connected: use ``async with``).
 
     Parameters

@@ -94,6 +94,8 @@ class SerialTransport(TransportBase):
     serial_factory : callable, optional
         ``(port, baudrate) -> object`` with pyserial's ``read``, ``write``, ``in_waiting``,
         ``close``; default ``serial.Serial`` with a short read timeout.
+    framing : module, optional
+        Provides ``cobs_encode`` and ``cobs_decode`` (default :mod:`firmware_host.protocol`).
     config : LinkConfig, optional
         Queue size and the like.
     """
@@ -105,8 +107,10 @@ class SerialTransport(TransportBase):
         baudrate: int = 1_000_000,
         serial_factory: Callable[[str, int], Any] | None = None,
         config: LinkConfig | None = None,
+        framing: Any = None,
     ) -> None:
         super().__init__(config)
+        self._framing = framing
         self.port = port
         self.baudrate = baudrate
         self.description = f"serial {port}"
@@ -153,8 +157,15 @@ class SerialTransport(TransportBase):
         self._set_state(LinkState.CONNECTED)
         self._thread.start()
 
+    def _codec(self) -> Any:
+        if self._framing is None:
+            from firmware_host import protocol
+
+            self._framing = protocol
+        return self._framing
+
     def _reader(self, ser: Any, loop: asyncio.AbstractEventLoop, stop: threading.Event) -> None:
-        from firmware_host.protocol import cobs_decode
+        cobs_decode = self._codec().cobs_decode
 
         pending = bytearray()
         while not stop.is_set():
@@ -219,9 +230,7 @@ class SerialTransport(TransportBase):
         ser = self._serial
         if ser is None or self._state is not LinkState.CONNECTED:
             raise LinkLost(f"{self.description}: not connected")
-        from firmware_host.protocol import cobs_encode
-
-        payload = bytes(cobs_encode(data)) + DELIMITER
+        payload = bytes(self._codec().cobs_encode(data)) + DELIMITER
         async with self._write_lock:
             try:
                 await asyncio.to_thread(ser.write, payload)

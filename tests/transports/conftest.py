@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from rls_monitor.transports.ble import GattProfile
 from rls_monitor.transports.sim_backend import SimCharacteristic
-
-sys.path.insert(0, str(Path(__file__).parent))
 
 TOY_PROFILE = GattProfile(
     service_uuid="7d3a0001-5c1e-4b7a-9a53-2f2b1c0e4d01",

@@ -8,12 +8,12 @@ and ``establish_connection`` unchanged.
 from __future__ import annotations
 
 import pytest
-from conftest import TOY_PROFILE, EchoPeripheral
 
 from rls_monitor.errors import ConnectError, DeviceNotFound, LinkLost
 from rls_monitor.transports import LinkConfig, LinkState
 from rls_monitor.transports.ble import BleTransport, scan
 from rls_monitor.transports.sim_backend import SimAir
+from tests.transports.conftest import TOY_PROFILE, EchoPeripheral
 
 FAST = LinkConfig(scan_timeout_s=0.5, connect_attempts=3)
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 import importlib.metadata
 
 import pytest
-from conftest import TOY_PROFILE, EchoPeripheral
 
 from rls_monitor.errors import LinkLost
 from rls_monitor.transports import LinkConfig, LinkState
 from rls_monitor.transports.ble import BleTransport, scan
+from tests.transports.conftest import TOY_PROFILE, EchoPeripheral
 
-bumble_backend = pytest.importorskip("bumble_backend")
+pytest.importorskip("bumble")
+from tests.transports import bumble_backend
 
 
 def test_bumble_is_the_pinned_version() -> None:

@@ -1,0 +1,353 @@
+"""``rls-monitor record``, ``scan``, ``pair`` and ``sync``: the commands that talk to bands.
+
+Each command parses its options and calls one function of :mod:`rls_monitor.session` or
+:mod:`rls_monitor.pairing`; the live status line (rich) and the morning summary are printed here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+import click
+
+from rls_monitor.errors import ConfigError
+
+__all__ = ["pair_command", "record_command", "scan_command", "sync_command"]
+
+SPEED_HELP = "Simulation speed: a factor of real time (e.g. 60) or 'max' (as fast as possible)."
+
+
+def _db_path(db: Path | None) -> Path:
+    if db is not None:
+        return db
+    env = os.environ.get("RLS_MONITOR_DB")
+    if env:
+        return Path(env)
+    from rls_monitor.pairing import default_db_path
+
+    return default_db_path()
+
+
+def _parse_speed(text: str) -> float:
+    if text.strip().lower() == "max":
+        return float("inf")
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise ConfigError(
+            f"--speed must be a positive number or 'max'; got {text!r}", name="--speed", value=text
+        )
+    return value
+
+
+def _run(coro: Any) -> Any:
+    """Run a coroutine; Ctrl-C (SIGINT) and SIGTERM set the session's stop event instead of
+    killing it, so the night ends cleanly."""
+
+    async def main() -> Any:
+        from rls_monitor.session import StopSignal
+
+        stop = StopSignal()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, stop.set)
+        try:
+            return await coro(stop)
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                    loop.remove_signal_handler(sig)
+
+    return asyncio.run(main())
+
+
+class _StatusLine:
+    """A rich live status line fed by the session's status callback."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._live: Any = None
+
+    def __enter__(self) -> _StatusLine:
+        if self.enabled:
+            from rich.console import Console
+            from rich.live import Live
+
+            self._live = Live(
+                "", console=Console(stderr=True), refresh_per_second=4, transient=False
+            )
+            self._live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._live is not None:
+            self._live.__exit__(None, None, None)
+
+    def update(self, status: Any) -> None:
+        if self._live is None:
+            return
+        from rls_monitor.session import format_status_line
+
+        self._live.update(format_status_line(status))
+
+
+def _print_summary(result: Any, as_json: bool) -> None:
+    from rls_monitor.session import format_night_report
+
+    if as_json:
+        payload: dict[str, Any] = {"night": result.night_id, "resumed": result.resumed}
+        payload["link"] = result.link_report()
+        if result.score is not None:
+            payload["score"] = result.score.to_dict()
+        click.echo(json.dumps(payload, indent=2))
+        return
+    click.echo(format_night_report(result))
+
+
+@click.command("record")
+@click.option(
+    "--ble",
+    "ble",
+    multiple=True,
+    metavar="ADDRESS",
+    help="BLE address of a paired band (twice for left and right).",
+)
+@click.option(
+    "--serial",
+    "serial_port",
+    multiple=True,
+    metavar="PORT",
+    help="Serial port of a paired band (twice for two bands).",
+)
+@click.option(
+    "--simulate",
+    "simulate",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[FILE]",
+    help="Record a simulated band: an ordinary simulated night, or FILE (a recording) played by the band.",
+)
+@click.option("--speed", default="1", show_default=True, help=SPEED_HELP)
+@click.option(
+    "--duration",
+    "duration_s",
+    type=float,
+    default=None,
+    help="Simulated night length in seconds (without FILE; default 8 h).",
+)
+@click.option(
+    "--link",
+    "link",
+    type=click.Choice(["ble", "serial"]),
+    default="ble",
+    show_default=True,
+    help="Simulated link: bleak backend or a pseudo-terminal serial port.",
+)
+@click.option("--bilateral", is_flag=True, help="Simulate two bands, left and right leg.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the simulated night.")
+@click.option(
+    "--subject", default=None, help="Subject label of the night (default: the band's pairing)."
+)
+@click.option("--rules", default="wasm2016", show_default=True, help="Rule set: wasm2016 or aasm.")
+@click.option("--unpaired", is_flag=True, help="Accept a band that is not paired (not advised).")
+@click.option(
+    "--db",
+    "db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Database file (default: user data dir; env RLS_MONITOR_DB).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the morning summary as JSON.")
+@click.option("--quiet", is_flag=True, help="No live status line.")
+def record_command(
+    ble: tuple[str, ...],
+    serial_port: tuple[str, ...],
+    simulate: str | None,
+    speed: str,
+    duration_s: float | None,
+    link: str,
+    bilateral: bool,
+    seed: int,
+    subject: str | None,
+    rules: str,
+    unpaired: bool,
+    db: Path | None,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Record a night from a paired band (or two) and print the morning summary.
+
+    Press Ctrl-C in the morning: the night ends cleanly, is scored and stored. A link lost during
+    the night is reconnected; the band resends what was missed from its flash. A night
+    interrupted by a crash is continued by the next 'record' of the same band.
+    """
+    from rls_monitor import session
+
+    chosen = sum(bool(x) for x in (ble, serial_port, simulate is not None))
+    if chosen != 1:
+        raise click.UsageError(
+            "give exactly one of --ble ADDRESS, --serial PORT or --simulate [FILE]"
+        )
+    speed_x = _parse_speed(speed)
+    db_path = _db_path(db)
+    with _StatusLine(enabled=not quiet and not as_json) as line:
+        if simulate is not None:
+            source = Path(simulate) if simulate else None
+            result = _run(
+                lambda stop: session.record_simulated_night_async(
+                    db_path,
+                    source=source,
+                    duration_s=duration_s,
+                    speed=speed_x,
+                    link=link,
+                    bilateral=bilateral,
+                    seed=seed,
+                    rules=rules,
+                    subject=subject,
+                    stop=stop,
+                    on_status=line.update,
+                )
+            )
+        else:
+            specs = [f"ble:{a}" for a in ble] + [f"serial:{p}" for p in serial_port]
+            result = _run(
+                lambda stop: session.record_night_async(
+                    db_path,
+                    specs,
+                    rules=rules,
+                    subject=subject,
+                    require_pairing=not unpaired,
+                    stop=stop,
+                    on_status=line.update,
+                )
+            )
+    _print_summary(result, as_json)
+
+
+@click.command("sync")
+@click.option(
+    "--ble", "ble", default=None, metavar="ADDRESS", help="BLE address of the paired band."
+)
+@click.option(
+    "--serial", "serial_port", default=None, metavar="PORT", help="Serial port of the band."
+)
+@click.option("--rules", default="wasm2016", show_default=True, help="Rule set: wasm2016 or aasm.")
+@click.option(
+    "--db",
+    "db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Database file.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--quiet", is_flag=True, help="No live status line.")
+def sync_command(
+    ble: str | None,
+    serial_port: str | None,
+    rules: str,
+    db: Path | None,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Download a night the band recorded alone (host absent) and store it as if streamed."""
+    from rls_monitor import session
+
+    if bool(ble) == bool(serial_port):
+        raise click.UsageError("give exactly one of --ble ADDRESS or --serial PORT")
+    spec = f"ble:{ble}" if ble else f"serial:{serial_port}"
+    with _StatusLine(enabled=not quiet and not as_json) as line:
+        result = _run(
+            lambda stop: session.sync_night_async(
+                _db_path(db), spec, rules=rules, stop=stop, on_status=line.update
+            )
+        )
+    _print_summary(result, as_json)
+
+
+@click.command("scan")
+@click.option(
+    "--timeout", "timeout_s", type=float, default=5.0, show_default=True, help="Seconds to listen."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the bands found as JSON.")
+def scan_command(timeout_s: float, as_json: bool) -> None:
+    """List the bands advertising the rls-monitor service nearby."""
+    from rls_monitor.transports.ble import scan
+
+    bands = asyncio.run(scan(timeout_s))
+    if as_json:
+        click.echo(
+            json.dumps(
+                [{"address": b.address, "name": b.name, "rssi_dbm": b.rssi_dbm} for b in bands],
+                indent=2,
+            )
+        )
+        return
+    if not bands:
+        click.echo(
+            f"No band found in {timeout_s:g} s (is it charged and awake, and not connected to another host?)"
+        )
+        return
+    for b in bands:
+        click.echo(f"{b.address}  {b.name or '(no name)':<20} {b.rssi_dbm:4d} dBm")
+
+
+@click.command("pair")
+@click.option(
+    "--ble",
+    "ble",
+    default=None,
+    metavar="ADDRESS",
+    help="BLE address of the band (see 'rls-monitor scan').",
+)
+@click.option(
+    "--serial", "serial_port", default=None, metavar="PORT", help="Serial port of the band."
+)
+@click.option(
+    "--side",
+    type=click.Choice(["left", "right"]),
+    required=True,
+    help="The leg the band is worn on.",
+)
+@click.option(
+    "--subject", required=True, help="Pseudonymous subject label (never a real name needed)."
+)
+@click.option(
+    "--db",
+    "db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Database file.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the pairing as JSON.")
+def pair_command(
+    ble: str | None,
+    serial_port: str | None,
+    side: str,
+    subject: str,
+    db: Path | None,
+    as_json: bool,
+) -> None:
+    """Remember a band: its address, device id and serial number, leg side and subject."""
+    from rls_monitor import pairing
+
+    if bool(ble) == bool(serial_port):
+        raise click.UsageError("give exactly one of --ble ADDRESS or --serial PORT")
+    spec = f"ble:{ble}" if ble else f"serial:{serial_port}"
+    paired = asyncio.run(pairing.pair_band(_db_path(db), spec, side=side, subject=subject))
+    if as_json:
+        click.echo(json.dumps(paired.to_dict(), indent=2))
+    else:
+        click.echo(
+            f"Paired band {paired.device_id} (serial {paired.serial or '?'}, firmware "
+            f"{paired.firmware or '?'}) at {paired.address}: {paired.side} leg of subject {paired.subject}."
+        )

@@ -1,0 +1,201 @@
+"""Pairing: the host remembers which band belongs to which leg of which subject.
+
+``rls-monitor pair`` connects to a band once, asks for its identity (``GET_INFO``: device id,
+serial number, firmware, model) and stores it in the database's devices table with the link
+(``ble`` address or ``serial`` port), the leg side and the subject. From then on a night records
+only from that band: a band at the paired address whose device id differs (a swapped band, another
+device advertising our service) is refused by the session with a clear message, never mixed into
+the subject's night.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from rls_monitor.errors import ConfigError, check_option
+from rls_monitor.transports.base import LinkConfig, TransportSpec, parse_transport_spec
+
+__all__ = [
+    "PairedBand",
+    "default_db_path",
+    "find_pairing",
+    "pair_band",
+    "pair_band_sync",
+    "read_band_info",
+]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PairedBand:
+    """A band the host knows.
+
+    Attributes
+    ----------
+    kind : {"ble", "serial"}
+        How it is reached.
+    address : str
+        BLE address (or per-host UUID on macOS), or serial port.
+    device_id : str
+        The stable id the band reports (``GET_INFO``); what a night is checked against.
+    serial, firmware, model : str
+        From the band's info.
+    side : {"left", "right"}
+        The leg it is worn on.
+    subject : str
+        Pseudonymous subject label.
+    """
+
+    kind: str
+    address: str
+    device_id: str
+    side: str
+    subject: str
+    serial: str = ""
+    firmware: str = ""
+    model: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """As a JSON-ready dict."""
+        return asdict(self)
+
+
+def default_db_path() -> Path:
+    """The default database file (the store's default location)."""
+    from rls_monitor import storage
+
+    return Path(storage.default_db_path())
+
+
+async def read_band_info(
+    spec: TransportSpec | str,
+    *,
+    backend: Any = None,
+    config: LinkConfig | None = None,
+) -> Any:
+    """Connect to a band, ask ``GET_INFO``, disconnect; return its :class:`BandInfo`.
+
+    Raises
+    ------
+    DeviceNotFound, ConnectError, LinkLost
+        The band could not be reached or did not answer.
+    """
+    from rls_monitor.session import Wire
+    from rls_monitor.transports.base import open_transport
+
+    wire = Wire()
+    transport = open_transport(spec, backend=backend, config=config)
+    async with transport:
+        return await wire.request_info(transport, timeout_s=5.0)
+
+
+async def pair_band(
+    db_path: str | Path,
+    spec: TransportSpec | str,
+    *,
+    side: str,
+    subject: str,
+    backend: Any = None,
+    config: LinkConfig | None = None,
+) -> PairedBand:
+    """Pair a band: read its identity and remember it with its leg side and subject.
+
+    Parameters
+    ----------
+    db_path : path-like
+        The database.
+    spec : TransportSpec or str
+        ``"ble:ADDRESS"`` or ``"serial:PORT"``.
+    side : {"left", "right"}
+        The leg.
+    subject : str
+        Pseudonymous subject label (created if new).
+    backend : object, optional
+        BLE backend classes (tests, simulation).
+    config : LinkConfig, optional
+        Link timeouts.
+
+    Returns
+    -------
+    PairedBand
+
+    Raises
+    ------
+    ConfigError
+        Bad side or empty subject, or a replay link.
+    DeviceNotFound, ConnectError, LinkLost
+        The band could not be reached.
+    """
+    from rls_monitor.storage import Store
+
+    check_option("side", side, ("left", "right"))
+    if not subject.strip():
+        raise ConfigError("subject must be a non-empty label", name="subject", value=subject)
+    if isinstance(spec, str):
+        spec = parse_transport_spec(spec)
+    if spec.kind not in ("ble", "serial"):
+        raise ConfigError(f"only ble and serial bands can be paired; got {spec.kind}", name="spec")
+    info = await read_band_info(spec, backend=backend, config=config)
+    paired = PairedBand(
+        kind=spec.kind,
+        address=spec.target,
+        device_id=info.device_id,
+        side=side,
+        subject=subject.strip(),
+        serial=info.serial,
+        firmware=info.firmware,
+        model=info.model,
+    )
+    with Store(db_path) as store:
+        _store_pairing(store, paired)
+    log.info("paired %s %s as %s", spec.kind, spec.target, info.device_id)
+    return paired
+
+
+def pair_band_sync(db_path: str | Path, spec: TransportSpec | str, **kwargs: Any) -> PairedBand:
+    """:func:`pair_band` for callers without an event loop."""
+    return asyncio.run(pair_band(db_path, spec, **kwargs))
+
+
+def _store_pairing(store: Any, paired: PairedBand) -> None:
+    """Remember a pairing in the devices table.
+
+    The row is keyed by the link address (BLE address or serial port); its ``name`` holds the
+    band's device id (what nights are checked against) and ``side``/``firmware`` the rest. The
+    devices table has no subject, serial or model column yet: those are returned to the caller
+    but not kept.
+    """
+    store.upsert_device(
+        paired.address, name=paired.device_id, side=paired.side, firmware=paired.firmware
+    )
+    store.upsert_subject(paired.subject)
+
+
+def find_pairing(store: Any, spec: TransportSpec | str) -> PairedBand | None:
+    """The pairing of the band at a link address, or ``None`` when it was never paired.
+
+    Parameters
+    ----------
+    store : rls_monitor.storage.Store
+        The open store.
+    spec : TransportSpec or str
+        ``"ble:ADDRESS"`` or ``"serial:PORT"``.
+    """
+    if isinstance(spec, str):
+        spec = parse_transport_spec(spec)
+    row = store.get_device(spec.target)
+    if row is None or not row.get("name"):
+        return None
+    return PairedBand(
+        kind=spec.kind,
+        address=spec.target,
+        device_id=str(row["name"]),
+        side=str(row.get("side") or "unknown"),
+        subject="",
+        firmware=str(row.get("firmware") or ""),
+    )

@@ -1,0 +1,140 @@
+"""The session's pure parts: in-order exactly-once delivery, resend scheduling, the clock fit."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rls_monitor.session import ClockFit, SequenceTracker, TrackerConfig
+
+
+def _deliver_all(tracker: SequenceTracker, arrivals: list[int], now_s: float = 0.0) -> list[int]:
+    out: list[int] = []
+    for seq in arrivals:
+        out.extend(s for s, _ in tracker.offer(seq, seq, now_s=now_s))
+    return out
+
+
+def test_in_order_frames_pass_straight_through() -> None:
+    t = SequenceTracker(next_seq=0)
+    assert _deliver_all(t, list(range(10))) == list(range(10))
+    assert t.counts.accepted == 10 and t.counts.duplicates == 0 and t.open_gaps == []
+
+
+def test_duplicates_are_dropped_and_counted() -> None:
+    t = SequenceTracker(next_seq=0)
+    assert _deliver_all(t, [0, 1, 1, 0, 2, 2]) == [0, 1, 2]
+    assert t.counts.duplicates == 3
+
+
+def test_a_swapped_pair_is_reordered_without_a_resend() -> None:
+    t = SequenceTracker(next_seq=0, config=TrackerConfig(reorder_wait_s=0.2))
+    assert _deliver_all(t, [0, 2], now_s=0.0) == [0]
+    assert t.open_gaps == [(1, 2)]
+    assert t.due_resends(now_s=0.1) == []  # still within the reordering wait
+    assert _deliver_all(t, [1], now_s=0.15) == [1, 2]
+    assert t.counts.gaps_filled == 1 and t.counts.resend_requests == 0
+
+
+def test_a_gap_is_requested_then_requested_again_then_given_up() -> None:
+    cfg = TrackerConfig(reorder_wait_s=0.1, resend_timeout_s=1.0, max_resend_attempts=2)
+    t = SequenceTracker(next_seq=5, config=cfg)
+    assert _deliver_all(t, [5, 6, 9, 10]) == [5, 6]
+    assert t.due_resends(now_s=0.2) == [(7, 9)]
+    assert t.due_resends(now_s=0.5) == []  # not yet timed out
+    assert t.due_resends(now_s=1.3) == [(7, 9)]
+    assert t.give_up_due(now_s=1.5) == []
+    released = t.give_up_due(now_s=2.4)
+    assert [s for s, _ in released] == [9, 10]
+    assert t.next_seq == 11
+    assert t.counts.gaps_given_up == 1 and t.counts.frames_lost == 2
+
+
+def test_a_partly_filled_gap_shrinks_to_what_is_missing() -> None:
+    t = SequenceTracker(next_seq=0, config=TrackerConfig(reorder_wait_s=0.0))
+    _deliver_all(t, [0, 5])
+    _deliver_all(t, [3])
+    assert t.open_gaps == [(1, 5)]
+    _deliver_all(t, [1])
+    assert t.open_gaps == [(2, 5)]  # 2 and 4 missing (3 is held)
+    _deliver_all(t, [4])
+    assert t.open_gaps == [(2, 3)]
+    assert t.due_resends(now_s=1.0) == [(2, 3)]
+
+
+def test_an_absurd_jump_is_dropped_not_trusted() -> None:
+    t = SequenceTracker(next_seq=0, config=TrackerConfig(max_jump=1000))
+    assert _deliver_all(t, [0, 1, 2_000_000_000, 2]) == [0, 1, 2]
+    assert t.counts.absurd_jumps == 1 and t.open_gaps == []
+
+
+def test_restart_forgets_held_frames_and_resumes_at_a_sequence() -> None:
+    t = SequenceTracker(next_seq=0)
+    _deliver_all(t, [0, 1, 4])
+    t.restart()
+    assert t.held == 0 and t.open_gaps == [] and t.next_seq == 2
+    assert _deliver_all(t, [2, 3, 4]) == [2, 3, 4]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    n=st.integers(1, 60),
+    data=st.data(),
+)
+def test_any_arrival_order_with_duplicates_delivers_each_frame_once_in_order(
+    n: int, data: st.DataObject
+) -> None:
+    arrivals = data.draw(st.permutations(list(range(n))))
+    dups = data.draw(st.lists(st.integers(0, n - 1), max_size=n))
+    for d in dups:
+        pos = data.draw(st.integers(0, len(arrivals)))
+        arrivals = [*arrivals[:pos], d, *arrivals[pos:]]
+    t = SequenceTracker(next_seq=0)
+    assert _deliver_all(t, arrivals) == list(range(n))
+    assert t.counts.duplicates == len(dups)
+    assert t.held == 0 and t.open_gaps == []
+
+
+T0 = datetime(2026, 11, 24, 22, 0, tzinfo=UTC).timestamp()
+
+
+@pytest.mark.parametrize("drift_ppm", [-80.0, -20.0, 0.0, 35.0, 120.0])
+def test_clock_fit_recovers_drift_from_noisy_sync_points(drift_ppm: float) -> None:
+    rng = np.random.default_rng(7)
+    tick_hz = 32768.0
+    fit = ClockFit(tick_hz=tick_hz)
+    for k in range(17):  # a sync every 30 min over 8 h
+        true_s = k * 1800.0
+        tick = round(true_s * tick_hz * (1 + drift_ppm * 1e-6))
+        jitter = rng.normal(0, 0.01)  # 10 ms of round-trip noise
+        assert fit.add(tick, T0 + true_s + jitter, rtt_s=0.05)
+    assert fit.drift_ppm == pytest.approx(drift_ppm, abs=2.0)
+    probe_tick = round(4.25 * 3600 * tick_hz * (1 + drift_ppm * 1e-6))
+    assert fit.to_unix_s(probe_tick) - T0 == pytest.approx(4.25 * 3600, abs=0.05)
+
+
+def test_clock_fit_with_one_point_uses_the_nominal_rate() -> None:
+    fit = ClockFit(tick_hz=1000.0)
+    fit.add(5000, T0)
+    assert fit.to_unix_s(65000) == pytest.approx(T0 + 60.0)
+    assert fit.to_utc(5000) == datetime(2026, 11, 24, 22, 0, tzinfo=UTC)
+
+
+def test_clock_fit_ignores_slow_round_trips_and_implausible_drift() -> None:
+    fit = ClockFit(tick_hz=1000.0, max_rtt_s=1.0)
+    assert not fit.add(0, T0, rtt_s=3.0)
+    assert fit.points == 0
+    # band time simulated 100x faster than the host clock: not a drift any crystal has
+    fit.add(0, T0)
+    fit.add(3_600_000, T0 + 36.0)
+    assert fit.drift_ppm == pytest.approx(0.0)
+    assert fit.to_unix_s(3_601_000) == pytest.approx(T0 + 37.0)
+
+
+def test_clock_fit_needs_a_point() -> None:
+    with pytest.raises(ValueError, match="no sync point"):
+        ClockFit(tick_hz=1000.0).to_unix_s(0)
