@@ -515,6 +515,7 @@ class SimulatedBand:
     def _cmd_stop_stream(self, cmd: p.Command) -> list[bytes]:
         self.streaming = False
         out = self._respond(cmd, p.Result.OK, struct.pack("<I", self.next_seq))
+        self._flush_held(out)
         return [*out, p.encode_end(self.next_seq, p.EndReason.STOPPED)]
 
     def _cmd_set_format(self, cmd: p.Command) -> list[bytes]:
@@ -629,6 +630,9 @@ class SimulatedBand:
         self.battery_pct = max(0.0, self.battery_pct - rate_per_s * (t_end - t0))
         self.true_time_s = t_end
         self._link_faults(t0, t_end)
+        if death <= t1:  # shutting down: the partial frame is flushed to flash first
+            self.recording = False
+            self._ended_sent = True
         if self.can_send:
             self._budget = min(
                 self._budget + dt_s * self.link_frames_per_s, max(self.link_frames_per_s, 64.0)
@@ -659,6 +663,7 @@ class SimulatedBand:
         self.recording = False  # the partial frame is flushed to flash
         out: list[bytes] = []
         if self.can_send:
+            self._flush_held(out)
             out.append(p.encode_end(self.next_seq, p.EndReason.BATTERY_EMPTY))
         self.powered = False
         self.streaming = False
@@ -679,6 +684,7 @@ class SimulatedBand:
                 self.stats.resent += 1
                 seq += 1
             if seq >= stop:
+                self._flush_held(out)
                 self._resends.pop(0)
                 first = self._resends_first.pop(cmd_id, stop)
                 out.append(
@@ -705,6 +711,7 @@ class SimulatedBand:
                 self._send_data(out, seq, flags)
                 self._stream_next += 1
                 if self._catchup_cmd is not None and self._stream_next >= self._live_from:
+                    self._flush_held(out)
                     out.append(
                         p.encode_end(
                             self.next_seq,
@@ -719,12 +726,18 @@ class SimulatedBand:
                 out.append(self._status())
                 self._next_status_s = self.true_time_s + self.status_interval_s
             if not self.recording and self._stream_next >= nxt and not self._ended_sent:
+                self._flush_held(out)
                 out.append(p.encode_end(nxt, p.EndReason.RECORDING_ENDED))
                 self._ended_sent = True
+        idle = not self.streaming or (not self.recording and self._stream_next >= self.next_seq)
+        if idle and not self._resends:
+            self._flush_held(out)  # nothing follows to swap with
+        return out
+
+    def _flush_held(self, out: list[bytes]) -> None:
         if self._held is not None:
             out.append(self._held)
             self._held = None
-        return out
 
     def _send_data(self, out: list[bytes], seq: int, flags: int) -> None:
         """Encode DATA ``seq`` and put it on the air through the fault injector."""
