@@ -40,6 +40,8 @@ from rls_monitor.detection.indices import (
     respiratory_related,
     sleep_indices,
 )
+from rls_monitor.detection.movements import DetectorConfig
+from rls_monitor.detection.posture import Posture, PostureConfig
 from rls_monitor.detection.series import (
     LEG_NAMES,
     RULE_SETS,
@@ -485,13 +487,17 @@ def _count(x: Any) -> int:
     return len(x)
 
 
-def _lying_epochs(post: Any) -> tuple[NDArray[np.bool_], float]:
+def _lying_epochs(post: Posture) -> tuple[NDArray[np.bool_], float]:
     return np.asarray(post.lying, dtype=bool).reshape(-1), float(post.epoch_s)
 
 
 def _score_recordings(
-    recordings: Sequence[Recording], rules: str, detector: Any, posture: Any
+    recordings: Sequence[Recording],
+    rules: str,
+    detector: DetectorConfig | None,
+    posture: PostureConfig | Posture | None,
 ) -> ScoreResult:
+    # Looked up at call time, so a caller (or a test) can swap the detector of the package.
     from rls_monitor.detection import detect_leg_movements, detect_posture
 
     rs = get_rules(rules)
@@ -514,7 +520,7 @@ def _score_recordings(
             and abs((a.start_utc - b.start_utc).total_seconds()) > 1.0 / a.fs_hz
         ):
             raise ConfigError("the two recordings must start at the same time", name="source")
-    if len(recordings) > 1 and posture is not None and hasattr(posture, "lying"):
+    if len(recordings) > 1 and isinstance(posture, Posture):
         raise ConfigError("a computed posture can only be given with one recording", name="posture")
     duration_s = min(r.duration_s for r in recordings)
     on_l: list[NDArray[np.float64]] = []
@@ -523,12 +529,12 @@ def _score_recordings(
     side_l: list[str] = []
     masks: list[NDArray[np.bool_]] = []
     epoch_s = 30.0
-    turnovers = 0
+    turnovers_by_leg: list[int] = []
     in_bed_each: list[float] = []
     excluded_turns = 0
     excluded_out_of_bed = 0
     for rec in recordings:
-        if posture is not None and hasattr(posture, "lying"):
+        if isinstance(posture, Posture):
             post = posture
         else:
             post = detect_posture(rec.accel_g, rec.fs_hz, config=posture)
@@ -536,7 +542,7 @@ def _score_recordings(
         mask, epoch_s = _lying_epochs(post)
         masks.append(mask)
         in_bed_each.append(float(post.in_bed_s))
-        turnovers += _count(getattr(post, "turnovers", None))
+        turnovers_by_leg.append(_count(getattr(post, "turnovers", None)))
         on = np.asarray(lms.onset_s, dtype=np.float64)
         off = np.asarray(lms.offset_s, dtype=np.float64)
         turn = np.asarray(lms.posture_change, dtype=bool)
@@ -579,7 +585,7 @@ def _score_recordings(
     first = recordings[0]
     source = {
         "kind": "recording",
-        "device": ",".join(r.device_id for r in recordings),
+        "device": ",".join(r.device_id for r in recordings if r.device_id),
         "side": "both" if len(recordings) == 2 else first.side,
         "fs_hz": first.fs_hz,
         "start_utc": None if first.start_utc is None else first.start_utc.isoformat(),
@@ -588,7 +594,9 @@ def _score_recordings(
     posture_info = {
         "in_bed_s": round(in_bed_s, 3),
         "epoch_s": epoch_s,
-        "turnovers": turnovers,
+        # Both bands see the same turn of the body: the night's count is the larger of the two.
+        "turnovers": max(turnovers_by_leg),
+        "turnovers_by_leg": turnovers_by_leg,
         "excluded_posture_changes": excluded_turns,
         "excluded_out_of_bed": excluded_out_of_bed,
     }
@@ -608,8 +616,8 @@ def score(
     source: Recording | EventList | Sequence[Recording],
     rules: str = "wasm2016",
     *,
-    detector: Any = None,
-    posture: Any = None,
+    detector: DetectorConfig | None = None,
+    posture: PostureConfig | Posture | None = None,
 ) -> ScoreResult:
     """Score a night: leg movements, PLM series and indices under one rule set.
 
@@ -621,10 +629,10 @@ def score(
         scored elsewhere.
     rules : {"wasm2016", "aasm"}
         The rule set (WASM/IRLSSG 2016 by default).
-    detector : object, optional
+    detector : DetectorConfig, optional
         Configuration of the leg-movement detector
         (:func:`rls_monitor.detection.detect_leg_movements`); recordings only.
-    posture : object, optional
+    posture : PostureConfig or Posture, optional
         A posture configuration for :func:`rls_monitor.detection.detect_posture`, or an
         already computed ``Posture`` (one recording only); recordings only.
 

@@ -362,3 +362,32 @@ def test_end_to_end_plm_index_close_to_truth(seed: int) -> None:
     tp, fp, fn = evaluation.match_events(np.asarray(truth_mv.onset_s, float), pred_on, 0.5)
     f1 = 2 * tp / (2 * tp + fp + fn)
     assert f1 >= 0.95
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [4, 5])
+def test_end_to_end_bilateral_plm_index_close_to_truth(seed: int) -> None:
+    sm = _signal_model()
+    if not hasattr(detection, "detect_leg_movements"):
+        pytest.skip("the leg-movement detector is not available")
+    cfg = sm.night_config("ordinary", duration_s=5400.0, fs_hz=50.0)
+    left, right = sm.simulate_bilateral_night(cfg, seed=seed)
+    got = score(
+        [
+            Recording(left.accel_g, fs_hz=left.fs_hz, side="left"),
+            Recording(right.accel_g, fs_hz=right.fs_hz, side="right"),
+        ]
+    )
+    ml, mr = left.truth.movements, right.truth.movements
+    truth = score(
+        EventList(
+            np.concatenate([ml.onset_s, mr.onset_s]),
+            np.concatenate([ml.offset_s, mr.offset_s]),
+            side=("left",) * len(ml) + ("right",) * len(mr),
+            duration_s=left.duration_s,
+        )
+    )
+    plm_truth = truth.counts["plm"] / (left.truth.in_bed_s() / 3600.0)
+    assert got.plm_per_h == pytest.approx(plm_truth, rel=0.10)
+    assert got.sides is not None and truth.sides is not None
+    assert got.sides["bilateral"]["lm"] == pytest.approx(truth.sides["bilateral"]["lm"], rel=0.1)
