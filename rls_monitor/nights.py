@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from rls_monitor.errors import ConfigError, StorageError, check_option
+from rls_monitor.errors import ConfigError, RLSMonitorError, StorageError, check_option
 from rls_monitor.recording import Recording, read_recording
 from rls_monitor.scoring import ScoreResult
 from rls_monitor.storage import Channel, NightInfo, Store
@@ -58,10 +58,25 @@ _DISCLAIMER = "A monitoring aid, not a diagnosis: discuss any change with your d
 _COMPARE_NIGHTS = 7
 
 
-def _default_scorer(source: Any, rules: str) -> ScoreResult:
+def _default_scorer(source: Any, rules: str, posture: Any = None) -> ScoreResult:
     from rls_monitor.scoring import score
 
+    if posture is not None and isinstance(source, Recording):
+        return score(source, rules=rules, posture=posture)
     return score(source, rules=rules)
+
+
+def _detect_posture(recording: Recording) -> Any:
+    """The posture of a recording (``rls_monitor.detection.Posture``), ``None`` if it cannot be had."""
+    try:
+        from rls_monitor.detection import detect_posture
+    except ImportError:  # pragma: no cover - the detector is part of the package
+        return None
+    try:
+        return detect_posture(recording.accel_g, recording.fs_hz)
+    except RLSMonitorError as exc:
+        logger.info("no posture for the minute summaries: %s", exc)
+        return None
 
 
 @dataclass(frozen=True)
@@ -216,10 +231,10 @@ def rescore_night(
     rules = rules or info.rules or "wasm2016"
     check_option("rules", rules, RULE_CHOICES)
     before = store.get_result(night_id)
-    result = _score(store, night_id, rules, scorer)
+    result, posture, counts = _score(store, night_id, rules, scorer)
     if before is not None and _same(before, result.to_dict()):
         return result, False
-    _save(store, night_id, result)
+    _save(store, night_id, result, posture, counts)
     return result, True
 
 
@@ -229,27 +244,53 @@ def _same(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
 
 
-def _score(store: Store, night_id: int, rules: str, scorer: Scorer | None) -> ScoreResult:
+def _score(
+    store: Store, night_id: int, rules: str, scorer: Scorer | None
+) -> tuple[ScoreResult, Any, NDArray[np.int16]]:
+    """Score a stored night; also its first channel's posture and counts (for the minutes)."""
     recordings = load_recordings(store, night_id)
-    source: Any = recordings[0] if len(recordings) == 1 else recordings
-    return (scorer or _default_scorer)(source, rules)
+    posture = _detect_posture(recordings[0])
+    if scorer is not None:
+        source: Any = recordings[0] if len(recordings) == 1 else recordings
+        result = scorer(source, rules)
+    elif len(recordings) == 1:
+        result = _default_scorer(recordings[0], rules, posture)
+    else:
+        result = _default_scorer(recordings, rules)
+    counts = store.read_samples(night_id, 0)
+    return result, posture, counts
 
 
 def _score_and_save(store: Store, night_id: int, rules: str, scorer: Scorer | None) -> ScoreResult:
-    result = _score(store, night_id, rules, scorer)
-    _save(store, night_id, result)
+    result, posture, counts = _score(store, night_id, rules, scorer)
+    _save(store, night_id, result, posture, counts)
     return result
 
 
-def _save(store: Store, night_id: int, result: ScoreResult) -> None:
+def _save(
+    store: Store,
+    night_id: int,
+    result: ScoreResult,
+    posture: Any,
+    counts: NDArray[np.int16],
+) -> None:
     info = store.get_night(night_id)
-    counts = store.read_samples(night_id, 0)
-    minutes = minute_summaries(counts, info.lsb_g, info.fs_hz, result)
-    store.save_score(night_id, result.to_dict(), minutes=minutes)
+    minutes = minute_summaries(counts, info.lsb_g, info.fs_hz, result, posture=posture)
+    at_onset = None
+    if posture is not None and len(posture.posture):
+        onset = np.array([m.onset_s for m in result.movements], dtype=np.float64)
+        epoch = np.clip((onset // posture.epoch_s).astype(np.int64), 0, len(posture.posture) - 1)
+        at_onset = [str(posture.posture[e]) for e in epoch]
+    store.save_score(night_id, result.to_dict(), minutes=minutes, posture=at_onset)
 
 
 def minute_summaries(
-    counts: NDArray[np.integer[Any]], lsb_g: float, fs_hz: float, result: ScoreResult | None = None
+    counts: NDArray[np.integer[Any]],
+    lsb_g: float,
+    fs_hz: float,
+    result: ScoreResult | None = None,
+    *,
+    posture: Any = None,
 ) -> list[dict[str, Any]]:
     """Per-minute rows of a night: activity count, LM and PLM counts, in bed.
 
@@ -263,15 +304,17 @@ def minute_summaries(
         Sample rate, Hz.
     result : ScoreResult, optional
         The night's score, for ``lm_count`` and ``plm_count`` (by onset) and ``in_bed`` (from
-        its per-hour table: a minute is in bed when its hour had any time in bed and the minute
-        is not after the recording).
+        its per-hour table: a minute is in bed when its hour had any time in bed), unless
+        ``posture`` is given.
+    posture : rls_monitor.detection.Posture, optional
+        Posture per epoch of the same samples: gives each minute's ``posture`` (the label held
+        longest in the minute) and ``in_bed`` (lying for at least half of the minute).
 
     Returns
     -------
     list of dict
         ``minute`` (0-based), ``start_s``, ``activity_mg`` (see the module docstring),
-        ``lm_count``, ``plm_count``, ``posture`` (``None``: not computed here), ``in_bed``
-        (``None`` when unknown).
+        ``lm_count``, ``plm_count``, ``posture`` and ``in_bed`` (``None`` when unknown).
 
     Examples
     --------
@@ -306,13 +349,31 @@ def minute_summaries(
         idx = np.clip((onset // 60.0).astype(np.int64), 0, n_min - 1)
         lm = np.bincount(idx, minlength=n_min)
         plm = np.bincount(idx[is_plm], minlength=n_min) if is_plm.any() else plm
-        for row in result.per_hour:
+        for row in result.per_hour if posture is None else ():
             h = int(row.get("hour", 0))
             bed = row.get("in_bed_min")
             if bed is None:
                 continue
             for k in range(h * 60, min(n_min, (h + 1) * 60)):
                 in_bed[k] = float(bed) > 0
+    labels: list[str | None] = [None] * n_min
+    if posture is not None and n_min and len(posture.lying):
+        epoch_s = float(posture.epoch_s)
+        minute_of_epoch = np.floor(np.arange(len(posture.lying)) * epoch_s / 60.0).astype(np.int64)
+        ok = minute_of_epoch < n_min
+        minute_of_epoch = minute_of_epoch[ok]
+        lying = np.asarray(posture.lying, dtype=bool)[ok]
+        names = np.asarray(posture.posture).astype(str)[ok]
+        n_epochs = np.bincount(minute_of_epoch, minlength=n_min)
+        n_lying = np.bincount(minute_of_epoch, weights=lying, minlength=n_min)
+        uniq, code = np.unique(names, return_inverse=True)
+        table = np.zeros((n_min, uniq.size), dtype=np.int64)
+        np.add.at(table, (minute_of_epoch, code), 1)
+        best = table.argmax(axis=1)
+        for i in range(n_min):
+            if n_epochs[i]:
+                in_bed[i] = bool(n_lying[i] * 2 >= n_epochs[i])
+                labels[i] = str(uniq[best[i]])
     return [
         {
             "minute": i,
@@ -320,7 +381,7 @@ def minute_summaries(
             "activity_mg": activity[i],
             "lm_count": int(lm[i]),
             "plm_count": int(plm[i]),
-            "posture": None,
+            "posture": labels[i],
             "in_bed": in_bed[i],
         }
         for i in range(n_min)

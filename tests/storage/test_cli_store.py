@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
@@ -27,7 +28,11 @@ from .conftest import simulated_recording, threshold_scorer
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch) -> click.Group:
     """A group holding the storage commands, handling errors as ``rls-monitor`` does."""
-    monkeypatch.setattr(rls_monitor.nights, "_default_scorer", threshold_scorer)
+
+    def stand_in(source: Any, rules: str, posture: Any = None) -> Any:
+        return threshold_scorer(source, rules)
+
+    monkeypatch.setattr(rls_monitor.nights, "_default_scorer", stand_in)
     group = _Group("rls-monitor")
     for command in (import_command, nights_command, show_command, rescore_command, db_group):
         group.add_command(command)

@@ -128,7 +128,20 @@ def test_minutes_carry_the_movements(db_path: Path, recording: Recording) -> Non
     assert len(minutes) == 20
     assert sum(m["lm_count"] for m in minutes) == night.result.counts["lm"]
     assert sum(m["plm_count"] for m in minutes) == night.result.counts["plm"]
-    assert all(m["in_bed"] is not None for m in minutes)
+    # posture from the posture detector: the simulated night is mostly in bed, lying
+    assert sum(bool(m["in_bed"]) for m in minutes) >= 15
+    assert {m["posture"] for m in minutes} <= {
+        "upright",
+        "supine",
+        "left",
+        "right",
+        "prone",
+        "unknown",
+    }
+    assert sum(m["posture"] != "upright" for m in minutes) >= 15
+    with Store(db_path) as store:
+        rows = store.get_movements(night.night_id)
+    assert rows and all(r["posture"] is not None for r in rows)
 
 
 def test_morning_summary_compares_with_previous_nights(db_path: Path) -> None:
@@ -200,3 +213,16 @@ def test_import_a_real_ax3_recording(db_path: Path) -> None:
     # AX3 values are not on a power-of-two grid: stored to within half a count
     err = np.abs(back.accel_g.astype(np.float64) - rec.accel_g.astype(np.float64))
     assert float(err.max()) <= info.lsb_g / 2 + 1e-9
+
+
+def test_minute_posture_is_the_majority_of_its_epochs() -> None:
+    from types import SimpleNamespace
+
+    fs_hz = 10.0
+    counts = np.zeros((int(180 * fs_hz), 3), np.int16)
+    lying = np.r_[np.zeros(50, bool), np.ones(10, bool), np.ones(60, bool), np.zeros(60, bool)]
+    labels = ["upright"] * 50 + ["supine"] * 10 + ["left"] * 40 + ["supine"] * 20 + ["upright"] * 60
+    posture = SimpleNamespace(epoch_s=1.0, lying=lying, posture=np.array(labels))
+    rows = minute_summaries(counts, 2**-12, fs_hz, posture=posture)
+    assert [r["in_bed"] for r in rows] == [False, True, False]
+    assert [r["posture"] for r in rows] == ["upright", "left", "upright"]

@@ -6,6 +6,7 @@ import sqlite3
 import stat
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -304,3 +305,47 @@ def test_finishing_compacts_small_blocks(db_path: Path) -> None:
         np.testing.assert_array_equal(got[seq + 100 :], _counts(20, seq + 100))
         assert store.check().ok
         assert store.compact_night(night) == 0
+
+
+def test_a_new_migration_upgrades_an_old_file(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rls_monitor.storage import db as db_module
+    from rls_monitor.storage.migrations import MIGRATIONS, Migration
+
+    with Store(db_path) as store:
+        night = store.create_night("P01", fs_hz=50.0, lsb_g=2**-12)
+    applied: list[int] = []
+
+    def v2(db: Any) -> None:
+        applied.append(2)
+        db.execute("ALTER TABLE nights ADD COLUMN diary_note TEXT")
+
+    monkeypatch.setattr(db_module, "MIGRATIONS", (*MIGRATIONS, Migration(2, "diary", v2)))
+    monkeypatch.setattr(db_module, "SCHEMA_VERSION", 2)
+    with Store(db_path) as store:
+        assert store.schema_version == 2
+        assert store.get_night(night).subject == "P01"
+        store.db.execute("UPDATE nights SET diary_note = 'slept badly'")
+    with Store(db_path) as store:  # applied once only
+        assert store.schema_version == 2
+    assert applied == [2]
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("file is not a database", "not a readable rls-monitor database"),
+        ("database disk image is malformed", "not a readable rls-monitor database"),
+        ("database is locked", "locked by another process"),
+        ("database or disk is full", "disk is full"),
+        ("disk I/O error", "cannot read or write"),
+        ("no such table: nights", "database error"),
+    ],
+)
+def test_sqlite_errors_become_storage_errors(message: str, expected: str) -> None:
+    from rls_monitor.storage.db import _translate
+
+    err = _translate(sqlite3.OperationalError(message), Path("x.sqlite"))
+    assert isinstance(err, StorageError) and expected in str(err)
+    assert err.path == Path("x.sqlite")
