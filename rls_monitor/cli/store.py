@@ -175,3 +175,24 @@ def db_version(db_path: Path | None) -> None:
     """Print the database's schema version."""
     with _open(db_path, create=False) as store:
         click.echo(store.schema_version)
+
+
+@db_group.command("close")
+@click.argument("night", type=int)
+@db_option
+def db_close(night: int, db_path: Path | None) -> None:
+    """Close an interrupted NIGHT (status complete) and score it if it has no score yet."""
+    from rls_monitor.nights import rescore_night
+
+    with _open(db_path, create=False) as store:
+        info = store.get_night(night)
+        if info.status == "recording":
+            raise ConfigError(
+                f"night {night} is still being recorded by a running process; stop it first",
+                name="night",
+            )
+        store.finish_night(night)
+        if store.get_result(night) is None and info.n_samples:
+            rescore_night(store, night)
+        info = store.get_night(night)
+    click.echo(f"night {night}: {info.status}; PLM index {info.plm_per_h} /h [{info.rules}]")

@@ -128,3 +128,19 @@ def test_db_check_reports_a_damaged_block(cli: click.Group, db_path: Path, csv_p
 def test_every_command_has_help(command: click.Command) -> None:
     res = CliRunner().invoke(command, ["--help"])
     assert res.exit_code == 0 and "Usage" in res.output
+
+
+def test_db_close_an_interrupted_night(cli: click.Group, db_path: Path) -> None:
+    from rls_monitor.storage import Store
+
+    rec = simulated_recording(600.0)
+    counts, lsb_g, _ = rec.to_counts()
+    with Store(db_path) as store:
+        night = store.create_night("P01", fs_hz=rec.fs_hz, lsb_g=lsb_g)
+        store.append_samples(night, 0, counts)
+        res = CliRunner().invoke(cli, ["db", "close", str(night), "--db", str(db_path)])
+        assert res.exit_code == 1 and "still being recorded" in res.output
+        store.mark_interrupted(night)
+    res = CliRunner().invoke(cli, ["db", "close", str(night), "--db", str(db_path)])
+    assert res.exit_code == 0, res.output
+    assert "complete" in res.output and "[wasm2016]" in res.output
