@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rls_monitor.errors import ConfigError, StorageError
 from rls_monitor.storage import APPLICATION_ID, SCHEMA_VERSION, Channel, Store
@@ -349,3 +351,33 @@ def test_sqlite_errors_become_storage_errors(message: str, expected: str) -> Non
     err = _translate(sqlite3.OperationalError(message), Path("x.sqlite"))
     assert isinstance(err, StorageError) and expected in str(err)
     assert err.path == Path("x.sqlite")
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    chunks=st.lists(st.tuples(st.integers(1, 400), st.integers(0, 30)), min_size=1, max_size=12),
+    block_s=st.sampled_from([0.5, 2.0, 60.0]),
+)
+def test_any_chunking_reads_back_the_same_samples(
+    tmp_path: Path, chunks: list[tuple[int, int]], block_s: float
+) -> None:
+    path = tmp_path / f"p{abs(hash((tuple(chunks), block_s)))}.sqlite"
+    expected = []
+    with Store(path, block_s=block_s, max_blocks_per_transaction=2) as store:
+        night = store.create_night("P01", fs_hz=50.0, lsb_g=2**-12)
+        seq = 0
+        for n, gap in chunks:
+            seq += gap
+            store.append_samples(night, seq, _counts(n, seq))
+            expected.append((seq, n))
+            seq += n
+        for compact in (False, True):
+            got = store.read_samples(night)
+            assert got.shape == (seq, 3)
+            for first, n in expected:
+                np.testing.assert_array_equal(got[first : first + n], _counts(n, first))
+            assert store.check().ok
+            if not compact:
+                store.finish_night(night)
