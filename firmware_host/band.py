@@ -634,9 +634,8 @@ class SimulatedBand:
             self.recording = False
             self._ended_sent = True
         if self.can_send:
-            self._budget = min(
-                self._budget + dt_s * self.link_frames_per_s, max(self.link_frames_per_s, 64.0)
-            )
+            cap = self.link_frames_per_s * max(dt_s, 1.0)
+            self._budget = min(self._budget + dt_s * self.link_frames_per_s, cap)
             out = self._pump()
         if death <= t1:
             out += self._die()

@@ -172,6 +172,7 @@ u32 = st.integers(0, 2**32 - 1)
 formats = st.integers(0, 255).map(p.SampleFormat.from_code)
 
 
+@settings(deadline=None)
 @given(
     seq=u32,
     tick=u32,
@@ -193,6 +194,7 @@ def test_data_round_trip(
     assert p.decode_frame(cobs_decode(cobs_encode(raw))) == f
 
 
+@settings(deadline=None)
 @given(
     seq=u32,
     tick=u32,
@@ -217,6 +219,7 @@ def test_status_round_trip(
     )
 
 
+@settings(deadline=None)
 @given(
     seq=u32,
     op=st.sampled_from(list(p.Op)),
@@ -238,6 +241,7 @@ def test_response_split_round_trip(
     assert (whole.opcode, whole.cmd_id, whole.result, whole.data) == (op, cmd_id, result, data)
 
 
+@settings(deadline=None)
 @given(
     seq=u32,
     reason=st.sampled_from(list(p.EndReason)),
@@ -250,6 +254,7 @@ def test_end_round_trip(seq: int, reason: p.EndReason, cmd_id: int, a: int, b: i
     assert p.decode_frame(raw) == p.EndFrame(p.END, 0, seq, reason, cmd_id, a, b)
 
 
+@settings(deadline=None)
 @given(cmd_id=st.integers(0, 0xFFFF), a=u32, b=u32, unix_s=st.floats(0, 4e9), fmt=formats)
 def test_command_round_trips(
     cmd_id: int, a: int, b: int, unix_s: float, fmt: p.SampleFormat
@@ -270,6 +275,7 @@ def test_command_round_trips(
     assert abs(struct.unpack("<q", sync.args)[0] / 1e6 - unix_s) <= 1e-6
 
 
+@settings(deadline=None)
 @given(
     device_id=st.text(st.characters(min_codepoint=32, max_codepoint=126), min_size=1, max_size=32),
     fmt=formats,
@@ -390,7 +396,7 @@ def test_malformed_commands(raw: bytes, error: type) -> None:
         p.decode_command(raw)
 
 
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None)
 @given(st.binary(max_size=600))
 def test_fuzz_decode_frame_raises_only_protocol_errors(data: bytes) -> None:
     for raw in (data, reseal(data)):  # the second form passes the CRC and tests the rest
@@ -401,7 +407,7 @@ def test_fuzz_decode_frame_raises_only_protocol_errors(data: bytes) -> None:
         assert isinstance(frame, p.Frame)
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=40))
 def test_fuzz_decode_command_raises_only_protocol_errors(data: bytes) -> None:
     for raw in (data, reseal(data), reseal(b"\x18" + data)):
@@ -417,6 +423,7 @@ def test_fuzz_decode_command_raises_only_protocol_errors(data: bytes) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+@settings(deadline=None)
 @given(st.binary(max_size=1200))
 def test_cobs_round_trip(data: bytes) -> None:
     enc = cobs_encode(data)
