@@ -158,6 +158,8 @@ class SimulatedBand:
         Reported temperature.
     seed : int
         Seed of the fault injection.
+    compress : bool
+        Send DATA delta-compressed (:data:`~firmware_host.protocol.FLAG_DELTA`) when smaller.
     model, serial, firmware : str
         Device Information Service strings.
 
@@ -186,6 +188,7 @@ class SimulatedBand:
         link_frames_per_s: float = 400.0,
         temperature_c: float = 31.5,
         seed: int = 0,
+        compress: bool = False,
         model: str = "RLS band (simulated)",
         serial: str | None = None,
         firmware: str = "1.0.0",
@@ -227,6 +230,7 @@ class SimulatedBand:
         self.link_frames_per_s = link_frames_per_s
         self.temperature_c = temperature_c
         self._rng = np.random.default_rng(seed)
+        self.compress = compress
 
         self.true_time_s = 0.0
         self.battery_pct = float(battery_pct)
@@ -368,7 +372,8 @@ class SimulatedBand:
         first = seq * n
         stop = min(first + n, self.recorded_samples)
         tick = self.tick_at(self._rec_t0 + first / self.fs_hz)
-        return p.encode_data(seq, tick, self.format, self.ring_samples(first, stop), flags=flags)
+        samples = self.ring_samples(first, stop)
+        return p.encode_data(seq, tick, self.format, samples, flags=flags, delta=self.compress)
 
     # -----------------------------------------------------------------------------------------
     # link

@@ -104,6 +104,8 @@ __all__ = [
     "decode_command",
     "decode_frame",
     "decode_info",
+    "delta_decode",
+    "delta_encode",
     "encode_command",
     "encode_data",
     "encode_end",
@@ -167,7 +169,7 @@ FRAME_TYPES: Final = {DATA, STATUS, RESPONSE, EVENT, SUMMARY, END}
 FLAG_RESENT: Final = 0x01  # DATA sent from flash (RESEND or catch-up), not live
 FLAG_RESUMED: Final = 0x02  # first live DATA frame after a (re)connection or a band-side gap
 FLAG_MORE: Final = 0x04  # RESPONSE: more parts of this response follow
-FLAG_DELTA: Final = 0x80  # DATA: delta-compressed payload (reserved, not in version 1)
+FLAG_DELTA: Final = 0x80  # DATA: delta-compressed payload (see delta_encode)
 
 _HEADER = struct.Struct("<BBI")
 _DATA = struct.Struct("<BBIIBB")
@@ -476,7 +478,8 @@ class DataFrame(Frame):
     format : SampleFormat
         Rate, range, resolution.
     payload : bytes
-        ``count * 6`` bytes: int16 little-endian x, y, z interleaved.
+        ``count * 6`` bytes: int16 little-endian x, y, z interleaved (delta-compressed frames
+        are expanded by the decoder, :data:`FLAG_DELTA` stays in ``flags``).
     """
 
     tick: int
@@ -657,6 +660,7 @@ def encode_data(
     samples: NDArray[np.int16] | bytes,
     *,
     flags: int = 0,
+    delta: bool = False,
 ) -> bytes:
     """Encode a DATA frame.
 
@@ -671,12 +675,15 @@ def encode_data(
     samples : ndarray, shape (n, 3), int16, or bytes
         The counts (or their ``n * 6`` little-endian bytes); ``n <= 83`` (512-byte frame).
     flags : int
-        :data:`FLAG_RESENT`, :data:`FLAG_RESUMED`.
+        :data:`FLAG_RESENT`, :data:`FLAG_RESUMED` (:data:`FLAG_DELTA` is set by ``delta``).
+    delta : bool
+        Delta-compress the samples when that is smaller (:func:`delta_encode`); the frame then
+        has :data:`FLAG_DELTA`. Otherwise, or when not smaller, the samples go raw.
 
     Returns
     -------
     bytes
-        ``14 + 6 n`` bytes.
+        ``14 + 6 n`` bytes raw; ``14 + 7 + ceil(3 (n - 1) w / 8)`` bytes delta-compressed.
 
     Raises
     ------
@@ -696,8 +703,77 @@ def encode_data(
     if DATA_OVERHEAD + len(payload) > MAX_FRAME_LEN:
         raise ValueError(f"{count} samples do not fit a {MAX_FRAME_LEN}-byte frame")
     code = fmt if isinstance(fmt, int) else fmt.code
-    head = _DATA.pack(_vt(DATA), flags & 0xFF, seq & 0xFFFFFFFF, tick & 0xFFFFFFFF, code, count)
+    flags &= 0xFF & ~FLAG_DELTA
+    if delta and count > 1:
+        packed = delta_encode(np.frombuffer(payload, dtype="<i2").reshape(-1, 3))
+        if len(packed) < len(payload):
+            payload = packed
+            flags |= FLAG_DELTA
+    head = _DATA.pack(_vt(DATA), flags, seq & 0xFFFFFFFF, tick & 0xFFFFFFFF, code, count)
     return _seal(head + payload)
+
+
+def delta_encode(samples: NDArray[np.int16]) -> bytes:
+    """Delta-compress int16 samples: the payload of a DATA frame with :data:`FLAG_DELTA`.
+
+    Layout: the first sample raw (int16 x, y, z), one byte ``w`` (1-16), then the
+    ``3 (n - 1)`` differences to the previous value of the same axis, in sample order x, y, z,
+    each as a ``w``-bit two's-complement number, packed least-significant bit first into
+    bytes (the last byte zero-padded). Differences wrap modulo 2**16, so ``w = 16`` can carry
+    any jump; ``w`` is the smallest width that holds every difference.
+
+    Parameters
+    ----------
+    samples : ndarray, shape (n, 3), int16
+        ``n >= 1`` samples.
+
+    Returns
+    -------
+    bytes
+        ``7 + ceil(3 (n - 1) w / 8)`` bytes.
+
+    Raises
+    ------
+    ValueError
+        For an empty or wrongly shaped block.
+    """
+    arr = np.asarray(samples, dtype=np.int16)
+    if arr.ndim != 2 or arr.shape[1] != 3 or len(arr) == 0:
+        raise ValueError(f"samples must have shape (n >= 1, 3), got {arr.shape}")
+    wide = arr.astype(np.int64)
+    diff = (wide[1:] - wide[:-1]).ravel()
+    d = ((diff + 32768) & 0xFFFF) - 32768  # wrap to int16
+    mag = np.where(d >= 0, d, ~d)
+    width = int(mag.max(initial=0)).bit_length() + 1
+    bits = ((d[:, None] >> np.arange(width)) & 1).astype(np.uint8).ravel()
+    packed = np.packbits(bits, bitorder="little").tobytes()
+    return arr[0].astype("<i2").tobytes() + bytes([width]) + packed
+
+
+def delta_decode(data: bytes, count: int) -> NDArray[np.int16]:
+    """Expand a :func:`delta_encode` payload of ``count`` samples.
+
+    Raises
+    ------
+    ValueError
+        For a width outside 1-16 or a length that does not match ``count`` and the width.
+    """
+    if count < 1 or len(data) < 7:
+        raise ValueError(f"a delta payload of {count} samples needs at least 7 bytes")
+    width = data[6]
+    if not 1 <= width <= 16:
+        raise ValueError(f"delta width {width} is outside 1-16")
+    m = 3 * (count - 1)
+    expected = 7 + (m * width + 7) // 8
+    if len(data) != expected:
+        raise ValueError(f"delta payload of {len(data)} bytes, expected {expected}")
+    first = np.frombuffer(data[:6], dtype="<i2").astype(np.int64)
+    unpacked = np.unpackbits(np.frombuffer(data[7:], dtype=np.uint8), bitorder="little")
+    bits = unpacked[: m * width].reshape(m, width).astype(np.int64)
+    d = bits @ (np.int64(1) << np.arange(width, dtype=np.int64))
+    d = np.where(d >= 1 << (width - 1), d - (1 << width), d).reshape(-1, 3)
+    values = np.concatenate([first[None, :], first[None, :] + np.cumsum(d, axis=0)])
+    return (((values + 32768) & 0xFFFF) - 32768).astype(np.int16)
 
 
 def encode_status(
@@ -887,7 +963,7 @@ def decode_frame(data: bytes | bytearray | memoryview) -> Frame:
     UnknownType
         A type code that is not a band -> host frame.
     UnsupportedFrame
-        A DATA frame with :data:`FLAG_DELTA` (reserved).
+        A delta-compressed DATA frame with a bit width outside 1-16.
     """
     raw = bytes(data)
     n = len(raw)
@@ -897,14 +973,25 @@ def decode_frame(data: bytes | bytearray | memoryview) -> Frame:
         if n < DATA_OVERHEAD:
             raise BadLength(f"DATA frame of {n} bytes", length=n, expected=DATA_OVERHEAD)
         _, _, seq, tick, code, count = _DATA.unpack_from(raw)
+        body = raw[_DATA.size : n - 2]
+        if flags & FLAG_DELTA:
+            if count < 2 or len(body) < 7:
+                raise BadLength(f"delta DATA of {count} samples in {n} bytes", length=n,
+                                expected=DATA_OVERHEAD + 7)  # fmt: skip
+            width = body[6]
+            if not 1 <= width <= 16:
+                raise UnsupportedFrame(f"delta width {width}", length=n, flags=flags)
+            expected = DATA_OVERHEAD + 7 + (3 * (count - 1) * width + 7) // 8
+            if n != expected:
+                raise BadLength(f"delta DATA of {count} samples is {n} bytes, expected {expected}",
+                                length=n, expected=expected)  # fmt: skip
+            payload = delta_decode(body, count).tobytes()
+            return DataFrame(DATA, flags, seq, tick, SampleFormat.from_code(code), payload)
         expected = DATA_OVERHEAD + SAMPLE_BYTES * count
         if n != expected:
             raise BadLength(f"DATA frame of {count} samples is {n} bytes, expected {expected}",
                             length=n, expected=expected)  # fmt: skip
-        if flags & FLAG_DELTA:
-            raise UnsupportedFrame("delta-compressed DATA is reserved", length=n, flags=flags)
-        return DataFrame(DATA, flags, seq, tick, SampleFormat.from_code(code),
-                         raw[_DATA.size : n - 2])  # fmt: skip
+        return DataFrame(DATA, flags, seq, tick, SampleFormat.from_code(code), body)
     if ftype == RESPONSE:
         if n < RESPONSE_OVERHEAD:
             raise BadLength(f"RESPONSE of {n} bytes", length=n, expected=RESPONSE_OVERHEAD)

@@ -95,6 +95,29 @@ def test_frames_are_only_sent_once_complete_and_in_time() -> None:
     assert band.recorded_samples == 50
 
 
+def test_compressed_stream_is_exact_and_smaller() -> None:
+    quiet = (np.random.default_rng(2).normal(0, 16, (3000, 3)) + np.array([0, 0, 4096])).astype(
+        np.int16
+    )
+    sizes = {}
+    for compress in (False, True):
+        band = SimulatedBand(quiet, lsb_g=LSB, fs_hz=FS, compress=compress)
+        band.connect(att_mtu=247)
+        start(band)
+        raws = [r for r in run(band, 61.0) if r[0] & 0x0F == p.DATA]
+        sizes[compress] = sum(map(len, raws))
+        d = data(decode(raws))
+        assert all(bool(f.flags & p.FLAG_DELTA) == compress for f in d[:-1])
+        np.testing.assert_array_equal(joined(d), quiet)
+        band.handle_command(p.cmd_resend(9, 3, 4))
+        (again,) = data(decode(band.advance(0.1)))
+        assert (
+            again.payload == d[3].payload
+            and again.flags & p.FLAG_DELTA == d[3].flags & p.FLAG_DELTA
+        )
+    assert sizes[True] < 0.55 * sizes[False]
+
+
 def test_status_frames_are_periodic() -> None:
     band = make(3000, status_interval_s=10.0)
     band.connect(att_mtu=247)

@@ -28,6 +28,7 @@ GOLDEN = {
     "cmd_sync": "18040900901066415944060041af",
     "cmd_info": "1807010005ac",
     "cobs_data": "02110205010103e8030104e2010103feff04109bf7",
+    "data_delta": "118005000000e8030000e2030100feff00100502e82f14bfbf",
 }
 
 
@@ -56,7 +57,7 @@ def test_crc_check_value_and_reference() -> None:
     assert crc16(b"123456789") == 0x29B1
     for hexa in GOLDEN.values():
         raw = bytes.fromhex(hexa)
-        if hexa is GOLDEN["cobs_data"]:
+        if hexa == GOLDEN["cobs_data"]:
             continue
         assert crc16_reference(raw[:-2]) == struct.unpack("<H", raw[-2:])[0]
 
@@ -79,6 +80,44 @@ def test_golden_data_frame_two_samples_resent() -> None:
     f = p.decode_frame(raw)
     assert isinstance(f, p.DataFrame) and f.resent and f.seq == 0x01020304
     assert f.tick == 0xA0B0C0D0
+    np.testing.assert_array_equal(f.samples, samples)
+
+
+def test_golden_delta_frame() -> None:
+    samples = np.array([[1, -2, 4096], [3, -2, 4090], [2, 0, 4100]], np.int16)
+    raw = p.encode_data(5, 1000, FMT, samples, delta=True)
+    assert raw.hex() == GOLDEN["data_delta"]
+    assert raw[12 + 6] == 5  # bit width of the differences (2, 0, -6), (-1, 2, 10)
+    f = p.decode_frame(raw)
+    assert isinstance(f, p.DataFrame) and f.flags == p.FLAG_DELTA and f.count == 3
+    np.testing.assert_array_equal(f.samples, samples)
+
+
+def test_delta_is_only_used_when_smaller() -> None:
+    noisy = np.random.default_rng(0).integers(-32768, 32768, (38, 3)).astype(np.int16)
+    assert p.decode_frame(p.encode_data(0, 0, FMT, noisy, delta=True)).flags == 0
+    quiet = (np.random.default_rng(0).normal(0, 16, (38, 3)) + np.array([0, 0, 4096])).astype(
+        np.int16
+    )
+    raw = p.encode_data(0, 0, FMT, quiet, delta=True)
+    assert len(raw) < 0.55 * len(p.encode_data(0, 0, FMT, quiet))  # about 4 mg of noise
+    one = p.encode_data(0, 0, FMT, quiet[:1], delta=True)
+    assert p.decode_frame(one).flags == 0
+
+
+@settings(deadline=None)
+@given(
+    n=st.integers(1, 83),
+    step=st.sampled_from([0, 1, 30, 1000, 40000]),
+    seed=st.integers(0, 2**31),
+)
+def test_delta_round_trip(n: int, step: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    walk = np.cumsum(rng.integers(-step, step + 1, (n, 3)), axis=0) + rng.integers(-32768, 32768, 3)
+    samples = (((walk + 32768) % 65536) - 32768).astype(np.int16)
+    np.testing.assert_array_equal(p.delta_decode(p.delta_encode(samples), n), samples)
+    f = p.decode_frame(p.encode_data(1, 2, FMT, samples, delta=True))
+    assert isinstance(f, p.DataFrame)
     np.testing.assert_array_equal(f.samples, samples)
 
 
@@ -352,6 +391,9 @@ DATA_RAW = bytes.fromhex(GOLDEN["data2"])
         (reseal(DATA_RAW[:11] + b"\x03" + DATA_RAW[12:-2]), p.BadLength, {"expected": 32}),
         (reseal(DATA_RAW[:10]), p.BadLength, {"expected": p.DATA_OVERHEAD}),
         (reseal(bytes([0x11, p.FLAG_DELTA]) + DATA_RAW[2:-2]), p.UnsupportedFrame, {"flags": 0x80}),
+        (reseal(bytes.fromhex(GOLDEN["data_delta"])[:-3]), p.BadLength, {"expected": 25}),
+        (reseal(bytes.fromhex(GOLDEN["data_delta"])[:-2] + b"\x00"), p.BadLength, {"expected": 25}),
+        (reseal(bytes.fromhex(GOLDEN["data_delta"])[:14]), p.BadLength, {"expected": 21}),
         (reseal(bytes.fromhex(GOLDEN["status"])[:-3]), p.BadLength, {"expected": 18}),
         (reseal(bytes.fromhex(GOLDEN["end"])[:-1]), p.BadLength, {"expected": 19}),
         (reseal(bytes.fromhex(GOLDEN["response"])[:9]), p.BadLength, {"expected": 12}),
