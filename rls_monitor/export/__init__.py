@@ -154,6 +154,7 @@ def export(
         tz=tz,
         minutes=fmt == "edf",
         postures=movements,
+        summary_only=fmt != "edf" and not movements,
     )
     if not records:
         raise ConfigError("no scored night matches the selection", name="night")

@@ -14,7 +14,9 @@ of 24 November. ``--from`` / ``--to`` select on this date, both ends included.
 
 from __future__ import annotations
 
+import json
 import logging
+import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -258,22 +260,54 @@ def record_from_result(
     )
 
 
+_SUMMARY_SQL = (
+    "SELECT id, metadata_json, json_remove(result_json, '$.movements', '$.per_hour', "
+    "'$.histograms') AS summary FROM nights WHERE result_json IS NOT NULL"
+)
+
+
+def _summaries(store: Store) -> dict[int, tuple[dict[str, Any], dict[str, Any]]]:
+    """Every scored night's result without movements, per-hour table and histograms, and its
+    metadata, in one query (SQLite's JSON functions drop the bulky parts before Python parses).
+    """
+    try:
+        rows = list(store.db.query(_SUMMARY_SQL))
+        return {
+            int(r["id"]): (json.loads(r["summary"]), json.loads(r["metadata_json"] or "{}"))
+            for r in rows
+        }
+    except (sqlite3.Error, ValueError) as exc:
+        raise StorageError(f"cannot read the scores: {exc}", path=store.path) from exc
+
+
 def _record(
-    store: Store, info: NightInfo, tz: tzinfo | None, with_minutes: bool, with_postures: bool
+    store: Store,
+    info: NightInfo,
+    tz: tzinfo | None,
+    with_minutes: bool,
+    with_postures: bool,
+    summary: tuple[dict[str, Any], dict[str, Any]] | None = None,
+    devices: dict[str, Mapping[str, Any] | None] | None = None,
 ) -> NightRecord:
-    result = store.get_result(info.id)
-    if result is None:
-        raise StorageError(f"night {info.id} has not been scored yet", path=store.path)
-    metadata = store.night_metadata(info.id)
+    if summary is not None:
+        result, metadata = summary
+    else:
+        full = store.get_result(info.id)
+        if full is None:
+            raise StorageError(f"night {info.id} has not been scored yet", path=store.path)
+        result, metadata = full, store.night_metadata(info.id)
     zone = tz if tz is not None else resolve_timezone(metadata.get("timezone") or None)
     calibrations: list[Mapping[str, Any] | None] = []
     stored_cal = metadata.get("calibration")
+    cache = devices if devices is not None else {}
     for address in info.devices:
         if isinstance(stored_cal, Mapping):
             calibrations.append(stored_cal)
             continue
-        device = store.get_device(address) if address else None
-        calibrations.append(None if device is None else device.get("calibration"))
+        if address not in cache:
+            device = store.get_device(address) if address else None
+            cache[address] = None if device is None else device.get("calibration")
+        calibrations.append(cache[address])
     state = calibration_state(calibrations)
     if isinstance(stored_cal, str) and stored_cal in CALIBRATION_STATES:
         state = stored_cal
@@ -311,6 +345,7 @@ def load_nights(
     minutes: bool = True,
     postures: bool = False,
     scored_only: bool = True,
+    summary_only: bool = False,
 ) -> list[NightRecord]:
     """Select scored nights from the store, oldest first.
 
@@ -333,6 +368,9 @@ def load_nights(
         Read each movement's posture from the store's movement rows (movement exports).
     scored_only : bool
         Skip nights that have no score (when False, they raise :class:`StorageError`).
+    summary_only : bool
+        Read each result without its ``movements``, ``per_hour`` and ``histograms`` (all
+        nights in one query): enough for the night table, and several times faster.
 
     Returns
     -------
@@ -361,12 +399,14 @@ def load_nights(
         scored_only = False
     else:
         infos = store.list_nights(subject)
+    summaries = _summaries(store) if summary_only else {}
+    devices: dict[str, Mapping[str, Any] | None] = {}
     out: list[NightRecord] = []
     for info in infos:
         if info.rules is None and scored_only:
             log.info("night %s is not scored; skipped", info.id)
             continue
-        rec = _record(store, info, tz, minutes, postures)
+        rec = _record(store, info, tz, minutes, postures, summaries.get(info.id), devices)
         day = rec.night_date
         if date_from is not None and (day is None or day < date_from):
             continue

@@ -398,7 +398,7 @@ def _table(
     body = []
     for row in rows:
         cells = "".join(
-            f'<td class="num" data-key="{html.escape(k)}">{html.escape(row.get(k, ""))}</td>'
+            f'<td class="num" data-col="{html.escape(k)}">{html.escape(row.get(k, ""))}</td>'
             for k, _ in headers
         )
         body.append(f"<tr>{cells}</tr>")
@@ -587,7 +587,8 @@ def render_pdf(content: ReportContent, path: str | Path) -> Path:
         for k in range(0, len(figures), 2):
             pair = figures[k : k + 2]
             page = Figure(figsize=_A4_IN, layout="constrained")
-            subs = list(np.ravel(page.subfigures(2, 1, height_ratios=[1.0, 0.8])))
+            grid: Any = page.subfigures(2, 1, height_ratios=[1.0, 0.8])
+            subs = list(grid)
             for sub, (_fig_id, caption, draw) in zip(subs, pair, strict=False):
                 draw(sub)
                 sub.supxlabel(textwrap.fill(caption, 120), fontsize=7, color="#444444")

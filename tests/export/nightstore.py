@@ -8,9 +8,9 @@ store holds, so both paths test the same thing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 

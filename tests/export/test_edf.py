@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -17,7 +18,7 @@ from tests.export.nightstore import CALIBRATION, FS_HZ, START_UTC, SUBJECT, Fixt
 pyedflib = pytest.importorskip("pyedflib")
 
 
-def _read(path: Path) -> tuple[object, list[np.ndarray], tuple[np.ndarray, ...]]:
+def _read(path: Path) -> tuple[dict[str, Any], list[np.ndarray], tuple[np.ndarray, ...]]:
     f = pyedflib.EdfReader(str(path))
     try:
         signals = [f.readSignal(i) for i in range(f.signals_in_file)]
@@ -72,7 +73,9 @@ def test_signals_are_the_calibrated_samples(one_night: FixtureStore, edf_file: P
         assert np.all(signals[axis][n:] == signals[axis][n - 1])
 
 
-def test_uncalibrated_counts_come_back_unchanged(three_nights: FixtureStore, tmp_path: Path) -> None:
+def test_uncalibrated_counts_come_back_unchanged(
+    three_nights: FixtureStore, tmp_path: Path
+) -> None:
     night_id = three_nights.night_ids[0]
     with Store(three_nights.path, readonly=True) as store:
         export(store, tmp_path / "raw.edf", "edf", night=night_id)
@@ -88,8 +91,8 @@ def test_annotations_hold_every_movement_and_series(
     with Store(one_night.path, readonly=True) as store:
         result = store.get_result(one_night.night_ids[0])
     assert result is not None
-    _, _, (onsets, durations, texts) = _read(edf_file)
-    texts = [str(t) for t in texts]
+    _, _, (onsets, durations, raw_texts) = _read(edf_file)
+    texts = [str(t) for t in raw_texts]
     kinds = Counter(t for t in texts if t in ("LM", "CLM", "PLM"))
     counts = result["counts"]
     assert kinds["PLM"] == counts["plm"]
@@ -102,8 +105,11 @@ def test_annotations_hold_every_movement_and_series(
         if t in ("LM", "CLM", "PLM")
     )
     want = sorted(
-        (m["onset_s"], round(m["offset_s"] - m["onset_s"], 3),
-         "PLM" if m["plm"] else "CLM" if m["clm"] else "LM")
+        (
+            m["onset_s"],
+            round(m["offset_s"] - m["onset_s"], 3),
+            "PLM" if m["plm"] else "CLM" if m["clm"] else "LM",
+        )
         for m in moves
     )
     assert got == want

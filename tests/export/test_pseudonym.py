@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from datetime import datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -46,7 +47,7 @@ def test_labels_and_dates(three_nights: FixtureStore, tmp_path: Path) -> None:
         assert b["plm_per_h"] == a["plm_per_h"] and b["lm_count"] == a["lm_count"]
     gaps = [_when(r["start_utc"]) for r in plain]
     pgaps = [_when(r["start_utc"]) for r in p1]
-    assert [y - x for x, y in zip(gaps, gaps[1:])] == [y - x for x, y in zip(pgaps, pgaps[1:])]
+    assert [y - x for x, y in pairwise(gaps)] == [y - x for x, y in pairwise(pgaps)]
 
 
 def test_a_shared_salt_links_exports(three_nights: FixtureStore, tmp_path: Path) -> None:
@@ -60,8 +61,14 @@ def test_a_shared_salt_links_exports(three_nights: FixtureStore, tmp_path: Path)
 
 def test_edf_patient_field_is_the_pseudonym(one_night: FixtureStore, tmp_path: Path) -> None:
     with Store(one_night.path, readonly=True) as store:
-        export(store, tmp_path / "p.edf", "edf", night=one_night.night_ids[0],
-               pseudonymise=True, salt="k" * 12)
+        export(
+            store,
+            tmp_path / "p.edf",
+            "edf",
+            night=one_night.night_ids[0],
+            pseudonymise=True,
+            salt="k" * 12,
+        )
     head = (tmp_path / "p.edf").read_bytes()[:256].decode("ascii")
     assert SUBJECT not in head and "Jane" not in head
     assert Pseudonymiser(b"k" * 12, 0).subject(SUBJECT) in head

@@ -8,6 +8,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rls_monitor.errors import ConfigError, StorageError
@@ -126,8 +127,9 @@ def test_selection_by_subject_and_date(three_nights: FixtureStore) -> None:
         every = load_nights(store, tz=UTC)
         assert [r.night_id for r in every] == three_nights.night_ids
         assert [r.night_date for r in every] == [date(2026, 11, 24 + k) for k in range(3)]
-        middle = load_nights(store, date_from=date(2026, 11, 25), date_to=date(2026, 11, 25),
-                             tz=UTC)
+        middle = load_nights(
+            store, date_from=date(2026, 11, 25), date_to=date(2026, 11, 25), tz=UTC
+        )
         assert [r.night_id for r in middle] == [three_nights.night_ids[1]]
         assert load_nights(store, subject="nobody") == []
         with pytest.raises(ConfigError, match="after"):
@@ -166,10 +168,11 @@ def test_record_from_an_unstored_result() -> None:
     from rls_monitor.events import EventList
     from rls_monitor.scoring import score
 
-    onsets = [60.0 + 20.0 * k for k in range(6)]
-    result = score(EventList([*onsets], [o + 2.0 for o in onsets], duration_s=3600.0)).to_dict()
+    onsets = 60.0 + 20.0 * np.arange(6.0)
+    result = score(EventList(onsets, onsets + 2.0, duration_s=3600.0)).to_dict()
     rec = record_from_result(result, subject="X1", start_utc=START_UTC)
     row = night_row(rec)
     assert row["plm_count"] == 6 and row["plm_per_h"] == 6.0
     assert row["end_utc"] == (START_UTC + timedelta(hours=1)).isoformat(
-        timespec="milliseconds").replace("+00:00", "Z")
+        timespec="milliseconds"
+    ).replace("+00:00", "Z")

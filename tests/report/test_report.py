@@ -1,0 +1,250 @@
+"""Reports checked as a person sees them: the PDF rendered to PNG, the HTML in headless Chromium.
+
+The rendering tools are system programs (poppler's ``pdftoppm``/``pdftotext``, ``chromium``);
+tests that need one skip with a reason when it is missing.
+"""
+
+from __future__ import annotations
+
+import base64
+import html.parser
+import io
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rls_monitor.errors import ConfigError
+from rls_monitor.export import NightRecord, load_nights
+from rls_monitor.report import DISCLAIMER, fmt, variability, write_report
+from rls_monitor.report.plots import REFERENCE_NOTE
+from rls_monitor.storage import Store
+from tests.export.nightstore import SUBJECT, FixtureStore, make_store
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _tool(name: str) -> str:
+    for candidate in [name] if name != "chromium" else ["chromium", "chromium-browser"]:
+        path = shutil.which(candidate)
+        if path:
+            return path
+    pytest.skip(f"{name} is not installed (poppler-utils / chromium are needed to render reports)")
+
+
+@pytest.fixture(scope="module")
+def one_night(tmp_path_factory: pytest.TempPathFactory) -> FixtureStore:
+    return make_store(tmp_path_factory.mktemp("one") / "n.sqlite", (4,))
+
+
+@pytest.fixture(scope="module")
+def five_nights(tmp_path_factory: pytest.TempPathFactory) -> FixtureStore:
+    return make_store(tmp_path_factory.mktemp("five") / "n.sqlite", (12, 15, 19, 2, 4), 1200.0)
+
+
+@pytest.fixture(scope="module")
+def night_record(one_night: FixtureStore) -> NightRecord:
+    with Store(one_night.path, readonly=True) as store:
+        (rec,) = load_nights(store, night=one_night.night_ids[0])
+    return rec
+
+
+@pytest.fixture(scope="module")
+def records(five_nights: FixtureStore) -> list[NightRecord]:
+    with Store(five_nights.path, readonly=True) as store:
+        return load_nights(store, subject=SUBJECT)
+
+
+def _non_white(img: np.ndarray) -> float:
+    rgb = img[..., :3].astype(np.float64)
+    if rgb.max() > 1.0:
+        rgb = rgb / 255.0
+    return float((rgb.min(axis=-1) < 0.9).mean())
+
+
+def _png(data: bytes) -> np.ndarray:
+    from matplotlib.image import imread
+
+    return imread(io.BytesIO(data), format="png")
+
+
+class _Cells(html.parser.HTMLParser):
+    """Text of every element with a data-key, and the src of every img."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: dict[str, list[str]] = {}
+        self.images: list[str] = []
+        self._key: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "img":
+            self.images.append(a.get("src") or "")
+        key = a.get("data-key") or (f"col:{a['data-col']}" if a.get("data-col") else None)
+        if key:
+            self._key = key
+            self.cells.setdefault(key, []).append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th"):
+            self._key = None
+
+    def handle_data(self, data: str) -> None:
+        if self._key:
+            self.cells[self._key][-1] += data
+
+
+def _chromium_dom(path: Path, tmp: Path) -> str:
+    exe = _tool("chromium")
+    out = subprocess.run(
+        [
+            exe,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={tmp / 'profile'}",
+            "--dump-dom",
+            path.resolve().as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return out.stdout
+
+
+def _chromium_screenshot(path: Path, tmp: Path) -> np.ndarray:
+    exe = _tool("chromium")
+    shot = tmp / "shot.png"
+    subprocess.run(
+        [
+            exe,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={tmp / 'profile'}",
+            f"--screenshot={shot}",
+            "--window-size=1100,2600",
+            path.resolve().as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    return _png(shot.read_bytes())
+
+
+def test_single_night_html_in_chromium(night_record: NightRecord, tmp_path: Path) -> None:
+    path = write_report([night_record], tmp_path / "night.html")
+    source = path.read_text(encoding="utf-8")
+    assert "http://" not in source and "https://" not in source  # self-contained
+    dom = _chromium_dom(path, tmp_path)
+    assert f"<title>Leg movement report: night {night_record.night_id}</title>" in dom
+    parser = _Cells()
+    parser.feed(dom)
+    r = night_record.result
+    assert parser.cells["plm_per_h"] == [fmt(r["indices"]["plm_per_h"])]
+    assert parser.cells["lm_count"] == [fmt(r["counts"]["lm"])]
+    assert parser.cells["series_count"] == [fmt(r["counts"]["series"])]
+    assert parser.cells["periodicity_index"][0].startswith(
+        fmt(r["indices"]["periodicity_index"], 2)
+    )
+    assert r["rules"] in parser.cells["rules"][0]
+    per_hour_plm = parser.cells["col:plm"]
+    assert per_hour_plm == [fmt(row["plm"]) for row in r["per_hour"]]
+    assert DISCLAIMER in re.sub(r"\s+", " ", dom)
+    assert "cannot include" in dom
+    # every embedded plot has ink: no empty figure
+    assert len(parser.images) == 2
+    for src in parser.images:
+        assert src.startswith("data:image/png;base64,")
+        img = _png(base64.b64decode(src.split(",", 1)[1]))
+        assert _non_white(img) > 0.03
+    shot = _chromium_screenshot(path, tmp_path)
+    assert _non_white(shot) > 0.05
+
+
+def test_single_night_pdf_rendered(night_record: NightRecord, tmp_path: Path) -> None:
+    pdftotext = _tool("pdftotext")
+    pdftoppm = _tool("pdftoppm")
+    path = write_report([night_record], tmp_path / "night.pdf")
+    text = subprocess.run(
+        [pdftotext, "-layout", str(path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    flat = re.sub(r"\s+", " ", text)
+    r = night_record.result
+    assert f"Leg movement report: night {night_record.night_id}" in flat
+    assert re.search(
+        rf"PLM index \(PLM per [a-z ]+\)\s+{re.escape(fmt(r['indices']['plm_per_h']))}", flat
+    )
+    assert "A monitoring aid, not a diagnosis" in flat
+    assert "Night timeline" in flat and "Inter-movement intervals" in flat
+    assert "Per hour" in flat
+    subprocess.run(
+        [pdftoppm, "-png", "-r", "50", str(path), str(tmp_path / "page")], check=True, timeout=60
+    )
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) == 3
+    plots = _png(pages[1].read_bytes())
+    h = plots.shape[0]
+    # the timeline (upper half) and the histograms (lower part) both have ink
+    assert _non_white(plots[: h // 2]) > 0.05
+    assert _non_white(plots[h // 2 :]) > 0.05
+
+
+def test_several_nights_trend_html_and_pdf(records: list[NightRecord], tmp_path: Path) -> None:
+    assert len(records) == 5
+    path = write_report(records, tmp_path / "week.html")
+    dom = _chromium_dom(path, tmp_path)
+    parser = _Cells()
+    parser.feed(dom)
+    assert parser.cells["col:plm_per_h"] == [fmt(r.result["indices"]["plm_per_h"]) for r in records]
+    v = variability(records)
+    assert parser.cells["plm_mean_per_h"] == [fmt(v["plm_mean_per_h"], 1, " /h")]
+    assert v["n"] == 5 and v["plm_sd_per_h"] is not None
+    assert REFERENCE_NOTE in dom
+    assert len(parser.images) == 3
+    for src in parser.images:
+        assert _non_white(_png(base64.b64decode(src.split(",", 1)[1]))) > 0.02
+    pdftotext = _tool("pdftotext")
+    pdf = write_report(records, tmp_path / "week.pdf")
+    text = re.sub(
+        r"\s+",
+        " ",
+        subprocess.run(
+            [pdftotext, str(pdf), "-"], capture_output=True, text=True, check=True, timeout=60
+        ).stdout,
+    )
+    assert "Night-to-night trend" in text and "not validated for an ankle accelerometer" in text
+    for r in records:
+        assert fmt(r.result["indices"]["plm_per_h"]) in text
+
+
+def test_report_refuses_bad_requests(night_record: NightRecord, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"\.html or \.pdf"):
+        write_report([night_record], tmp_path / "r.docx")
+    with pytest.raises(ConfigError, match="no scored night"):
+        write_report([], tmp_path / "r.html")
+
+
+def test_report_without_minutes_says_so(night_record: NightRecord, tmp_path: Path) -> None:
+    import dataclasses
+
+    bare = dataclasses.replace(night_record, minutes=(), start_utc=None)
+    path = write_report([bare], tmp_path / "bare.html")
+    text = path.read_text(encoding="utf-8")
+    assert "Leg movement report" in text and "n/a" in text
