@@ -24,13 +24,16 @@ def _night(seed: int = 0) -> np.ndarray:
     return rng.integers(-4096, 4096, (n, 3)).astype(np.int16)
 
 
-def codec(counts: np.ndarray, att_mtu: int | None, serial: bool) -> str:
+def codec(counts: np.ndarray, att_mtu: int | None, serial: bool, delta: bool = False) -> str:
     """Encode a night into frames, (COBS,) decode them back; return a report line."""
     fmt = p.SampleFormat(FS_HZ, 8.0, 16)
     n = p.max_samples_per_frame(att_mtu)
     starts = range(0, len(counts), n)
     t0 = time.perf_counter()
-    frames = [p.encode_data(k, k * 1024, fmt, counts[s : s + n]) for k, s in enumerate(starts)]
+    frames = [
+        p.encode_data(k, k * 1024, fmt, counts[s : s + n], delta=delta)
+        for k, s in enumerate(starts)
+    ]
     if serial:
         stream = b"".join(cobs_encode(f) + b"\x00" for f in frames)
     t1 = time.perf_counter()
@@ -43,9 +46,9 @@ def codec(counts: np.ndarray, att_mtu: int | None, serial: bool) -> str:
     back = np.concatenate([f.samples for f in decoded if isinstance(f, p.DataFrame)])
     ok = np.array_equal(back, counts)
     nbytes = len(stream) if serial else sum(len(f) for f in frames)
-    label = "serial+COBS" if serial else f"BLE MTU {att_mtu}"
+    label = "serial+COBS" if serial else f"BLE MTU {att_mtu}" + (" delta" if delta else "")
     return (
-        f"{label:12s} {n:2d} samples/frame {len(frames):8d} frames {nbytes / 1e6:6.1f} MB "
+        f"{label:18s} {n:2d} samples/frame {len(frames):8d} frames {nbytes / 1e6:6.1f} MB "
         f"({nbytes / len(counts):4.1f} B/sample) | encode {len(frames) / (t1 - t0):9.0f} frames/s "
         f"{len(counts) / (t1 - t0) / 1e6:5.2f} M samples/s | decode {len(frames) / (t2 - t1):9.0f} "
         f"frames/s {len(counts) / (t2 - t1) / 1e6:5.2f} M samples/s | round trip exact: {ok}"
@@ -96,6 +99,12 @@ def main() -> None:
     for mtu, serial in ((247, False), (517, False), (None, True), (23, False)):
         print(codec(counts, mtu, serial), flush=True)
     print(band_night(counts, 247), flush=True)
+    from firmware_host.signal_model import simulate_night
+
+    night = simulate_night(seed=0).counts  # a realistic night: quiet sleep compresses
+    print("simulated 8 h night (signal_model, ordinary):")
+    print(codec(night, 247, False), flush=True)
+    print(codec(night, 247, False, delta=True), flush=True)
 
 
 if __name__ == "__main__":
