@@ -172,6 +172,13 @@ def _text(name: str, value: str | None, max_chars: int) -> str:
     return text
 
 
+def _label(subject: str) -> str:
+    label = str(subject).strip()
+    if not label:
+        raise _bad("subject", "the pseudonymous label must not be empty", subject)
+    return _text("subject", label, _NAME_MAX_CHARS)
+
+
 def _flag(name: str, value: bool | None) -> bool | None:
     if value is None or isinstance(value, bool):
         return value
@@ -327,10 +334,7 @@ class DiaryEntry:
     note: str = ""
 
     def __post_init__(self) -> None:
-        label = str(self.subject).strip()
-        if not label:
-            raise _bad("subject", "the pseudonymous label must not be empty", self.subject)
-        object.__setattr__(self, "subject", label)
+        object.__setattr__(self, "subject", _label(self.subject))
         object.__setattr__(self, "night_date", parse_date(self.night_date, "night date"))
         for name in ("caffeine_cups", "alcohol_units", "exercise_min"):
             object.__setattr__(self, name, _number(name, getattr(self, name)))
@@ -410,7 +414,7 @@ class LabResult:
     note: str = ""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "subject", DiaryEntry(self.subject, date(2000, 1, 1)).subject)
+        object.__setattr__(self, "subject", _label(self.subject))
         object.__setattr__(self, "lab_date", parse_date(self.lab_date, "lab date"))
         for name in ("ferritin_ng_per_ml", "haemoglobin_g_per_dl", "egfr_ml_per_min_1_73m2"):
             object.__setattr__(self, name, _number(name, getattr(self, name)))
@@ -442,6 +446,7 @@ class PregnancyEntry:
     week: int
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "subject", _label(self.subject))
         object.__setattr__(self, "entry_date", parse_date(self.entry_date, "pregnancy date"))
         object.__setattr__(self, "week", _number("pregnancy_week", self.week, integer=True))
 
@@ -483,6 +488,7 @@ class Treatment:
     note: str = ""
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "subject", _label(self.subject))
         name = str(self.name).strip()
         if not name:
             raise _bad("treatment name", "must not be empty", self.name)
