@@ -405,6 +405,38 @@ class Pipeline:
         """Bytes of pipeline state (:meth:`state_layout` summed); the budget is 4096."""
         return sum(b for _, _, b in self.state_layout())
 
+    def ops_per_sample(self) -> dict[str, float]:
+        """Integer operations per input sample, counted statically on the worst code path.
+
+        Classes: ``add`` (add/sub), ``mul`` (32x32 multiply), ``shift``, ``cmp`` (compare and
+        branch), ``load_store`` (array accesses). The per-working-sample cost (gravity sum
+        update 3 x (add, sub, load, store), dynamic 3 x (shift, sub), clamp 3 x 2 cmp, square sum
+        3 mul + 2 add, ``isqrt`` of a u32 by the bitwise method (16 iterations of add, shift,
+        cmp, sub), envelope ring (add, sub, load, store, shift), block accumulators 4 add, LM
+        state machine (worst path: 6 cmp, 3 add, mask shift/or/and, popcount as 5 shift/add
+        pairs)) is divided by ``k``; the per-block work (floor ring insert into a sorted copy of 60:
+        60 cmp + 60 load/store; posture ~60 mul/add) by ``k * block_n``.
+
+        Returns
+        -------
+        dict of str to float
+            Operations per input sample by class, and ``total``.
+        """
+        per_raw = {"add": 3.0, "cmp": 1.0, "load_store": 3.0, "shift": 0.0, "mul": 0.0}
+        per_work = {
+            "add": 3 * 2 + 3 + 2 + 16 * 2 + 2 + 4 + 3 + 5,
+            "mul": 3,
+            "shift": 3 + 16 + 1 + 2 + 5,
+            "cmp": 6 + 16 + 6 + 1,
+            "load_store": 3 * 2 + 2 + 6,
+        }
+        per_block = {"add": 60 + 30, "mul": 60, "shift": 20, "cmp": 60 + 40, "load_store": 120}
+        out = {}
+        for c in per_raw:
+            out[c] = per_raw[c] + per_work[c] / self.k + per_block[c] / (self.k * self.block_n)
+        out["total"] = sum(out.values())
+        return out
+
     # ------------------------------------------------------------------ per-sample path
 
     def process_sample(self, x: int, y: int, z: int) -> list[BandEvent | MinuteSummary]:

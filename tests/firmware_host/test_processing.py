@@ -1,0 +1,204 @@
+"""The band's integer pipeline (issue 7): equivalence of paths, budgets, agreement with the host."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from firmware_host import protocol as p
+from firmware_host.event_mode import raw_bytes_per_hour, run_event_mode
+from firmware_host.processing import (
+    KIND_IN_BED,
+    KIND_OUT_OF_BED,
+    BandEvent,
+    MinuteSummary,
+    Pipeline,
+    PipelineConfig,
+    isqrt_u32,
+)
+from firmware_host.signal_model import SimulatedNight, night_config, simulate_night
+from rls_monitor.detection import f1_score, match_events
+from rls_monitor.events_from_band import decode_band_events, lying_movements, score_band_events
+from rls_monitor.recording import Recording
+from rls_monitor.scoring import score
+
+
+@lru_cache(maxsize=8)
+def _night(difficulty: str, seed: int, duration_s: float = 1800.0) -> SimulatedNight:
+    return simulate_night(night_config(difficulty, duration_s=duration_s), seed=seed)
+
+
+def _run_blocks(counts: np.ndarray, cuts: list[int], fs: float, lsb: float) -> list[object]:
+    pipe = Pipeline(fs, lsb)
+    out: list[object] = []
+    start = 0
+    for c in [*sorted(set(cuts)), counts.shape[0]]:
+        out += pipe.process_block(counts[start:c])
+        start = c
+    return out + pipe.flush()
+
+
+def test_isqrt_matches_math_isqrt() -> None:
+    import math
+
+    rng = np.random.default_rng(0)
+    x = np.concatenate(
+        [rng.integers(0, 2**32, 5000), np.arange(2**16 - 3, 2**16 + 3) ** 2 - 1, [2**32 - 1]]
+    )
+    assert isqrt_u32(x.astype(np.int64)).tolist() == [math.isqrt(int(v)) for v in x]
+
+
+def test_block_equals_sample_by_sample_on_a_night_with_movements() -> None:
+    night = _night("hard", 1, 600.0)
+    block = _run_blocks(night.counts, [], night.fs_hz, night.lsb_g)
+    pipe = Pipeline(night.fs_hz, night.lsb_g)
+    single: list[object] = []
+    for x, y, z in night.counts.tolist():
+        single += pipe.process_sample(x, y, z)
+    single += pipe.flush()
+    assert single == block
+    assert sum(isinstance(e, BandEvent) and e.kind <= 1 for e in block) >= 3
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.integers(0, 30000), max_size=12), st.integers(1, 700))
+def test_any_block_sizes_give_identical_events(cuts: list[int], step: int) -> None:
+    night = _night("hard", 1, 600.0)
+    counts = night.counts
+    whole = _run_blocks(counts, [], night.fs_hz, night.lsb_g)
+    assert _run_blocks(counts, cuts, night.fs_hz, night.lsb_g) == whole
+    regular = list(range(step, counts.shape[0], step))
+    assert _run_blocks(counts, regular, night.fs_hz, night.lsb_g) == whole
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.integers(1, 40))
+def test_mixed_sample_and_block_feeding(seed: int, n_parts: int) -> None:
+    night = _night("ordinary", 2, 300.0)
+    counts = night.counts[:6000]
+    rng = np.random.default_rng(seed)
+    cuts = np.sort(rng.integers(0, counts.shape[0], n_parts))
+    pipe = Pipeline(night.fs_hz, night.lsb_g)
+    out: list[object] = []
+    start = 0
+    for i, c in enumerate([*cuts.tolist(), counts.shape[0]]):
+        part = counts[start:c]
+        if i % 2:
+            for x, y, z in part[:50].tolist():
+                out += pipe.process_sample(x, y, z)
+            out += pipe.process_block(part[50:])
+        else:
+            out += pipe.process_block(part)
+        start = c
+    out += pipe.flush()
+    assert out == _run_blocks(counts, [], night.fs_hz, night.lsb_g)
+
+
+@pytest.mark.parametrize("fs_hz", [25.0, 50.0, 100.0])
+def test_state_fits_4_kib_and_is_declared_fixed(fs_hz: float) -> None:
+    pipe = Pipeline(fs_hz, 2.0**-12)
+    before = pipe.state_bytes()
+    assert before <= 4096
+    declared = {name for name, _, _ in pipe.state_layout()}
+    arrays = {k for k, v in vars(pipe).items() if isinstance(v, np.ndarray)}
+    assert arrays <= declared  # every array of state is counted
+    pipe.process_block(np.zeros((int(fs_hz) * 200, 3), np.int16))
+    assert pipe.state_bytes() == before  # nothing grows
+
+
+def test_ops_per_sample_reported_and_small() -> None:
+    ops = Pipeline(50.0, 2.0**-12).ops_per_sample()
+    assert set(ops) == {"add", "mul", "shift", "cmp", "load_store", "total"}
+    assert 0 < ops["mul"] < 5
+    assert ops["total"] < 120  # ~4 k ops per second per axis set at 50 Hz: a few % of a 64 MHz M4
+
+
+def test_rejects_bad_input() -> None:
+    with pytest.raises(ValueError, match="fs_hz"):
+        Pipeline(5.0, 2.0**-12)
+    with pytest.raises(ValueError, match="counts"):
+        Pipeline(50.0, 2.0**-12).process_block(np.zeros((3, 2), np.int16))
+    with pytest.raises(ValueError, match="shank_axis"):
+        PipelineConfig(shank_axis_q14=(0, 0, 0))
+
+
+def test_minute_summaries_and_bed_events() -> None:
+    night = _night("ordinary", 2, 600.0)
+    pipe = Pipeline(night.fs_hz, night.lsb_g)
+    out = pipe.process_block(night.counts) + pipe.flush()
+    minutes = [o for o in out if isinstance(o, MinuteSummary)]
+    assert [m.minute for m in minutes] == list(range(len(minutes)))
+    assert len(minutes) == 9  # 10 min less the pipeline's 2 samples of lag
+    assert all(0 <= m.still_pct <= 100 and m.mean_activity_mg <= m.max_activity_mg for m in minutes)
+    beds = [o.kind for o in out if isinstance(o, BandEvent) and o.kind >= KIND_IN_BED]
+    assert beds[:2] == [KIND_IN_BED, KIND_OUT_OF_BED]
+    axis = np.array(pipe.shank_axis)
+    assert float(axis @ night.truth.shank_axis) > np.cos(np.radians(15))  # learned from walking
+
+
+def test_given_axis_is_used() -> None:
+    night = _night("ordinary", 2, 600.0)
+    q14 = tuple(int(v) for v in np.round(night.truth.shank_axis * 16384))
+    pipe = Pipeline(night.fs_hz, night.lsb_g, PipelineConfig(shank_axis_q14=q14))
+    assert pipe.shank_axis is not None
+    assert np.allclose(pipe.shank_axis, night.truth.shank_axis, atol=1e-3)
+
+
+def _agreement(difficulty: str, seed: int) -> tuple[float, float | None, float | None, float]:
+    night = _night(difficulty, seed)
+    frames, band = run_event_mode(night.counts, night.fs_hz, night.lsb_g)
+    events = decode_band_events(frames, start_tick=0, duration_s=night.duration_s)
+    inside, turn = lying_movements(events)
+    keep = inside & ~turn
+    host = score(Recording(night.accel_g, night.fs_hz))
+    host_on = [m.onset_s for m in host.movements]
+    f1 = f1_score(*match_events(host_on, events.onset_s[keep], 0.5))
+    ours = score_band_events(events)
+    ratio = raw_bytes_per_hour(night.fs_hz) / (band.bytes_sent / (night.duration_s / 3600.0))
+    return f1, host.plm_per_h, ours.plm_per_h, ratio
+
+
+@pytest.mark.parametrize(
+    ("difficulty", "seed"),
+    [
+        ("easy", 2),
+        ("ordinary", 1),
+        ("ordinary", 2),
+        pytest.param(
+            "hard",
+            2,
+            marks=pytest.mark.xfail(
+                reason="hard nights: F1 0.84-0.94 and PLM index off by up to 20 %: the band "
+                "finds weak movements the host's 8 Hz low-pass loses (see the report)",
+                strict=False,
+            ),
+        ),
+    ],
+)
+def test_band_events_agree_with_host_detector(difficulty: str, seed: int) -> None:
+    f1, host_plm, band_plm, ratio = _agreement(difficulty, seed)
+    assert f1 >= 0.95
+    assert host_plm is not None and band_plm is not None
+    if host_plm > 0:
+        assert abs(band_plm - host_plm) <= 0.05 * host_plm
+    else:
+        assert band_plm == 0
+    assert ratio >= 50
+
+
+def test_frames_round_trip_and_result_is_marked() -> None:
+    night = _night("easy", 2)
+    frames, band = run_event_mode(night.counts, night.fs_hz, night.lsb_g, start_tick=2**32 - 5000)
+    decoded = [p.decode_frame(f) for f in frames]
+    assert {type(f).__name__ for f in decoded} == {"EventFrame", "SummaryFrame"}
+    assert [f.seq for f in decoded] == list(range(len(decoded)))
+    ev = decode_band_events(frames, start_tick=2**32 - 5000, duration_s=night.duration_s)
+    assert ev.in_bed_s > 0.5 * night.duration_s  # tick wrap handled
+    res = score_band_events(ev)
+    assert res.source["kind"] == "band-events" and res.source["scored_on"] == "band"
+    assert "Scored on the band" in res.limitations[0]
+    assert res.to_dict()["source"]["scored_on"] == "band"
