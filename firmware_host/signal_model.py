@@ -101,7 +101,10 @@ Per-axis offset uniform in +-``offset_mg_max`` (typical MEMS zero-g offsets are 
 ``drift_mg``, zero mean over the night, so ``offset_g`` is the mean offset), white noise of SD
 ``noise_mg`` per axis (LIS3DH/BMA400-class parts: 1.5-6 mg rms at 50 Hz), quantisation to
 ``lsb_g = 2 * range_g / 2**resolution_bits`` and saturation at the full scale. ``range_g`` must be a
-power of two so that ``lsb_g`` is one and ``counts * lsb_g`` is exact in float32.
+power of two so that ``lsb_g`` is one and ``counts * lsb_g`` is exact in float32. The default,
+14 bits at +-8 g (0.98 mg per count), is what low-power wearable parts give (LIS2DW12 in its 14-bit
+mode; 12-bit parts such as the BMA400, ADXL362 or the AX3's ADXL345 give 3.9 mg): finer counts would
+only store more of the sensor's own noise.
 
 The band's orientation on the leg (new each night): strap angle around the shank uniform in
 +-``band_strap_deg_max``, in-plane yaw of the board uniform in +-``band_yaw_deg_max`` (so no sensor
@@ -125,7 +128,7 @@ Example
 >>> from firmware_host.signal_model import night_config, simulate_night
 >>> night = simulate_night(night_config("ordinary", duration_s=1200.0), seed=3)
 >>> night.counts.shape, night.counts.dtype.name, night.lsb_g
-((60000, 3), 'int16', 0.000244140625)
+((60000, 3), 'int16', 0.0009765625)
 >>> bool((night.truth.movements.offset_s > night.truth.movements.onset_s).all())
 True
 """
@@ -197,7 +200,7 @@ class NightConfig:
     duration_s: float = 8 * 3600.0
     fs_hz: float = 50.0
     range_g: float = 8.0
-    resolution_bits: int = 16
+    resolution_bits: int = 14
     # sensor
     noise_mg: float = 4.0
     offset_mg_max: float = 30.0

@@ -135,7 +135,7 @@ def test_shapes_dtypes_and_counts(difficulty: str) -> None:
     accel = sim.accel_g
     assert accel.dtype == np.float32 and accel.shape == (n, 3)
     assert sim.duration_s == pytest.approx(SHORT_S)
-    assert sim.lsb_g == 2.0**-12 and sim.fs_hz == 50.0
+    assert sim.lsb_g == 2.0**-10 and sim.fs_hz == 50.0  # 14 bits at +-8 g
     # counts * lsb is exact, and counts = round(accel / lsb)
     np.testing.assert_array_equal(
         np.rint(accel / np.float32(sim.lsb_g)).astype(np.int16), sim.counts
