@@ -22,6 +22,11 @@ API
     GET_STATUS). Resends and catch-up follow in later ``advance`` calls, at the link's pace.
 ``band.info_bytes()``
     The info record (the INFO characteristic; GET_INFO returns the same bytes).
+Events mode
+    After SET_MODE EVENTS (not while streaming) the band runs the on-device leg-movement
+    pipeline (:mod:`firmware_host.event_mode`) on every sample it records and streams EVENT and
+    SUMMARY frames (``event_frames``, their own sequence numbers, which START_STREAM's
+    ``from_seq`` then counts) instead of DATA; DATA stays in flash and RESEND still serves it.
 ``band.faults``
     :class:`Faults`, mutable at any time: link drops and silences at given times, dropped,
     corrupted, duplicated or reordered DATA frames (probabilities, seeded, or given sequence
@@ -231,6 +236,8 @@ class SimulatedBand:
         self.temperature_c = temperature_c
         self._rng = np.random.default_rng(seed)
         self.compress = compress
+        self._events: Any = None  # firmware_host.event_mode.EventModeBand in events mode
+        self.event_frames: list[bytes] = []  # EVENT/SUMMARY frames produced, index = their seq
 
         self.true_time_s = 0.0
         self.battery_pct = float(battery_pct)
@@ -364,8 +371,18 @@ class SimulatedBand:
         if first < len(src):
             self._ring[: len(src) - first] = src[first:]
         self.recorded_samples = target
+        if self._events is not None:
+            self.event_frames += self._events.feed(
+                self.source[self._src_start + r0 : self._src_start + target]
+            )
         if target >= available:
             self.recording = False
+            self._finish_events()
+
+    def _finish_events(self) -> None:
+        if self._events is not None:
+            self.event_frames += self._events.finish()
+            self._events = None
 
     def _data_frame(self, seq: int, flags: int) -> bytes:
         n = self.frame_samples
@@ -508,6 +525,8 @@ class SimulatedBand:
         if needed > self.max_frame_len:
             return self._respond(cmd, p.Result.MTU_TOO_SMALL, struct.pack("<H", needed + 3))
         nxt, old = self.next_seq, self.oldest_seq
+        if self.mode == p.Mode.EVENTS:  # from_seq counts EVENT/SUMMARY frames
+            nxt, old = len(self.event_frames), 0
         self.streaming = True
         self._live_from = nxt
         self._stream_next = nxt if from_seq == p.LIVE_ONLY else min(max(from_seq, old), nxt)
@@ -572,12 +591,23 @@ class SimulatedBand:
 
     def _cmd_set_mode(self, cmd: p.Command) -> list[bytes]:
         mode = cmd.args[0]
-        if mode == p.Mode.RAW:
-            self.mode = p.Mode.RAW
-            return self._respond(cmd, p.Result.OK, bytes([mode]))
-        if mode == p.Mode.EVENTS:  # reserved: on-device detection is not implemented yet
-            return self._respond(cmd, p.Result.UNSUPPORTED, bytes([self.mode]))
-        return self._respond(cmd, p.Result.BAD_ARGUMENT, bytes([self.mode]))
+        if mode not in (p.Mode.RAW, p.Mode.EVENTS):
+            return self._respond(cmd, p.Result.BAD_ARGUMENT, bytes([self.mode]))
+        if mode != self.mode and self.streaming:
+            return self._respond(cmd, p.Result.BUSY, bytes([self.mode]))
+        if mode == p.Mode.EVENTS and self.mode != p.Mode.EVENTS:
+            if not self.recording:
+                return self._respond(cmd, p.Result.NOT_AVAILABLE, bytes([self.mode]))
+            from firmware_host.event_mode import EventModeBand
+
+            start_tick = self.tick_at(self._rec_t0 + self.recorded_samples / self.fs_hz)
+            self._events = EventModeBand(
+                self.fs_hz, self.lsb_g, start_tick=start_tick, first_seq=len(self.event_frames)
+            )
+        elif mode == p.Mode.RAW:
+            self._finish_events()
+        self.mode = p.Mode(mode)
+        return self._respond(cmd, p.Result.OK, bytes([mode]))
 
     def _cmd_erase(self, cmd: p.Command) -> list[bytes]:
         (magic,) = struct.unpack("<I", cmd.args)
@@ -637,6 +667,7 @@ class SimulatedBand:
         self._link_faults(t0, t_end)
         if death <= t1:  # shutting down: the partial frame is flushed to flash first
             self.recording = False
+            self._finish_events()
             self._ended_sent = True
         if self.can_send:
             cap = self.link_frames_per_s * max(dt_s, 1.0)
@@ -665,6 +696,7 @@ class SimulatedBand:
     def _die(self) -> list[bytes]:
         self.battery_pct = 0.0
         self.recording = False  # the partial frame is flushed to flash
+        self._finish_events()
         out: list[bytes] = []
         if self.can_send:
             self._flush_held(out)
@@ -702,7 +734,9 @@ class SimulatedBand:
                 )
             else:
                 self._resends[0] = (cmd_id, seq, stop)
-        if self.streaming:
+        if self.streaming and self.mode == p.Mode.EVENTS:
+            self._pump_events(out)
+        elif self.streaming:
             nxt = self.next_seq
             self._stream_next = max(self._stream_next, self.oldest_seq)
             while self._stream_next < nxt and self._budget >= 1.0:
@@ -737,6 +771,31 @@ class SimulatedBand:
         if idle and not self._resends:
             self._flush_held(out)  # nothing follows to swap with
         return out
+
+    def _pump_events(self, out: list[bytes]) -> None:
+        """Events mode: EVENT/SUMMARY frames instead of live DATA (DATA stays in flash)."""
+        while self._stream_next < len(self.event_frames) and self._budget >= 1.0:
+            self._budget -= 1.0
+            out.append(self.event_frames[self._stream_next])
+            self._stream_next += 1
+            if self._catchup_cmd is not None and self._stream_next >= self._live_from:
+                out.append(
+                    p.encode_end(
+                        self.next_seq,
+                        p.EndReason.RESEND_DONE,
+                        cmd_id=self._catchup_cmd,
+                        first_seq=self._catchup_first,
+                        stop_seq=self._live_from,
+                    )
+                )
+                self._catchup_cmd = None
+        if self.true_time_s >= self._next_status_s:
+            out.append(self._status())
+            self._next_status_s = self.true_time_s + self.status_interval_s
+        done = self._events is None and self._stream_next >= len(self.event_frames)
+        if not self.recording and done and not self._ended_sent:
+            out.append(p.encode_end(self.next_seq, p.EndReason.RECORDING_ENDED))
+            self._ended_sent = True
 
     def _flush_held(self, out: list[bytes]) -> None:
         if self._held is not None:

@@ -1125,8 +1125,8 @@ def cmd_get_info(cmd_id: int) -> bytes:
     return encode_command(Op.GET_INFO, cmd_id)
 
 
-def cmd_set_mode(cmd_id: int, mode: Mode) -> bytes:
-    """SET_MODE: raw samples or (reserved) on-device events."""
+def cmd_set_mode(cmd_id: int, mode: Mode | int) -> bytes:
+    """SET_MODE: raw samples or on-device events (EVENT/SUMMARY frames)."""
     return encode_command(Op.SET_MODE, cmd_id, bytes([int(mode)]))
 
 

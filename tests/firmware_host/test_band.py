@@ -505,13 +505,34 @@ def test_stop_stream() -> None:
     assert not band.streaming and data(decode(run(band, 5.0))) == []
 
 
+def test_events_mode_streams_the_on_device_detector() -> None:
+    from firmware_host.event_mode import run_event_mode
+    from firmware_host.signal_model import night_config, simulate_night
+
+    night = simulate_night(night_config("ordinary", duration_s=900.0), seed=1)
+    expected, _ = run_event_mode(night.counts, night.fs_hz, night.lsb_g)
+    band = SimulatedBand(night, device_id="RLS-EVENTS")
+    band.connect(att_mtu=23)
+    assert response(band.handle_command(p.cmd_set_mode(1, p.Mode.EVENTS))).ok
+    assert response(band.handle_command(p.cmd_set_mode(2, 7))).result == p.Result.BAD_ARGUMENT
+    start(band, 0, cmd_id=3)
+    assert response(band.handle_command(p.cmd_set_mode(4, p.Mode.RAW))).result == p.Result.BUSY
+    frames = decode(run(band, 905.0, step_s=1.0))
+    assert data(frames) == []
+    events = [f for f in frames if isinstance(f, p.EventFrame | p.SummaryFrame)]
+    assert events == [p.decode_frame(f) for f in expected]
+    assert any(isinstance(f, p.EventFrame) for f in events)
+    assert [f.seq for f in events] == list(range(len(events)))
+    assert of(frames, p.EndFrame)[-1].reason == p.EndReason.RECORDING_ENDED
+    assert all(s.state & p.STATE_EVENTS_MODE for s in of(frames, p.StatusFrame))
+    band.handle_command(p.cmd_resend(5, 100, 102))  # raw data around an event, from flash
+    raw = data(decode(band.advance(1.0)))
+    np.testing.assert_array_equal(joined(raw), night.counts[100:102])
+
+
 def test_set_mode_and_set_format() -> None:
     band = make(3000)
     band.connect(att_mtu=247)
-    assert (
-        response(band.handle_command(p.cmd_set_mode(1, p.Mode.EVENTS))).result
-        == p.Result.UNSUPPORTED
-    )
     assert response(band.handle_command(p.cmd_set_mode(2, p.Mode.RAW))).ok
     other_rate = p.SampleFormat(100.0, 8.0, 16)
     r = response(band.handle_command(p.cmd_set_format(3, other_rate)))
