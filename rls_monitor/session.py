@@ -584,12 +584,21 @@ class SequenceTracker:
         return out
 
     def restart(self, next_seq: int | None = None) -> None:
-        """Forget held frames and gaps after a reconnection (the band resends from next_seq)."""
-        self._held.clear()
-        self._gaps.clear()
+        """After a reconnection: keep the frames held, ask again at once for every open gap.
+
+        With ``next_seq`` (a night continued from the store) everything is forgotten and
+        delivery restarts at that sequence number.
+        """
         if next_seq is not None:
+            self._held.clear()
+            self._gaps.clear()
             self.next_seq = next_seq
-        self._max_seen = self.next_seq - 1
+            self._max_seen = next_seq - 1
+            return
+        for gap in self._gaps:
+            gap.requested_s = -math.inf
+            gap.first_seen_s = -math.inf
+            gap.attempts = 0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1105,7 +1114,7 @@ class BandSession:
             finally:
                 if not handshake.done():
                     handshake.cancel()
-                    await asyncio.gather(handshake, return_exceptions=True)
+                await asyncio.gather(handshake, return_exceptions=True)
             self._connected.set()
             keeper = loop.create_task(self._housekeeping())
             stopper = loop.create_task(stop.wait())

@@ -46,6 +46,8 @@ class BandDriver:
         Simulated time advanced per step at ``math.inf`` speed, in seconds.
     epoch : datetime
         True UTC at the band's simulated time zero (the host's simulated clock starts there).
+    idle_speed : float
+        At ``math.inf`` speed, simulated seconds per real second while the band cannot send.
     """
 
     def __init__(
@@ -55,6 +57,7 @@ class BandDriver:
         speed: float = math.inf,
         step_s: float = 1.0,
         epoch: datetime = DEFAULT_EPOCH,
+        idle_speed: float = 60.0,
     ) -> None:
         self.band = band
         self.speed = speed
@@ -63,6 +66,8 @@ class BandDriver:
         self.lock = threading.RLock()
         self._real_anchor: float | None = None
         self._sim_anchor = 0.0
+        self._last_call = time.monotonic()
+        self.idle_speed = idle_speed
 
     @property
     def true_time_s(self) -> float:
@@ -79,10 +84,19 @@ class BandDriver:
         return bool(self.band.source_exhausted)
 
     def due_step_s(self) -> float:
-        """Simulated seconds to advance now to keep pace with real time (``step_s`` at max)."""
-        if math.isinf(self.speed):
-            return self.step_s
+        """Simulated seconds to advance now to keep pace with real time.
+
+        At ``math.inf`` speed: ``step_s`` while the band streams to a host; while it cannot
+        send (link dropped, silent, not streaming) time runs at ``idle_speed`` times real time,
+        so the host's real-time timeouts (watchdog, backoff) do not stand for hours of night.
+        """
         now = time.monotonic()
+        if math.isinf(self.speed):
+            last, self._last_call = self._last_call, now
+            band = self.band
+            if band.can_send and band.streaming:
+                return self.step_s
+            return min(self.step_s, max(0.0, now - last) * self.idle_speed)
         if self._real_anchor is None:
             self._real_anchor = now
             self._sim_anchor = self.true_time_s
@@ -143,7 +157,8 @@ class SimulatedBandPeripheral:
 
     @property
     def advertising(self) -> bool:
-        return self.connection is None and not self.out_of_range
+        band = self.driver.band
+        return self.connection is None and not self.out_of_range and bool(band.powered)
 
     def advertisement(self) -> tuple[list[str], dict[str, bytes], int]:
         return [str(self.protocol.SERVICE_UUID)], {}, -55

@@ -72,12 +72,22 @@ def test_an_absurd_jump_is_dropped_not_trusted() -> None:
     assert t.counts.absurd_jumps == 1 and t.open_gaps == []
 
 
-def test_restart_forgets_held_frames_and_resumes_at_a_sequence() -> None:
+def test_restart_after_a_reconnection_keeps_held_frames_and_asks_again_at_once() -> None:
+    t = SequenceTracker(next_seq=0, config=TrackerConfig(reorder_wait_s=5.0))
+    _deliver_all(t, [0, 1, 4], now_s=100.0)
+    assert t.due_resends(now_s=100.1) == []
+    t.restart()
+    assert t.held == 1 and t.due_resends(now_s=100.2) == [(2, 4)]
+    assert _deliver_all(t, [2, 3, 4]) == [2, 3, 4]
+    assert t.counts.duplicates == 1
+
+
+def test_restart_at_a_sequence_forgets_everything() -> None:
     t = SequenceTracker(next_seq=0)
     _deliver_all(t, [0, 1, 4])
-    t.restart()
-    assert t.held == 0 and t.open_gaps == [] and t.next_seq == 2
-    assert _deliver_all(t, [2, 3, 4]) == [2, 3, 4]
+    t.restart(next_seq=10)
+    assert t.held == 0 and t.open_gaps == [] and t.next_seq == 10
+    assert _deliver_all(t, [10, 11]) == [10, 11]
 
 
 @settings(max_examples=200, deadline=None)
