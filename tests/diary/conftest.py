@@ -59,9 +59,7 @@ def add_scored_night(
     return night
 
 
-def add_nights(
-    store: Store, subject: str, first: date, plm_per_h: Sequence[float]
-) -> list[int]:
+def add_nights(store: Store, subject: str, first: date, plm_per_h: Sequence[float]) -> list[int]:
     """Consecutive scored nights from ``first``."""
     return [
         add_scored_night(store, subject, first + timedelta(days=i), float(v))
