@@ -575,7 +575,7 @@ class ResponseFrame(Frame):
 
 @dataclass(frozen=True, slots=True)
 class EventFrame(Frame):
-    """A leg movement detected on the band (reserved: events mode, not yet implemented).
+    """A leg movement (or lying-bout change) detected on the band in events mode.
 
     Attributes
     ----------
@@ -586,7 +586,7 @@ class EventFrame(Frame):
     peak_mg : int
         Peak dynamic acceleration, mg.
     kind : int
-        0 leg movement, 1 long movement (> 10 s), 2 posture change.
+        0 leg movement, 1 long movement (> 10 s), 2 posture change, 3 in bed, 4 out of bed.
     confidence : int
         0-255.
     """
@@ -600,7 +600,7 @@ class EventFrame(Frame):
 
 @dataclass(frozen=True, slots=True)
 class SummaryFrame(Frame):
-    """One minute of on-device processing (reserved: events mode, not yet implemented).
+    """One minute of on-device processing (events mode).
 
     Attributes
     ----------
@@ -855,7 +855,7 @@ def encode_event(
     *,
     flags: int = 0,
 ) -> bytes:
-    """Encode an EVENT frame (17 bytes; reserved for on-device detection)."""
+    """Encode an EVENT frame (17 bytes; events mode). Fields as in :class:`EventFrame`."""
     return _seal(
         _EVENT.pack(
             _vt(EVENT), flags, seq & 0xFFFFFFFF, onset_tick & 0xFFFFFFFF,
@@ -876,7 +876,7 @@ def encode_summary(
     still_pct: int = 0,
     flags: int = 0,
 ) -> bytes:
-    """Encode a SUMMARY frame (20 bytes; reserved for on-device processing)."""
+    """Encode a SUMMARY frame (20 bytes; events mode). Fields as in :class:`SummaryFrame`."""
     return _seal(
         _SUMMARY.pack(
             _vt(SUMMARY), flags, seq & 0xFFFFFFFF, start_tick & 0xFFFFFFFF,
