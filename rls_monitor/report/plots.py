@@ -12,9 +12,11 @@ from datetime import timedelta
 from typing import Any
 
 import numpy as np
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
+from numpy.typing import NDArray
 
 from rls_monitor.export.records import NightRecord
 
@@ -422,11 +424,11 @@ def trend_figure(
     ax.plot(x, plm, "o-", color=PLM_COLOUR, ms=4, lw=1.2, label="PLM per hour in bed")
     ax.axhline(ADULT_REFERENCE_PER_H, color="black", lw=1.0, ls="--", label=REFERENCE_NOTE)
     top = max(ADULT_REFERENCE_PER_H * 1.5, float(np.nanmax(plm)) * 1.45 if finite.size else 0.0)
-    ax.set_ylim(0, top)
+    ax.set_ylim(-0.03 * top, top)
     ax.set_ylabel("PLM / h in bed", fontsize=8)
     ax.legend(fontsize=7, loc="upper left", frameon=False)
     ax_pi.plot(x, pi, "s-", color="#555555", ms=3, lw=1.0)
-    ax_pi.set_ylim(0, 1)
+    ax_pi.set_ylim(-0.03, 1.03)
     ax_pi.set_ylabel("periodicity\nindex", fontsize=8)
     labels = []
     for r in records:
@@ -465,6 +467,8 @@ def nights_overview_figure(
     height = min(9.0, 1.2 + 0.22 * len(records))
     fig = _figure(fig, (width_in, height))
     ax = fig.subplots()
+    segments: list[NDArray[np.float64]] = []
+    colours: list[NDArray[np.str_]] = []
     for row, rec in enumerate(records):
         y = len(records) - 1 - row
         start = rec.start_local
@@ -475,24 +479,29 @@ def nights_overview_figure(
                 base_h += 24.0
             base_h -= 18.0
         dur_h = float(rec.result.get("duration_s") or 0.0) / 3600.0
-        ax.plot(
-            [base_h, base_h + dur_h], [y, y], color="#cccccc", lw=6, solid_capstyle="butt", zorder=1
-        )
+        ax.broken_barh([(base_h, dur_h)], (y - 0.12, 0.24), color="#cccccc", lw=0, zorder=1)
         arrays = _movement_arrays(rec.result)
-        for a, b in _series_spans(arrays):
-            ax.fill_between(
-                [base_h + a / 3600.0, base_h + b / 3600.0],
-                y - 0.35,
-                y + 0.35,
-                color=SERIES_COLOUR,
-                lw=0,
-                zorder=2,
-            )
+        spans = [(base_h + a / 3600.0, (b - a) / 3600.0) for a, b in _series_spans(arrays)]
+        if spans:
+            ax.broken_barh(spans, (y - 0.35, 0.7), color=SERIES_COLOUR, lw=0, zorder=2)
         on = base_h + arrays["onset_s"] / 3600.0
-        colours = np.where(
-            arrays["plm"], PLM_COLOUR, np.where(arrays["clm"], CLM_COLOUR, LM_COLOUR)
+        seg = np.empty((on.size, 2, 2))
+        seg[:, :, 0] = on[:, None]
+        seg[:, 0, 1] = y - 0.3
+        seg[:, 1, 1] = y + 0.3
+        segments.append(seg)
+        colours.append(
+            np.where(arrays["plm"], PLM_COLOUR, np.where(arrays["clm"], CLM_COLOUR, LM_COLOUR))
         )
-        ax.vlines(on, y - 0.3, y + 0.3, colors=colours.tolist(), lw=0.6, zorder=3)
+    if segments:
+        ax.add_collection(
+            LineCollection(
+                list(np.concatenate(segments)),
+                colors=np.concatenate(colours).tolist(),
+                linewidths=0.6,
+                zorder=3,
+            )
+        )
     ax.set_xlim(0, 18)
     ax.set_xticks(range(0, 19, 2), [f"{(18 + h) % 24:02d}:00" for h in range(0, 19, 2)])
     ax.set_yticks(
