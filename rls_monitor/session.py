@@ -1153,6 +1153,9 @@ class BandSession:
         while not stop.is_set() and not self._done.is_set():
             try:
                 await self._connected_phase(stop)
+            except asyncio.CancelledError:
+                await asyncio.shield(self._close_quietly())
+                raise
             except DeviceMismatch:
                 await self._close_quietly()
                 raise
@@ -1581,7 +1584,9 @@ class NightRecorder:
                         stop.set()
         finally:
             ticker.cancel()
-            await asyncio.gather(ticker, return_exceptions=True)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(ticker, *tasks, return_exceptions=True)
         return self._finish(failure)
 
     def _finish(self, failure: BaseException | None) -> NightResult:

@@ -86,15 +86,16 @@ class BandDriver:
     def due_step_s(self) -> float:
         """Simulated seconds to advance now to keep pace with real time.
 
-        At ``math.inf`` speed: ``step_s`` while the band streams to a host; while it cannot
-        send (link dropped, silent, not streaming) time runs at ``idle_speed`` times real time,
-        so the host's real-time timeouts (watchdog, backoff) do not stand for hours of night.
+        At ``math.inf`` speed: ``step_s`` while the band streams its night to a host; while it
+        cannot send (link dropped, silent, not streaming) or its source is played, time runs at
+        ``idle_speed`` times real time, so the host's real-time timeouts (watchdog, backoff) do
+        not stand for hours of night and the battery does not run down after the night.
         """
         now = time.monotonic()
         if math.isinf(self.speed):
             last, self._last_call = self._last_call, now
             band = self.band
-            if band.can_send and band.streaming:
+            if band.can_send and band.streaming and not band.source_exhausted:
                 return self.step_s
             return min(self.step_s, max(0.0, now - last) * self.idle_speed)
         if self._real_anchor is None:

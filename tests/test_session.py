@@ -1,0 +1,199 @@
+"""The recording session end to end: a simulated band through real links into a real store.
+
+Short nights (10-20 min of signal) at ``--speed max``; the fault-injection suite is in
+``test_fault_injection.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from firmware_host.band import SimulatedBand
+from rls_monitor.errors import DeviceNotFound
+from rls_monitor.pairing import pair_band
+from rls_monitor.recording import Recording
+from rls_monitor.scoring import score
+from rls_monitor.session import (
+    BandLink,
+    DeviceMismatch,
+    NightRecorder,
+    NightStatus,
+    SessionClock,
+    SessionConfig,
+    StopSignal,
+    format_night_report,
+    format_status_line,
+    record_night_async,
+    record_simulated_night_async,
+    simulated_sources,
+    sync_night_async,
+)
+from rls_monitor.storage import Store
+from rls_monitor.transports import LinkConfig
+from rls_monitor.transports.ble import BleTransport
+from rls_monitor.transports.sim_backend import SimAir
+from rls_monitor.transports.simulated import BandDriver, SimulatedBandPeripheral
+
+FAST = SessionConfig(
+    link=LinkConfig(backoff_initial_s=0.01, backoff_max_s=0.05, watchdog_s=0.5, scan_timeout_s=2.0),
+    rescore_interval_s=0.5,
+    max_sync_rtt_s=60.0,
+)
+DURATION_S = 900.0
+
+
+def _source(seed: int = 5, duration_s: float = DURATION_S) -> tuple[Any, float, float]:
+    return simulated_sources(None, duration_s=duration_s, bilateral=False, seed=seed)["left"]
+
+
+def _clean_score(counts: Any, lsb_g: float, fs_hz: float) -> dict[str, Any]:
+    return score(Recording.from_counts(counts, lsb_g, fs_hz, side="left")).to_dict()
+
+
+@pytest.mark.parametrize("link", ["ble", "serial"])
+async def test_a_simulated_night_arrives_bit_identical_and_scores_as_the_source(
+    tmp_path: Path, link: str
+) -> None:
+    statuses: list[NightStatus] = []
+    result = await record_simulated_night_async(
+        tmp_path / "n.sqlite",
+        duration_s=DURATION_S,
+        link=link,
+        seed=5,
+        config=FAST,
+        on_status=statuses.append,
+    )
+    counts, lsb_g, fs_hz = _source()
+    with Store(tmp_path / "n.sqlite") as store:
+        stored = store.read_samples(result.night_id, 0)
+        night = store.get_night(result.night_id)
+        saved = store.get_result(result.night_id)
+    assert stored.dtype == np.int16 and np.array_equal(stored, counts)
+    assert night.status == "complete" and night.fs_hz == fs_hz and night.lsb_g == lsb_g
+    clean = _clean_score(counts, lsb_g, fs_hz)
+    assert saved is not None
+    assert saved["movements"] == clean["movements"]
+    assert saved["indices"] == clean["indices"]
+    band = result.status.bands[0]
+    assert band.samples == len(counts) and band.frames_lost == 0
+    assert band.counts.time_syncs >= 1 and band.battery_pct is not None
+    assert statuses and statuses[-1].finished
+    assert "LMs so far" in format_status_line(statuses[-1])
+    assert f"Night {result.night_id}" in format_night_report(result)
+
+
+async def test_two_bands_make_one_bilateral_night(tmp_path: Path) -> None:
+    result = await record_simulated_night_async(
+        tmp_path / "n.sqlite", duration_s=600.0, bilateral=True, seed=2, config=FAST
+    )
+    sources = simulated_sources(None, duration_s=600.0, bilateral=True, seed=2)
+    with Store(tmp_path / "n.sqlite") as store:
+        night = store.get_night(result.night_id)
+        assert night.sides == ("left", "right")
+        for channel, side in enumerate(("left", "right")):
+            assert np.array_equal(store.read_samples(result.night_id, channel), sources[side][0])
+    assert result.score is not None and result.score.sides is not None
+
+
+def _air_with_band(
+    counts: Any, lsb_g: float, fs_hz: float, device_id: str, address: str
+) -> tuple[SimAir, BandDriver]:
+    band = SimulatedBand(counts, lsb_g=lsb_g, fs_hz=fs_hz, device_id=device_id)
+    driver = BandDriver(band, speed=math.inf)
+    air = SimAir()
+    air.add(SimulatedBandPeripheral(driver, address=address))
+    return air, driver
+
+
+async def test_pairing_remembers_the_band_and_refuses_another_one(tmp_path: Path) -> None:
+    db = tmp_path / "n.sqlite"
+    counts, lsb_g, fs_hz = _source(duration_s=120.0)
+    address = "C0:FF:EE:12:34:56"
+    air, _ = _air_with_band(counts, lsb_g, fs_hz, "RLS-00000000CAFE0001", address)
+    paired = await pair_band(
+        db, f"ble:{address}", side="left", subject="P01", backend=air.backend, config=FAST.link
+    )
+    assert (paired.device_id, paired.side, paired.subject) == (
+        "RLS-00000000CAFE0001",
+        "left",
+        "P01",
+    )
+    assert paired.serial and paired.firmware
+
+    # the same address now answers with another band: refused, nothing stored
+    impostor_air, _ = _air_with_band(counts, lsb_g, fs_hz, "RLS-00000000BADBAD02", address)
+    with pytest.raises(DeviceMismatch, match="not the paired") as info:
+        await record_night_async(db, [f"ble:{address}"], backend=impostor_air.backend, config=FAST)
+    assert info.value.found == "RLS-00000000BADBAD02"
+    with Store(db) as store:
+        assert all(n.n_samples == 0 for n in store.list_nights())
+
+    # a band that was never paired is refused before connecting
+    with pytest.raises(DeviceNotFound, match="not a paired band"):
+        await record_night_async(db, ["ble:C0:FF:EE:00:00:99"], backend=air.backend, config=FAST)
+
+
+async def test_morning_sync_downloads_a_night_recorded_without_host(tmp_path: Path) -> None:
+    db = tmp_path / "n.sqlite"
+    counts, lsb_g, fs_hz = _source(seed=9, duration_s=DURATION_S)
+    address = "C0:FF:EE:00:00:42"
+    air, driver = _air_with_band(counts, lsb_g, fs_hz, "RLS-SYNC", address)
+    driver.step(DURATION_S + 10.0)  # the night passes with no host: all in flash
+    assert driver.finished
+    result = await sync_night_async(
+        db, f"ble:{address}", require_pairing=False, backend=air.backend, config=FAST
+    )
+    with Store(db) as store:
+        assert np.array_equal(store.read_samples(result.night_id, 0), counts)
+        assert store.get_night(result.night_id).source == "sync"
+    assert result.score is not None
+
+
+async def test_an_interrupted_night_is_continued_by_the_next_recording(tmp_path: Path) -> None:
+    db = tmp_path / "n.sqlite"
+    counts, lsb_g, fs_hz = _source(seed=4)
+    air, driver = _air_with_band(counts, lsb_g, fs_hz, "RLS-RESUME", "C0:FF:EE:00:00:07")
+
+    def recorder(store: Store) -> NightRecorder:
+        transport = BleTransport("C0:FF:EE:00:00:07", backend=air.backend, config=FAST.link)
+        return NightRecorder(
+            store,
+            [BandLink(transport, side="left", device_id="RLS-RESUME")],
+            config=FAST,
+            clock=SessionClock(driver.now_unix_s),
+            start="oldest",
+        )
+
+    with Store(db) as store:
+        first = recorder(store)
+        task = asyncio.get_running_loop().create_task(first.run(StopSignal()))
+        while first.writer is None or first.writer.stored["left"] < 10_000:
+            await asyncio.sleep(0.01)
+        task.cancel()  # the host dies mid-night
+        await asyncio.gather(task, return_exceptions=True)
+        assert first.night_id is not None
+        store.mark_interrupted(first.night_id)  # what the next start finds
+
+    with Store(db) as store:
+        second = recorder(store)
+        stop = StopSignal()
+
+        async def stop_when_done() -> None:
+            while not (
+                driver.finished and second.sessions[0].tracker.next_seq >= driver.band.frames_total
+            ):
+                await asyncio.sleep(0.02)
+            stop.set()
+
+        watcher = asyncio.get_running_loop().create_task(stop_when_done())
+        result = await second.run(stop)
+        await watcher
+        assert result.resumed and result.night_id == first.night_id
+        assert np.array_equal(store.read_samples(result.night_id, 0), counts)
+        assert store.get_night(result.night_id).status == "complete"
