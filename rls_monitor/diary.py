@@ -38,9 +38,9 @@ from rls_monitor.insights import NightTable
 from rls_monitor.storage import diary_schema as schema
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure, SubFigure
 
-    from rls_monitor.insights import Insights
+    from rls_monitor.insights import Insights, InsightsConfig
     from rls_monitor.storage import Store
 
 __all__ = [
@@ -48,6 +48,7 @@ __all__ = [
     "ENTRY_FIELDS",
     "FIELD_LIMITS",
     "DiaryEntry",
+    "DiarySection",
     "LabResult",
     "Medication",
     "NightTable",
@@ -59,6 +60,7 @@ __all__ = [
     "add_treatment",
     "delete_entry",
     "diary_columns_for_nights",
+    "diary_section",
     "diary_timeline_figure",
     "edit_entry",
     "get_entry",
@@ -906,6 +908,62 @@ def night_table(
     )
 
 
+@dataclass(frozen=True)
+class DiarySection:
+    """What the report's diary section shows.
+
+    Attributes
+    ----------
+    table : NightTable
+        The nights with their diary factors.
+    insights : Insights
+    rows : list of dict of str to str
+        :func:`rls_monitor.insights.insights_table` of the insights.
+    caveat : str
+        :data:`rls_monitor.insights.ASSOCIATION_CAVEAT`, to print under the table.
+    notes : tuple of str
+        The insights' general notes (too few nights, ferritin below the iron threshold).
+    """
+
+    table: NightTable
+    insights: Insights
+    rows: list[dict[str, str]]
+    caveat: str
+    notes: tuple[str, ...]
+
+    @property
+    def empty(self) -> bool:
+        """True when no night has a diary entry and there are no treatments or labs."""
+        return (
+            self.insights.n_with_diary == 0
+            and not self.table.treatments
+            and not self.table.ferritin
+        )
+
+
+def diary_section(
+    store: Store,
+    subject: str | None = None,
+    *,
+    start: date | str | None = None,
+    end: date | str | None = None,
+    tz: tzinfo | None = None,
+    rules: str | None = None,
+    config: InsightsConfig | None = None,
+) -> DiarySection:
+    """The report's diary section: night table, insights, table rows and caveat in one call.
+
+    Parameters are those of :func:`night_table`, plus ``config`` for
+    :func:`rls_monitor.insights.analyse`. Draw the figure with
+    ``diary_timeline_figure(section.table, section.insights, fig=fig)``.
+    """
+    from rls_monitor.insights import ASSOCIATION_CAVEAT, analyse, insights_table
+
+    table = night_table(store, subject, start=start, end=end, tz=tz, rules=rules)
+    result = analyse(table, config)
+    return DiarySection(table, result, insights_table(result), ASSOCIATION_CAVEAT, result.notes)
+
+
 # --- exports and report ---------------------------------------------------------------------
 
 #: The diary columns of exports, in order (see :func:`diary_columns_for_nights`).
@@ -1006,9 +1064,9 @@ def diary_timeline_figure(
     table: NightTable,
     insights: Insights | None = None,
     *,
-    fig: Figure | None = None,
+    fig: Figure | SubFigure | None = None,
     max_factors: int = 8,
-) -> Figure:
+) -> Figure | SubFigure:
     """The nightly PLM index and the diary factors on one time axis (the report's figure).
 
     Top panel: PLM index per hour in bed per night, treatment starts as vertical lines, ferritin

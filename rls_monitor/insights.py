@@ -541,7 +541,7 @@ def _with_text(line: InsightLine, cfg: InsightsConfig) -> InsightLine:
     if not line.enough:
         return line
     pct = round(100 * cfg.confidence)
-    assert line.effect_per_h is not None
+    effect = line.effect_per_h or 0.0
     ci = f"{pct} % CI {_fmt(line.ci_low_per_h or 0.0)} to {_fmt(line.ci_high_per_h or 0.0)}"
     ptxt = f"{_p_text(line.p_value or 1.0)}, Holm-adjusted {_p_text(line.p_holm or 1.0)[2:]}"
     clear = line.p_holm is not None and line.p_holm < cfg.alpha
@@ -553,12 +553,12 @@ def _with_text(line: InsightLine, cfg: InsightsConfig) -> InsightLine:
     if line.kind in ("flag", "before/after"):
         what = "with" if line.kind == "flag" else "after the start"
         other = "without" if line.kind == "flag" else "before"
-        direction = "higher" if line.effect_per_h > 0 else "lower"
+        direction = "higher" if effect > 0 else "lower"
         text = (
-            f"{line.factor}: PLM index {abs(line.effect_per_h):.1f} /h {direction} on nights "
+            f"{line.factor}: PLM index {abs(effect):.1f} /h {direction} on nights "
             f"{what} ({line.mean_with_per_h:.1f} /h, {line.n_with} nights) than {other} "
             f"({line.mean_without_per_h:.1f} /h, {line.n_without} nights); difference "
-            f"{_fmt(line.effect_per_h)} /h ({ci}); Mann-Whitney {ptxt}: {verdict}."
+            f"{_fmt(effect)} /h ({ci}); Mann-Whitney {ptxt}: {verdict}."
         )
         if line.kind == "before/after":
             text += (
@@ -571,7 +571,7 @@ def _with_text(line: InsightLine, cfg: InsightsConfig) -> InsightLine:
         text = (
             f"{line.factor}: Spearman rho {line.statistic:+.2f} over {line.n_with} "
             f"{'nights' if line.kind == 'dose-response' else 'lab results'}; PLM index "
-            f"{per} (Theil-Sen), {_fmt(line.effect_per_h)} /h across the usual range "
+            f"{per} (Theil-Sen), {_fmt(effect)} /h across the usual range "
             f"({ci}); {ptxt}: {verdict}."
         )
     text += " Association over this patient's nights, not a cause."

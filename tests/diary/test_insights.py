@@ -215,6 +215,12 @@ def test_night_table_from_store_and_figure(store: Store) -> None:
     fig = diary.diary_timeline_figure(table, ins)
     assert isinstance(fig, Figure) and len(fig.axes) >= 4
     assert "associations, not causes" in fig.axes[0].get_title()
+    section = diary.diary_section(store, "P01", config=FAST)
+    assert not section.empty and section.caveat == ASSOCIATION_CAVEAT
+    assert section.rows == insights_table(section.insights)
+    parent = Figure()
+    (sub,) = parent.subfigures(1, 1, squeeze=False)[0]
+    assert diary.diary_timeline_figure(section.table, fig=sub) is sub
 
 
 def test_night_table_validation() -> None:
