@@ -83,7 +83,7 @@ __all__ = [
 
 GRAVITY_N = 64
 """Length of the gravity moving average (working samples, a power of two)."""
-ENVELOPE_N = 4
+ENVELOPE_N = 5
 """Length of the envelope moving average (working samples, a power of two)."""
 FLOOR_BLOCKS = 60
 """Blocks (1 s) in the noise-floor ring."""
@@ -108,7 +108,11 @@ POSTURE_CODES = {"unknown": 0, "supine": 1, "prone": 2, "left": 3, "right": 4, "
 """SUMMARY posture codes (``firmware_host.protocol.SummaryFrame.posture``)."""
 
 _IDLE, _ACTIVE = 0, 1
-_ENV_LAG = ENVELOPE_N // 2  # the envelope average spans magnitudes j - 1 .. j + 2
+TAP_SHIFT = 14
+"""Band-pass taps are Q14 integers."""
+_ENV_LAG = ENVELOPE_N // 2 + 1  # centred window j - 2 .. j + 2, shifted 1 sample (filter delay)
+_MAG_MAX = 50000  # magnitudes are clamped so that (sum of 5 * _DIV5) >> 18 == sum // 5
+_DIV5 = 52429  # ceil(2**18 / 5)
 _DEG10_NUM, _DEG10_DEN = 970, 1000  # cos^2(10 deg) = 0.9698
 
 
@@ -242,6 +246,67 @@ def isqrt_u32(x: NDArray[np.int64]) -> NDArray[np.int64]:
     return r
 
 
+def bandpass_taps(
+    fw_hz: float, n_taps: int = 64, band_hz: tuple[float, float] = (0.3, 8.0)
+) -> NDArray[np.int32]:
+    """Q14 FIR taps of the host's band-pass: the order-2 Butterworth's impulse response, truncated.
+
+    The host detector filters with ``butter(2, band_hz, "band")`` (an IIR). Its impulse response
+    (designed here by the bilinear transform in plain Python, no SciPy) is cut at ``n_taps``
+    samples (2.56 s at 25 Hz, where it has decayed to a few percent), quantised to Q14 and
+    corrected so that the taps sum to exactly 0 (gravity is removed exactly). A FIR keeps the
+    block path exact: a convolution of integers is the same whatever the block sizes. On a band
+    the taps are a const table computed once per rate.
+
+    Parameters
+    ----------
+    fw_hz : float
+        Working rate (Hz).
+    n_taps : int
+        Number of taps.
+    band_hz : tuple of float
+        Band edges (Hz).
+
+    Returns
+    -------
+    ndarray of int32, shape (n_taps,)
+        ``taps[i]`` multiplies the sample ``i`` steps back; sum 0; sum of magnitudes below 4 * 2**14,
+        so that int16 samples accumulate in int32 without overflow.
+    """
+    fs2 = 2.0 * fw_hz
+    wl = fs2 * math.tan(math.pi * band_hz[0] / fw_hz)
+    wh = fs2 * math.tan(math.pi * band_hz[1] / fw_hz)
+    bw, w0sq = wh - wl, wl * wh
+    poles: list[complex] = []
+    for ang in (3 * math.pi / 4, 5 * math.pi / 4):  # order-2 Butterworth prototype
+        half = complex(math.cos(ang), math.sin(ang)) * bw / 2
+        root = (half * half - w0sq) ** 0.5
+        poles += [half + root, half - root]
+    zp = [(fs2 + q) / (fs2 - q) for q in poles]
+    a = np.real(np.poly(zp))
+    b = np.real(np.poly([1.0, 1.0, -1.0, -1.0]))
+    # unit gain at the centre frequency
+    fc = math.atan(math.sqrt(w0sq) / fs2) / math.pi
+    z = complex(math.cos(2 * math.pi * fc), math.sin(2 * math.pi * fc))
+    gain = abs(np.polyval(b, z) / np.polyval(a, z))
+    b = b / gain
+    h = np.zeros(n_taps)
+    x = np.zeros(n_taps)
+    x[0] = 1.0
+    for n in range(n_taps):  # direct-form difference equation on an impulse
+        acc = sum(b[i] * x[n - i] for i in range(len(b)) if n - i >= 0)
+        acc -= sum(a[i] * h[n - i] for i in range(1, len(a)) if n - i >= 0)
+        h[n] = acc
+    taps = np.round(h * (1 << TAP_SHIFT)).astype(np.int64)
+    residual = int(taps.sum())  # the truncated tail; spread so that the taps sum to 0
+    share = np.full(n_taps, residual // n_taps, np.int64)
+    share[: residual - int(share.sum())] += 1
+    taps -= share
+    if int(np.abs(taps).sum()) >= 4 << TAP_SHIFT:
+        raise ValueError("band-pass taps too large for int32 accumulation")
+    return taps.astype(np.int32)
+
+
 def _samples_for(duration_s: float, fw: float, *, odd: bool = False) -> int:
     n = max(1, math.ceil(duration_s * fw - 1e-9))
     if odd and n % 2 == 0:
@@ -298,8 +363,12 @@ class Pipeline:
         if not 20.0 - 1e-9 <= self.fw <= 32.0 + 1e-9:
             raise ValueError(f"working rate {self.fw:g} Hz is outside 20..32 Hz (fs {fs_hz:g})")
         self.shift = k.bit_length() - 1
-        #: mg per working unit (float, used only to set the integer constants below)
-        self.mg_per_unit = lsb_g * 1000.0 * (1 << self.shift) / k
+        mg_per_w = lsb_g * 1000.0 * (1 << self.shift) / k  # mg per working-sample unit
+        #: fractional bits kept after the band-pass, so that an envelope unit is ~0.25 mg
+        self.frac = min(4, max(0, round(math.log2(mg_per_w / 0.25))))
+        self.d_shift = TAP_SHIFT - self.frac
+        #: mg per envelope unit (float, used only to set the integer constants below)
+        self.mg_per_unit = mg_per_w / (1 << self.frac)
         mpu = self.mg_per_unit
         # integer constants (a C port has them as #defines)
         self.block_n = round(self.fw)
@@ -315,14 +384,15 @@ class Pipeline:
         self.mg_q16 = round(mpu * 65536)  # mg = (units * mg_q16) >> 16
         c = math.cos(math.radians(cfg.turnover_min_deg))
         self.turn_num, self.turn_den = round(c * c * 1000), 1000
-        self.env_delay = _ENV_LAG  # env sample j is made with working sample j + 2
+        self.env_delay = _ENV_LAG  # env sample j is made with working sample j + 3
 
         # ---- state: fixed-size arrays and scalars (see state_layout) ----
         self.dec_acc = np.zeros(3, np.int32)
         self.dec_n = 0
         self.hist = np.zeros((GRAVITY_N, 3), np.int32)  # working samples, ring
         self.hist_pos = 0
-        self.grav_sum = np.zeros(3, np.int32)
+        #: Q14 band-pass taps (a const table in flash in C, not state)
+        self.taps = bandpass_taps(self.fw, GRAVITY_N)
         self.mag_ring = np.zeros(ENVELOPE_N, np.uint16)
         self.mag_pos = 0
         self.mag_sum = 0
@@ -464,28 +534,27 @@ class Pipeline:
         hist = self.hist
         if self.n_work == 0:
             hist[:] = w
-            self.grav_sum[:] = [GRAVITY_N * v for v in w]
         p = self.hist_pos
-        d2 = 0
-        for a in range(3):
-            self.grav_sum[a] += w[a] - hist[p, a]
-            hist[p, a] = w[a]
+        hist[p] = w
         p = (p + 1) & (GRAVITY_N - 1)
         self.hist_pos = p
+        d2 = 0
+        order = (p - 1 - np.arange(GRAVITY_N)) & (GRAVITY_N - 1)  # newest first
         for a in range(3):
-            d = w[a] - (int(self.grav_sum[a]) >> 6)
+            acc = int(np.dot(self.taps, hist[order, a].astype(np.int64)))  # 64 MACs, int32
+            d = acc >> self.d_shift
             d = -32767 if d < -32767 else (32767 if d > 32767 else d)
             d2 += d * d
-        m = math.isqrt(d2)
+        m = min(math.isqrt(d2), _MAG_MAX)
         mp = self.mag_pos
         self.mag_sum += m - int(self.mag_ring[mp])
         self.mag_ring[mp] = m
-        self.mag_pos = (mp + 1) & (ENVELOPE_N - 1)
-        env = self.mag_sum >> 2
+        self.mag_pos = 0 if mp + 1 == ENVELOPE_N else mp + 1
+        env = (self.mag_sum * _DIV5) >> 18  # sum // 5
         j = self.n_work - self.env_delay
         self.n_work += 1
         if j >= 0:
-            g_at = hist[(p - 1 - _ENV_LAG) & (GRAVITY_N - 1)]  # w[n - 2]
+            g_at = hist[(p - 1 - _ENV_LAG) & (GRAVITY_N - 1)]  # w[n - 3]
             self._env_sample(j, env, g_at)
 
     def _env_sample(self, j: int, v: int, g_at: NDArray[np.int32]) -> None:
@@ -578,25 +647,23 @@ class Pipeline:
         m = w.shape[0]
         if self.n_work == 0:
             self.hist[:] = w[0]
-            self.grav_sum[:] = GRAVITY_N * w[0]
         order = (np.arange(GRAVITY_N) + self.hist_pos) & (GRAVITY_N - 1)
         ext = np.concatenate([self.hist[order].astype(np.int64), w])  # oldest first
-        cs = np.zeros((ext.shape[0] + 1, 3), np.int64)
-        np.cumsum(ext, axis=0, out=cs[1:])
         idx = np.arange(m)
-        gsum = cs[idx + GRAVITY_N + 1] - cs[idx + 1]
-        d = w - (gsum >> 6)
+        d = np.empty((m, 3), np.int64)
+        taps = self.taps.astype(np.int64)
+        for a in range(3):
+            d[:, a] = np.convolve(ext[:, a], taps, mode="valid")[1:] >> self.d_shift
         np.clip(d, -32767, 32767, out=d)
-        mag = isqrt_u32(np.einsum("ij,ij->i", d, d))
-        morder = (np.arange(ENVELOPE_N) + self.mag_pos) & (ENVELOPE_N - 1)
+        mag = np.minimum(isqrt_u32(np.einsum("ij,ij->i", d, d)), _MAG_MAX)
+        morder = (np.arange(ENVELOPE_N) + self.mag_pos) % ENVELOPE_N
         mext = np.concatenate([self.mag_ring[morder].astype(np.int64), mag])
         mcs = np.concatenate([[0], np.cumsum(mext)])
-        env = (mcs[idx + ENVELOPE_N + 1] - mcs[idx + 1]) >> 2
-        g_at = ext[idx + GRAVITY_N - _ENV_LAG]  # w[n - 2]
+        env = ((mcs[idx + ENVELOPE_N + 1] - mcs[idx + 1]) * _DIV5) >> 18
+        g_at = ext[idx + GRAVITY_N - _ENV_LAG]  # w[n - 3]
         # save the rings in order (position 0 = oldest)
         self.hist[:] = ext[-GRAVITY_N:]
         self.hist_pos = 0
-        self.grav_sum[:] = ext[-GRAVITY_N:].sum(axis=0)
         self.mag_ring[:] = mext[-ENVELOPE_N:]
         self.mag_pos = 0
         self.mag_sum = int(mext[-ENVELOPE_N:].sum())
@@ -911,7 +978,7 @@ class Pipeline:
 
 
 _STATE_ARRAYS = (
-    "dec_acc", "hist", "grav_sum", "mag_ring", "blk_grav", "floor_ring", "axis", "axis_acc",
+    "dec_acc", "hist", "mag_ring", "blk_grav", "floor_ring", "axis", "axis_acc",
     "walk_sum", "prev_g", "st_dir", "last_dir", "ref",
 )  # fmt: skip
 _STATE_SCALARS = (
