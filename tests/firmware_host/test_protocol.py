@@ -441,7 +441,8 @@ def test_malformed_commands(raw: bytes, error: type) -> None:
 @settings(max_examples=400, deadline=None)
 @given(st.binary(max_size=600))
 def test_fuzz_decode_frame_raises_only_protocol_errors(data: bytes) -> None:
-    for raw in (data, reseal(data)):  # the second form passes the CRC and tests the rest
+    # the resealed forms pass the CRC and test the rest (the last one: delta-compressed DATA)
+    for raw in (data, reseal(data), reseal(b"\x11\x80" + data)):
         try:
             frame = p.decode_frame(raw)
         except p.ProtocolError:
@@ -547,3 +548,27 @@ def test_cobs_decoder_then_frame_decoder_drops_corrupted_frames() -> None:
     assert d.errors + bad >= 1
     assert len(good) >= 18
     assert [f.seq for f in good] == sorted(f.seq for f in good)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    n=st.integers(2, 83),
+    width=st.integers(0, 20),
+    seed=st.integers(0, 2**31),
+    extra=st.integers(-1, 1),
+)
+def test_fuzz_delta_payloads(n: int, width: int, seed: int, extra: int) -> None:
+    """Any bits of the right length decode; a wrong length or width raises ProtocolError."""
+    size = 7 + (3 * (n - 1) * width + 7) // 8 + extra
+    body = bytearray(
+        np.random.default_rng(seed).integers(0, 256, max(size, 0), dtype=np.uint8).tobytes()
+    )
+    if len(body) > 6:
+        body[6] = width
+    raw = reseal(struct.pack("<BBIIBB", 0x11, p.FLAG_DELTA, 1, 2, FMT.code, n) + bytes(body))
+    if 1 <= width <= 16 and extra == 0 and len(raw) <= p.MAX_FRAME_LEN:
+        f = p.decode_frame(raw)
+        assert isinstance(f, p.DataFrame) and f.samples.shape == (n, 3)
+    else:
+        with pytest.raises(p.ProtocolError):
+            p.decode_frame(raw)
