@@ -80,6 +80,7 @@ class Faults:
 
     Per-sequence faults (``*_seqs``) hit the first transmission of a DATA frame only, so that a
     resend can repair them; probabilities hit every DATA transmission, resends included.
+    Frame faults apply to DATA only (not to STATUS, RESPONSE, END, EVENT or SUMMARY frames).
 
     Attributes
     ----------
