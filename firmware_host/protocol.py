@@ -349,7 +349,7 @@ RATES_HZ: Final = (12.5, 25.0, 50.0, 100.0, 200.0, 400.0, 800.0, 1600.0,
 #: Full-scale ranges by 2-bit code, +-g.
 RANGES_G: Final = (2.0, 4.0, 8.0, 16.0)
 #: Resolutions by 2-bit code, bits (counts are sign-extended to int16 on the wire).
-RESOLUTIONS_BITS: Final = (8, 10, 12, 16)
+RESOLUTIONS_BITS: Final = (10, 12, 14, 16)
 
 
 @dataclass(frozen=True, slots=True)
