@@ -600,7 +600,8 @@ def analyse(table: NightTable, config: InsightsConfig | None = None) -> Insights
     -------
     Insights
         Tested lines ordered by ``|effect_per_h|`` (largest first), then lines with too few
-        nights; p-values Holm-adjusted over every tested line.
+        nights; p-values Holm-adjusted over every tested line. Factors recorded on no
+        scored night get no line, only a note.
 
     Examples
     --------
@@ -613,9 +614,13 @@ def analyse(table: NightTable, config: InsightsConfig | None = None) -> Insights
     y = np.asarray(table.plm_per_h, dtype=np.float64)
     ok = np.isfinite(y)
     lines: list[InsightLine] = []
+    unrecorded: list[str] = []
     for name, values in table.factors.items():
         v = np.asarray(values, dtype=np.float64)
         seen = ok & np.isfinite(v)
+        if not seen.any():
+            unrecorded.append(name)
+            continue
         if table.kinds[name] == "flag":
             lines.append(
                 _group_line(
@@ -664,6 +669,8 @@ def analyse(table: NightTable, config: InsightsConfig | None = None) -> Insights
     for values in table.factors.values():
         recorded |= np.isfinite(values)
     n_diary = int((recorded & ok).sum())
+    if unrecorded and ok.any():
+        notes.append("Not recorded on any scored night: " + ", ".join(unrecorded) + ".")
     if int(ok.sum()) < 2 * cfg.min_nights_each:
         notes.insert(
             0,

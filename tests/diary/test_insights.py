@@ -210,6 +210,9 @@ def test_night_table_from_store_and_figure(store: Store) -> None:
     assert table.treatments[0][0] == "stockings" and table.ferritin == ((day0, 40.0),)
     ins = analyse(table, FAST)
     assert ins.lines[0].factor in ("alcohol", "alcohol_units") and ins.n_with_diary == 30
+    assert all(ln.factor != "nicotine" for ln in ins.lines)
+    assert any(n.startswith("Not recorded on any scored night:") and "nicotine" in n
+               for n in ins.notes)  # fmt: skip
     part = diary.night_table(store, "P01", start=day0 + timedelta(days=10), end="2099-01-01")
     assert part.n_nights == 20
     fig = diary.diary_timeline_figure(table, ins)
