@@ -89,6 +89,8 @@ FLOOR_BLOCKS = 60
 """Blocks (1 s) in the noise-floor ring."""
 FLOOR_RANK_PERCENT = 10
 """Percentile of the noise floor."""
+FLOOR_FRAC = 2
+"""Fractional bits of the block means, floor and thresholds (quarter envelope units)."""
 EPOCH_SHIFT = 4
 """Epoch gravity = sum of the block's working samples >> EPOCH_SHIFT."""
 _DIR_SHIFT = 2  # further shift of epoch gravity for direction tests (keeps products in int64)
@@ -565,8 +567,9 @@ class Pipeline:
             self.min_max = v
         if self.have_floor:
             off = self.off_u
-            self.sbits = ((self.sbits << 1) | (v >= off)) & ((1 << self.morph_n) - 1)
-            if self.state == _IDLE and v > self.on_u:
+            v4 = v << FLOOR_FRAC  # thresholds carry FLOOR_FRAC fractional bits
+            self.sbits = ((self.sbits << 1) | (v4 >= off)) & ((1 << self.morph_n) - 1)
+            if self.state == _IDLE and v4 > self.on_u:
                 self.state = _ACTIVE
                 self.onset = j
                 self.peak = 0
@@ -576,7 +579,7 @@ class Pipeline:
             if self.state == _ACTIVE:
                 if v > self.peak:
                     self.peak = v
-                if v <= off:
+                if v4 <= off:
                     if self.quiet == 0:
                         self.qstart = j
                         self.morph_q = self.morph
@@ -697,7 +700,8 @@ class Pipeline:
         n = e.size
         on, off = self.on_u, self.off_u
         w = self.morph_n
-        strong = (e >= off).astype(np.int64)
+        e4 = e << FLOOR_FRAC
+        strong = (e4 >= off).astype(np.int64)
         prev = (self.sbits >> np.arange(w - 2, -1, -1)) & 1 if w > 1 else np.zeros(0, np.int64)
         sext = np.concatenate([prev, strong])
         scs = np.concatenate([[0], np.cumsum(sext)])
@@ -705,8 +709,8 @@ class Pipeline:
         gcs = np.concatenate([[0], np.cumsum(good)])  # any good window ending in [a, b)
         bits = sext[-w:]
         self.sbits = int((bits << np.arange(bits.size - 1, -1, -1)).sum())
-        quiet = e <= off
-        above = np.flatnonzero(e > on)
+        quiet = e4 <= off
+        above = np.flatnonzero(e4 > on)
         nq_idx = np.where(~quiet, np.arange(n), -1)
         last_reset = np.maximum.accumulate(nq_idx)  # last non-quiet index <= i (or -1)
         p = 0
@@ -765,20 +769,21 @@ class Pipeline:
     def _end_of_block(self) -> None:
         """Once per 1-s block: floor and thresholds, posture, turn-overs, minute summary."""
         block = self.n_env // self.block_n - 1
-        mean = self.blk_env // self.block_n
+        mean4 = ((self.blk_env << FLOOR_FRAC) + self.block_n // 2) // self.block_n
+        mean = mean4 >> FLOOR_FRAC
         g = self.blk_grav >> EPOCH_SHIFT
         self.blk_n = 0
         self.blk_env = 0
         self.blk_grav[:] = 0
         # noise floor: rank of the previous blocks (this one included from the next block on)
-        self.floor_ring[self.floor_pos] = min(mean, 65535)
+        self.floor_ring[self.floor_pos] = min(mean4, 65535)
         self.floor_pos = (self.floor_pos + 1) % FLOOR_BLOCKS
         if self.floor_count < FLOOR_BLOCKS:
             self.floor_count += 1
         rank = self.floor_count * FLOOR_RANK_PERCENT // 100
         kth = int(np.partition(self.floor_ring[: self.floor_count], rank)[rank])
-        fl = max(kth, self.floor_min_u)
-        on = max((self.config.onset_factor_x4 * fl) >> 2, fl + self.onset_min_u)
+        fl = max(kth, self.floor_min_u << FLOOR_FRAC)
+        on = max((self.config.onset_factor_x4 * fl) >> 2, fl + (self.onset_min_u << FLOOR_FRAC))
         self.floor_u = fl
         self.on_u = on
         self.off_u = fl + ((on - fl) >> self.config.offset_shift)
@@ -787,7 +792,7 @@ class Pipeline:
         # minute summary
         self.min_blocks += 1
         self.min_act += mean
-        if mean <= self.off_u:
+        if mean4 <= self.off_u:
             self.min_still += 1
         if self.min_blocks == 60:
             mq = self.mg_q16
@@ -887,8 +892,6 @@ class Pipeline:
             self.st_len = 0
         self.prev_ok = ok
         self.prev_g[:] = g
-        if not lying:
-            self.broken = 1
         self.posture = self._label(lying, gp)
 
     def _label(self, lying: int, gp: tuple[int, int, int]) -> int:
@@ -924,6 +927,7 @@ class Pipeline:
                 if self.gap >= cfg.max_gap_epochs or walking:
                     self._out.append(BandEvent(KIND_OUT_OF_BED, (e - self.gap + 1) * b, 0, 0))
                     self.in_bed = 0
+                    self.broken = 1  # no turn-over across a bed exit
                     self.cand_len = 0
                     self.gap = 0
         elif lying:
