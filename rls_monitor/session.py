@@ -1722,6 +1722,7 @@ async def record_night_async(
     backend: Any = None,
     stop: asyncio.Event | None = None,
     on_status: StatusCallback | None = None,
+    start: str = "live",
 ) -> NightResult:
     """Record a night from one or two real bands until ``stop`` is set (Ctrl-C in the CLI).
 
@@ -1746,6 +1747,8 @@ async def record_night_async(
         Set it to end the night.
     on_status : callable, optional
         Live status callback.
+    start : {"live", "oldest"}
+        Start a new night at the band's next frame (default) or at the oldest in its flash.
 
     Returns
     -------
@@ -1784,7 +1787,9 @@ async def record_night_async(
             )
             if subject is None and paired is not None:
                 subject = paired.subject
-        recorder = NightRecorder(store, links, config=cfg, subject=subject, on_status=on_status)
+        recorder = NightRecorder(
+            store, links, config=cfg, subject=subject, on_status=on_status, start=start
+        )
         return await recorder.run(stop)
 
 
