@@ -17,6 +17,7 @@ from rls_monitor.cli.diary import diary_group, insights_command
 from rls_monitor.diary import DiaryEntry, Medication
 from rls_monitor.errors import ConfigError
 from rls_monitor.storage import Store
+from rls_monitor.storage.diary_schema import DIARY_NIGHT_COLUMNS
 from tests.diary.conftest import add_nights
 
 DAY = date(2026, 3, 1)
@@ -77,8 +78,10 @@ def test_every_field_round_trips_through_the_cli(runner: CliRunner, db_path: Pat
         assert diary.get_entry(store, "P07", DAY) == FULL
         night = add_nights(store, "P07", DAY, [20.0])[0]
         cols = diary.diary_columns_for_nights(store, [night])[night]
-    for name in ("caffeine_cups", "caffeine_last_hhmm", "note", "iron_supplement", "nicotine"):
-        assert cols[f"diary_{name}"] == getattr(FULL, name)
+    for name in DIARY_NIGHT_COLUMNS:
+        assert cols[f"diary_{name}"] == getattr(FULL, name), name
+    meds = cols["diary_medications"].split("; ")
+    assert tuple(diary.parse_medication(m) for m in meds) == FULL.medications
     listed = run(runner, db_path, diary_group, ["list", "--subject", "P07", "--json"])
     assert json.loads(listed.output)["entries"] == [FULL.to_dict()]
     text = run(runner, db_path, diary_group, ["list"])
