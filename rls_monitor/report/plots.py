@@ -500,6 +500,7 @@ def nights_overview_figure(
                 colors=np.concatenate(colours).tolist(),
                 linewidths=0.6,
                 zorder=3,
+                rasterized=True,  # thousands of ticks: an image inside a PDF, not paths
             )
         )
     ax.set_xlim(0, 18)
