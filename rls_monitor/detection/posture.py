@@ -39,7 +39,19 @@ Method
    median-smoothed over ``smooth_s``, below ``lying_max_deg`` (45 deg: lying shanks rest within
    about 20 deg of horizontal, sitting ones within about 25 deg of vertical); walking epochs are
    never lying; gaps shorter than ``max_gap_s`` inside lying are filled (a knee lifted for a
-   moment is not getting up) and lying bouts shorter than ``min_lying_bout_s`` are dropped.
+   moment is not getting up) and lying bouts shorter than ``min_lying_bout_s`` (5 min) are
+   dropped: *going to bed is not a two-minute lie-down*. Time in bed is the denominator of every
+   index, so a bout must look like a bed period, not like a band lying on a table while it is
+   being strapped on, a leg up on a sofa for a minute or a stumble. Actigraphy detectors of the
+   sleep period work in blocks of tens of minutes (van Hees et al. 2018, HDCZA: 30 min); 5 min
+   is conservative, well below any real bed period, and a night's bathroom trips leave bed
+   periods of an hour or more on either side. The real Daphnet walking recording (an ankle band
+   handled for ~90 s on a table before it is strapped on, and put down again at the end) read
+   as 150 s in bed with the former 60 s minimum and reads as none with 5 min. A recording
+   shorter than 5 min therefore has no time in bed (pass a smaller ``min_lying_bout_s`` to
+   score short test signals). The rule does **not** refuse a lying period for being very still:
+   a sleeping ankle can be as still as a band off the leg (see ``docs/calibration.md``), so
+   stillness is not evidence of non-wear at the ankle.
 5. *Posture label*: the roll of gravity about the shank axis. Roll 0 ("supine", knee-cap up) is
    a convention: ``PostureConfig.supine_direction`` (the gravity direction in the sensor frame
    when lying on the back, e.g. from a pose held at bedtime) if given, otherwise the most frequent
@@ -58,6 +70,8 @@ References
 .. [1] Ferri R, et al. World Association of Sleep Medicine (WASM) 2016 standards for recording
    and scoring leg movements in polysomnograms. Sleep Med 2016;26:86-95 (time in bed as the
    denominator for leg actigraphy).
+.. [2] van Hees VT, et al. Estimating sleep parameters using an accelerometer without sleep
+   diary. Sci Rep 2018;8:12975 (HDCZA: sleep-period blocks of at least 30 min).
 """
 
 from __future__ import annotations
@@ -106,7 +120,7 @@ class PostureConfig:
     smooth_s : float
         Length of the median filter on the elevation (s).
     min_lying_bout_s : float
-        Lying bouts shorter than this are not time in bed (s).
+        Lying bouts shorter than this are not time in bed (s); 5 min, see the module docstring.
     max_gap_s : float
         Non-lying gaps inside lying shorter than this are filled, unless walking (s).
     quiet_max_sd_mg : float
@@ -136,7 +150,7 @@ class PostureConfig:
     epoch_s: float = 1.0
     lying_max_deg: float = 45.0
     smooth_s: float = 5.0
-    min_lying_bout_s: float = 60.0
+    min_lying_bout_s: float = 300.0
     max_gap_s: float = 15.0
     quiet_max_sd_mg: float = 30.0
     walk_min_sd_mg: float = 150.0
@@ -471,10 +485,10 @@ def detect_posture(
     Examples
     --------
     >>> import numpy as np
-    >>> still = np.tile(np.float32([0.0, 0.0, 1.0]), (50 * 120, 1))  # x along the shank, lying
+    >>> still = np.tile(np.float32([0.0, 0.0, 1.0]), (50 * 600, 1))  # x along the shank, lying
     >>> p = detect_posture(still, 50.0, PostureConfig(shank_axis=(1.0, 0.0, 0.0)))
     >>> p.in_bed_s, str(p.posture[0]), len(p.turnovers)
-    (120.0, 'supine', 0)
+    (600.0, 'supine', 0)
     """
     cfg = config or PostureConfig()
     a = check_accel(accel_g, fs_hz)

@@ -6,18 +6,22 @@ from functools import lru_cache
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rls_monitor.detection import PostureConfig, detect_posture
+from rls_monitor.detection.posture import _fill_and_prune
+from rls_monitor.detection.reference_movements import reference_fill_and_prune, reference_lying
 from rls_monitor.errors import ConfigError, DetectionError
 
 
 @lru_cache(maxsize=8)
-def _night(difficulty: str, fs_hz: float, seed: int):  # type: ignore[no-untyped-def]
+def _night(difficulty: str, fs_hz: float, seed: int):
     sm = pytest.importorskip("firmware_host.signal_model")
     return sm.simulate_night(sm.night_config(difficulty, duration_s=1800.0, fs_hz=fs_hz), seed=seed)
 
 
-def _truth_lying(night, n_epochs: int) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _truth_lying(night, n_epochs: int) -> np.ndarray:
     t = np.arange(n_epochs) + 0.5
     lying = np.zeros(n_epochs, bool)
     for a, b in zip(night.truth.lying.start_s, night.truth.lying.end_s, strict=True):
@@ -73,7 +77,8 @@ def _still(direction: tuple[float, float, float], seconds: float, fs: float) -> 
 
 def test_given_axis_standing_and_lying() -> None:
     fs = 50.0
-    cfg = PostureConfig(shank_axis=(0.0, 1.0, 0.0))
+    # two-minute test signals: allow lying bouts of a minute (a bed period needs 5 min)
+    cfg = PostureConfig(shank_axis=(0.0, 1.0, 0.0), min_lying_bout_s=60.0)
     stand = detect_posture(_still((0, 1, 0), 120, fs), fs, cfg)
     assert stand.in_bed_s == 0.0 and set(stand.posture) == {"upright"}
     lie = detect_posture(_still((1, 0, 0), 120, fs), fs, cfg)
@@ -123,3 +128,64 @@ def test_errors() -> None:
         PostureConfig(lying_max_deg=95.0)
     with pytest.raises(ConfigError):
         PostureConfig(shank_axis=(0.0, 0.0, 0.0))
+
+
+def test_short_lie_down_is_not_time_in_bed() -> None:
+    """Going to bed is not a two-minute lie-down: lying bouts under 5 min are not in bed."""
+    fs = 25.0
+    cfg = PostureConfig(shank_axis=(0.0, 1.0, 0.0))
+    walk_free = [_still((0, 1, 0), 120, fs), _still((1, 0, 0), 240, fs), _still((0, 1, 0), 120, fs)]
+    post = detect_posture(np.concatenate(walk_free), fs, cfg)
+    assert post.in_bed_s == 0.0
+    night = [_still((0, 1, 0), 120, fs), _still((1, 0, 0), 330, fs), _still((0, 1, 0), 120, fs)]
+    post = detect_posture(np.concatenate(night), fs, cfg)
+    assert abs(post.in_bed_s - 330.0) <= 3.0
+    with pytest.raises(ConfigError):
+        PostureConfig(min_lying_bout_s=-1.0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.booleans(), min_size=1, max_size=300),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([0.5, 1.0, 2.0]),
+    st.floats(0.0, 30.0),
+    st.floats(0.0, 400.0),
+)
+def test_bout_smoothing_matches_loop_reference(
+    lying: list[bool], seed: int, epoch_s: float, max_gap_s: float, min_bout_s: float
+) -> None:
+    rng = np.random.default_rng(seed)
+    lying_a = np.asarray(lying, dtype=bool)
+    walking = rng.random(lying_a.size) < rng.choice([0.0, 0.05, 0.3])
+    cfg = PostureConfig(epoch_s=epoch_s, max_gap_s=max_gap_s, min_lying_bout_s=min_bout_s)
+    got = _fill_and_prune(lying_a, walking, cfg)
+    ref = reference_fill_and_prune(
+        lying_a, walking, epoch_s=epoch_s, max_gap_s=max_gap_s, min_lying_bout_s=min_bout_s
+    )
+    np.testing.assert_array_equal(got, ref)
+
+
+@pytest.mark.parametrize(("difficulty", "fs_hz"), [("ordinary", 25.0), ("hard", 100.0)])
+def test_lying_decision_matches_loop_reference(difficulty: str, fs_hz: float) -> None:
+    """Epoch means, elevation, running median, lying, gaps and bouts, with loops: the same."""
+    night = _night(difficulty, fs_hz, 21)
+    post = detect_posture(night.accel_g, fs_hz)
+    ref = reference_lying(night.accel_g, fs_hz, shank_axis=post.shank_axis, walking=post.walking)
+    assert post.lying.any() and not post.lying.all()
+    np.testing.assert_array_equal(post.lying, ref)
+
+
+def test_lying_decision_matches_loop_reference_any_orientation() -> None:
+    fs = 50.0
+    rng = np.random.default_rng(7)
+    q, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+    dirs = [q[:, 0], q[:, 1], q[:, 1] * 0.9 + q[:, 0] * 0.44, q[:, 2], q[:, 0]]
+    a = np.concatenate(
+        [_still(tuple(d), s, fs) for d, s in zip(dirs, (90, 200, 150, 100, 60), strict=True)]
+    )
+    cfg = PostureConfig(shank_axis=tuple(q[:, 0]), min_lying_bout_s=120.0)
+    post = detect_posture(a, fs, cfg)
+    ref = reference_lying(a, fs, shank_axis=post.shank_axis, walking=post.walking, config=cfg)
+    assert post.lying.any()
+    np.testing.assert_array_equal(post.lying, ref)
