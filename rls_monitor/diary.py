@@ -217,6 +217,8 @@ class Medication:
         name = str(self.name).strip()
         if not name:
             raise _bad("medication name", "must not be empty", self.name)
+        if ";" in name:
+            raise _bad("medication name", "must not contain ';' (it separates medications)", name)
         object.__setattr__(self, "name", _text("medication name", name, _NAME_MAX_CHARS))
         object.__setattr__(self, "dose", _number("dose", self.dose))
         if self.unit not in DOSE_UNITS:

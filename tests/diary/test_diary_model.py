@@ -72,6 +72,8 @@ def test_medication_bad_time_and_dose() -> None:
         parse_medication("pramipexole 0.25 mg 25:00")
     with pytest.raises(ConfigError, match="dose"):
         Medication("x", 0.0, "mg")
+    with pytest.raises(ConfigError, match="must not contain ';'"):
+        Medication("a; b", 1.0, "mg")
     assert Medication("x", 250.0, "ug").dose_mg == pytest.approx(0.25)
     assert Medication("x", 1.0, "tablet").dose_mg is None
 
