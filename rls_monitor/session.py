@@ -1323,6 +1323,10 @@ class NightResult:
     resumed: bool = False
     elapsed_s: float = 0.0
 
+    def link_report(self) -> dict[str, Any]:
+        """The link counters of every band (see :func:`link_report`)."""
+        return link_report(self.status)
+
 
 class StopSignal(asyncio.Event):
     """The event that ends a night (Ctrl-C, SIGTERM, a test)."""
