@@ -1946,6 +1946,7 @@ async def record_simulated_night_async(
     faults: Callable[[str, Any], None] | None = None,
     stop: asyncio.Event | None = None,
     on_status: StatusCallback | None = None,
+    fs_hz: float = SIM_FS_HZ,
 ) -> NightResult:
     """Record a simulated band (or two) through a real link into the store, end to end.
 
@@ -1983,6 +1984,8 @@ async def record_simulated_night_async(
         Ends the night early.
     on_status : callable, optional
         Live status callback.
+    fs_hz : float
+        Sample rate of a simulated night, Hz (ignored with a file).
 
     Returns
     -------
@@ -1990,7 +1993,9 @@ async def record_simulated_night_async(
     """
     check_option("link", link, ("ble", "serial"))
     cfg = _with_rules(config, rules)
-    sources = simulated_sources(source, duration_s=duration_s, bilateral=bilateral, seed=seed)
+    sources = simulated_sources(
+        source, duration_s=duration_s, bilateral=bilateral, seed=seed, fs_hz=fs_hz
+    )
     setup = build_simulated_links(sources, speed=speed, link=link, config=cfg, faults=faults)
     stop = stop or StopSignal()
     from rls_monitor.storage import Store
