@@ -113,7 +113,7 @@ _IDLE, _ACTIVE = 0, 1
 TAP_SHIFT = 14
 """Band-pass taps are Q14 integers."""
 _ENV_LAG = ENVELOPE_N // 2 + 1  # centred window j - 2 .. j + 2, shifted 1 sample (filter delay)
-_MAG_MAX = 50000  # magnitudes are clamped so that (sum of 5 * _DIV5) >> 18 == sum // 5
+_MAG_MAX = 50000  # magnitudes are clamped so that ((sum + 2) * _DIV5) >> 18 == (sum + 2) // 5
 _DIV5 = 52429  # ceil(2**18 / 5)
 _DEG10_NUM, _DEG10_DEN = 970, 1000  # cos^2(10 deg) = 0.9698
 
@@ -178,6 +178,9 @@ class PipelineConfig:
         Offset = floor + (onset - floor) >> offset_shift (2: ratio 0.25).
     quiet_s, min_duration_s, morphology_s : float
         The standards' 0.5 s (rounded up to working samples; morphology to an odd number).
+    envelope_s : float
+        Added to ``min_duration_s``, as the host does: the envelope's moving average widens
+        every event by its length (s).
     long_s : float
         Movements longer than this are ``KIND_LONG`` (10 s: not CLMs).
     walk_min_mg, walk_min_epochs : float, int
@@ -200,6 +203,7 @@ class PipelineConfig:
     quiet_s: float = 0.5
     min_duration_s: float = 0.5
     morphology_s: float = 0.5
+    envelope_s: float = 0.15
     long_s: float = 10.0
     walk_min_mg: float = 150.0
     walk_min_epochs: int = 8
@@ -375,7 +379,8 @@ class Pipeline:
         # integer constants (a C port has them as #defines)
         self.block_n = round(self.fw)
         self.quiet_n = _samples_for(cfg.quiet_s, self.fw)
-        self.min_n = _samples_for(cfg.min_duration_s, self.fw)
+        # the host adds the envelope's length: the average widens every event by it
+        self.min_n = _samples_for(cfg.min_duration_s + cfg.envelope_s, self.fw)
         self.morph_n = _samples_for(cfg.morphology_s, self.fw, odd=True)
         self.morph_need = self.morph_n // 2 + 1
         self.long_n = round(cfg.long_s * self.fw)
@@ -406,7 +411,10 @@ class Pipeline:
         self.blk_grav = np.zeros(3, np.int32)
         self.floor_ring = np.zeros(FLOOR_BLOCKS, np.uint16)
         self.floor_pos = 0
-        self.floor_count = 0
+        self.n_push = 0  # block means pushed (padding included)
+        self.delay_n = (FLOOR_BLOCKS // 2) * self.block_n
+        self.env_ring = np.zeros(self.delay_n, np.uint16)  # the envelope of the last 30 s
+        self.ring_pos = 0
         self.have_floor = 0
         self.floor_u = 0
         self.on_u = 0
@@ -544,15 +552,16 @@ class Pipeline:
         order = (p - 1 - np.arange(GRAVITY_N)) & (GRAVITY_N - 1)  # newest first
         for a in range(3):
             acc = int(np.dot(self.taps, hist[order, a].astype(np.int64)))  # 64 MACs, int32
-            d = acc >> self.d_shift
+            d = (acc + (1 << (self.d_shift - 1))) >> self.d_shift  # rounded
             d = -32767 if d < -32767 else (32767 if d > 32767 else d)
             d2 += d * d
-        m = min(math.isqrt(d2), _MAG_MAX)
+        r = math.isqrt(d2)
+        m = min(r + (d2 - r * r > r), _MAG_MAX)  # rounded square root
         mp = self.mag_pos
         self.mag_sum += m - int(self.mag_ring[mp])
         self.mag_ring[mp] = m
         self.mag_pos = 0 if mp + 1 == ENVELOPE_N else mp + 1
-        env = (self.mag_sum * _DIV5) >> 18  # sum // 5
+        env = ((self.mag_sum + 2) * _DIV5) >> 18  # round(sum / 5)
         j = self.n_work - self.env_delay
         self.n_work += 1
         if j >= 0:
@@ -565,34 +574,41 @@ class Pipeline:
         self.blk_grav += g_at
         if v > self.min_max:
             self.min_max = v
-        if self.have_floor:
-            off = self.off_u
-            v4 = v << FLOOR_FRAC  # thresholds carry FLOOR_FRAC fractional bits
-            self.sbits = ((self.sbits << 1) | (v4 >= off)) & ((1 << self.morph_n) - 1)
-            if self.state == _IDLE and v4 > self.on_u:
-                self.state = _ACTIVE
-                self.onset = j
-                self.peak = 0
-                self.quiet = 0
-                self.morph = 0
-                self.morph_q = 0
-            if self.state == _ACTIVE:
-                if v > self.peak:
-                    self.peak = v
-                if v4 <= off:
-                    if self.quiet == 0:
-                        self.qstart = j
-                        self.morph_q = self.morph
-                    self.quiet += 1
-                else:
-                    self.quiet = 0
-                if j - self.onset + 1 >= self.morph_n and self.sbits.bit_count() >= self.morph_need:
-                    self.morph = 1
-                if self.quiet >= self.quiet_n:
-                    self._end_lm(self.qstart, self.morph_q)
+        rp = self.ring_pos
+        if j >= self.delay_n:  # the LM rules run 30 s late, when the centred floor is known
+            self._lm_step(j - self.delay_n, int(self.env_ring[rp]))
+        self.env_ring[rp] = v
+        self.ring_pos = 0 if rp + 1 == self.delay_n else rp + 1
         self.blk_n += 1
         if self.blk_n == self.block_n:
             self._end_of_block()
+
+    def _lm_step(self, j: int, v: int) -> None:
+        """One sample of the LM state machine (envelope ``v`` at working sample ``j``)."""
+        off = self.off_u
+        v4 = v << FLOOR_FRAC  # thresholds carry FLOOR_FRAC fractional bits
+        self.sbits = ((self.sbits << 1) | (v4 >= off)) & ((1 << self.morph_n) - 1)
+        if self.state == _IDLE and v4 > self.on_u:
+            self.state = _ACTIVE
+            self.onset = j
+            self.peak = 0
+            self.quiet = 0
+            self.morph = 0
+            self.morph_q = 0
+        if self.state == _ACTIVE:
+            if v > self.peak:
+                self.peak = v
+            if v4 <= off:
+                if self.quiet == 0:
+                    self.qstart = j
+                    self.morph_q = self.morph
+                self.quiet += 1
+            else:
+                self.quiet = 0
+            if j - self.onset + 1 >= self.morph_n and self.sbits.bit_count() >= self.morph_need:
+                self.morph = 1
+            if self.quiet >= self.quiet_n:
+                self._end_lm(self.qstart, self.morph_q)
 
     def _end_lm(self, offset: int, morph: int) -> None:
         self.state = _IDLE
@@ -656,13 +672,16 @@ class Pipeline:
         d = np.empty((m, 3), np.int64)
         taps = self.taps.astype(np.int64)
         for a in range(3):
-            d[:, a] = np.convolve(ext[:, a], taps, mode="valid")[1:] >> self.d_shift
+            acc = np.convolve(ext[:, a], taps, mode="valid")[1:]
+            d[:, a] = (acc + (1 << (self.d_shift - 1))) >> self.d_shift
         np.clip(d, -32767, 32767, out=d)
-        mag = np.minimum(isqrt_u32(np.einsum("ij,ij->i", d, d)), _MAG_MAX)
+        d2 = np.einsum("ij,ij->i", d, d)
+        r = isqrt_u32(d2)
+        mag = np.minimum(r + (d2 - r * r > r), _MAG_MAX)  # rounded square root
         morder = (np.arange(ENVELOPE_N) + self.mag_pos) % ENVELOPE_N
         mext = np.concatenate([self.mag_ring[morder].astype(np.int64), mag])
         mcs = np.concatenate([[0], np.cumsum(mext)])
-        env = ((mcs[idx + ENVELOPE_N + 1] - mcs[idx + 1]) * _DIV5) >> 18
+        env = ((mcs[idx + ENVELOPE_N + 1] - mcs[idx + 1] + 2) * _DIV5) >> 18
         g_at = ext[idx + GRAVITY_N - _ENV_LAG]  # w[n - 3]
         # save the rings in order (position 0 = oldest)
         self.hist[:] = ext[-GRAVITY_N:]
@@ -679,6 +698,9 @@ class Pipeline:
 
     def _env_block(self, j0: int, env: NDArray[np.int64], g_at: NDArray[np.int64]) -> None:
         """Envelope samples ``j0 ..``: per segment inside one 1-s block, vectorised."""
+        dn = self.delay_n
+        order = (np.arange(dn) + self.ring_pos) % dn
+        dext = np.concatenate([self.env_ring[order].astype(np.int64), env])  # env[j0 - dn + i]
         pos = 0
         total = env.size
         while pos < total:
@@ -687,13 +709,16 @@ class Pipeline:
             self.blk_env += int(seg.sum())
             self.blk_grav += g_at[pos : pos + take].sum(axis=0).astype(np.int32)
             self.min_max = max(self.min_max, int(seg.max()))
-            if self.have_floor:
-                self._lm_segment(j0 + pos, seg)
+            jd = j0 + pos - dn  # segments never straddle a block, and dn is whole blocks
+            if jd >= 0:
+                self._lm_segment(jd, dext[pos : pos + take])
             self.n_env = j0 + pos + take
             self.blk_n += take
             pos += take
             if self.blk_n == self.block_n:
                 self._end_of_block()
+        self.env_ring[:] = dext[-dn:]
+        self.ring_pos = 0
 
     def _lm_segment(self, j0: int, e: NDArray[np.int64]) -> None:
         """The LM state machine over a segment with constant thresholds (vectorised)."""
@@ -775,19 +800,7 @@ class Pipeline:
         self.blk_n = 0
         self.blk_env = 0
         self.blk_grav[:] = 0
-        # noise floor: rank of the previous blocks (this one included from the next block on)
-        self.floor_ring[self.floor_pos] = min(mean4, 65535)
-        self.floor_pos = (self.floor_pos + 1) % FLOOR_BLOCKS
-        if self.floor_count < FLOOR_BLOCKS:
-            self.floor_count += 1
-        rank = self.floor_count * FLOOR_RANK_PERCENT // 100
-        kth = int(np.partition(self.floor_ring[: self.floor_count], rank)[rank])
-        fl = max(kth, self.floor_min_u << FLOOR_FRAC)
-        on = max((self.config.onset_factor_x4 * fl) >> 2, fl + (self.onset_min_u << FLOOR_FRAC))
-        self.floor_u = fl
-        self.on_u = on
-        self.off_u = fl + ((on - fl) >> self.config.offset_shift)
-        self.have_floor = 1
+        self._floor_push(mean4)
         self._posture_epoch(block, g, mean)
         # minute summary
         self.min_blocks += 1
@@ -808,6 +821,26 @@ class Pipeline:
             )
             self.minute += 1
             self.min_blocks = self.min_act = self.min_max = self.min_still = self.min_lm = 0
+
+    def _floor_push(self, mean4: int) -> None:
+        """Add a block mean to the floor ring; once 60 are in, set the thresholds of the block
+        29 blocks back (the host's centred window; the first block is repeated 30 times before
+        it, as the host's ``mode="nearest"``)."""
+        value = min(mean4, 65535)
+        for _ in range(FLOOR_BLOCKS // 2 + 1 if self.n_push == 0 else 1):
+            self.floor_ring[self.floor_pos] = value
+            self.floor_pos = (self.floor_pos + 1) % FLOOR_BLOCKS
+            self.n_push += 1
+        if self.n_push < FLOOR_BLOCKS:
+            return
+        rank = FLOOR_BLOCKS * FLOOR_RANK_PERCENT // 100
+        kth = int(np.partition(self.floor_ring, rank)[rank])  # C: selection on a copy of 60
+        fl = max(kth, self.floor_min_u << FLOOR_FRAC)
+        on = max((self.config.onset_factor_x4 * fl) >> 2, fl + (self.onset_min_u << FLOOR_FRAC))
+        self.floor_u = fl
+        self.on_u = on
+        self.off_u = fl + ((on - fl) >> self.config.offset_shift)
+        self.have_floor = 1
 
     def _perp(self, v: NDArray[np.int32]) -> tuple[int, int, int]:
         x, y, z = (int(a) >> _DIR_SHIFT for a in v)
@@ -957,8 +990,23 @@ class Pipeline:
         list
             The last events.
         """
+        m = self.n_env
+        dn, b = self.delay_n, self.block_n
+        if m > 0:
+            last_v = int(self.env_ring[(self.ring_pos - 1) % dn])
+            if self.blk_n:  # the partial last block, padded with the last value (as the host)
+                total = self.blk_env + (b - self.blk_n) * last_v
+                pad = ((total << FLOOR_FRAC) + b // 2) // b
+            else:
+                pad = int(self.floor_ring[(self.floor_pos - 1) % FLOOR_BLOCKS])
+            order = (np.arange(dn) + self.ring_pos) % dn
+            delayed = self.env_ring[order]  # env[m - dn .. m - 1]
+            for jd in range(max(0, m - dn), m):
+                while self.n_push - FLOOR_BLOCKS < jd // b:  # windows padded on the right
+                    self._floor_push(pad)
+                self._lm_step(jd, int(delayed[jd - (m - dn)]))
         if self.state == _ACTIVE:
-            self._end_lm(self.n_env, self.morph)
+            self._end_lm(m, self.morph)
         if self.in_bed:
             last = self.n_env // self.block_n - 2  # epochs through the smoothing so far
             self._out.append(BandEvent(KIND_OUT_OF_BED, max(0, last - self.gap) * self.block_n,
@@ -982,13 +1030,13 @@ class Pipeline:
 
 
 _STATE_ARRAYS = (
-    "dec_acc", "hist", "mag_ring", "blk_grav", "floor_ring", "axis", "axis_acc",
+    "dec_acc", "hist", "env_ring", "mag_ring", "blk_grav", "floor_ring", "axis", "axis_acc",
     "walk_sum", "prev_g", "st_dir", "last_dir", "ref",
 )  # fmt: skip
 _STATE_SCALARS = (
     ("dec_n", "u8"), ("hist_pos", "u8"), ("mag_pos", "u8"), ("mag_sum", "u32"),
     ("n_work", "u32"), ("n_env", "u32"), ("blk_n", "u8"), ("blk_env", "u32"),
-    ("floor_pos", "u8"), ("floor_count", "u8"), ("have_floor", "u8"), ("floor_u", "u16"),
+    ("floor_pos", "u8"), ("n_push", "u32"), ("ring_pos", "u16"), ("have_floor", "u8"), ("floor_u", "u16"),
     ("on_u", "u16"), ("off_u", "u16"), ("state", "u8"), ("onset", "u32"), ("qstart", "u32"),
     ("quiet", "u16"), ("morph", "u8"), ("morph_q", "u8"), ("peak", "u16"), ("sbits", "u32"),
     ("axis_known", "u8"), ("walk_run", "u16"), ("lie_bits", "u8"), ("act_bits", "u8"),
