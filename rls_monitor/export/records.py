@@ -402,9 +402,16 @@ def load_nights(
     summaries = _summaries(store) if summary_only else {}
     devices: dict[str, Mapping[str, Any] | None] = {}
     out: list[NightRecord] = []
+    slack = timedelta(days=1)  # a night date in any zone is within a day of the UTC one
     for info in infos:
         if info.rules is None and scored_only:
             log.info("night %s is not scored; skipped", info.id)
+            continue
+        rough = night_date(info.start_utc, UTC)
+        if rough is not None and (
+            (date_from is not None and rough < date_from - slack)
+            or (date_to is not None and rough > date_to + slack)
+        ):
             continue
         rec = _record(store, info, tz, minutes, postures, summaries.get(info.id), devices)
         day = rec.night_date
