@@ -14,13 +14,14 @@ import math
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 import rls_monitor
+from rls_monitor.errors import ConfigError
 from rls_monitor.export.records import NightRecord
 
 __all__ = [
@@ -211,12 +212,12 @@ def report_content(records: Sequence[NightRecord], *, title: str | None = None) 
 
     Raises
     ------
-    ValueError
-        No night (the callers check the selection first).
+    ConfigError
+        No night.
     """
     recs = list(records)
     if not recs:
-        raise ValueError("a report needs at least one night")
+        raise ConfigError("a report needs at least one night", name="night")
     subjects = sorted({r.subject for r in recs})
     limitations: list[str] = []
     for r in recs:
@@ -230,8 +231,6 @@ def report_content(records: Sequence[NightRecord], *, title: str | None = None) 
         for row in rec.result.get("per_hour") or []:
             start = ""
             if rec.start_local is not None:
-                from datetime import timedelta
-
                 start = (rec.start_local + timedelta(seconds=float(row["start_s"]))).strftime(
                     "%H:%M"
                 )

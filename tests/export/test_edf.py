@@ -147,3 +147,43 @@ def test_write_edf_from_a_record_without_a_store(one_night: FixtureStore, tmp_pa
     path = write_edf(tmp_path / "direct.edf", rec, [counts], calibrations=[None])
     header, _, _ = _read(path)
     assert np.array_equal(header["digital"][2][: counts.shape[0]], counts[:, 2])
+
+
+def test_two_bands_give_six_channels(tmp_path: Path) -> None:
+    from rls_monitor.events import EventList
+    from rls_monitor.export import night_row
+    from rls_monitor.scoring import score
+    from rls_monitor.storage import Channel
+
+    rng = np.random.default_rng(5)
+    left = rng.integers(-300, 300, size=(2500, 3)).astype(np.int16)
+    right = rng.integers(-300, 300, size=(2500, 3)).astype(np.int16)
+    onsets = 5.0 + 11.0 * np.arange(8)
+    result = score(EventList(onsets, onsets + 1.5, duration_s=100.0)).to_dict()
+    with Store(tmp_path / "two.sqlite") as store:
+        night = store.create_night(
+            "P02",
+            fs_hz=25.0,
+            lsb_g=2.0**-12,
+            start_utc=START_UTC,
+            channels=[Channel("left", "band-L"), Channel("right", "band-R")],
+        )
+        store.append_samples(night, 0, left, channel=0)
+        store.append_samples(night, 0, right, channel=1)
+        store.save_score(night, result)
+        store.finish_night(night)
+        export(store, tmp_path / "two.edf", "edf", night=night, tz=UTC)
+        (rec,) = load_nights(store, night=night, tz=UTC)
+    header, _, _ = _read(tmp_path / "two.edf")
+    assert header["labels"] == [
+        "Accel X left",
+        "Accel Y left",
+        "Accel Z left",
+        "Accel X right",
+        "Accel Y right",
+        "Accel Z right",
+    ]
+    assert np.array_equal(header["digital"][4], right[:, 1])
+    assert np.array_equal(header["digital"][0], left[:, 0])
+    row = night_row(rec)
+    assert row["side"] == "both" and row["device"] == "band-L;band-R"
