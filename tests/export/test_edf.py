@@ -158,7 +158,7 @@ def test_two_bands_give_six_channels(tmp_path: Path) -> None:
     rng = np.random.default_rng(5)
     left = rng.integers(-300, 300, size=(2500, 3)).astype(np.int16)
     right = rng.integers(-300, 300, size=(2500, 3)).astype(np.int16)
-    onsets = 5.0 + 11.0 * np.arange(8)
+    onsets = np.arange(8, dtype=np.float64) * 11.0 + 5.0
     result = score(EventList(onsets, onsets + 1.5, duration_s=100.0)).to_dict()
     with Store(tmp_path / "two.sqlite") as store:
         night = store.create_night(
