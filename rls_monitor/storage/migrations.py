@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from rls_monitor.storage.diary_schema import DIARY_MIGRATION_NAME, apply_diary_schema
+
 __all__ = ["APPLICATION_ID", "MIGRATIONS", "SCHEMA_VERSION", "Migration"]
 
 #: ``PRAGMA application_id`` of an rls-monitor database ("RLSM" in ASCII).
@@ -145,5 +147,6 @@ def _v1(db: Any) -> None:
 #: Every migration, in order. ``SCHEMA_VERSION`` is the last one's version.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "devices, subjects, nights, sample blocks, movements, minutes", _v1),
+    Migration(2, DIARY_MIGRATION_NAME, apply_diary_schema),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -21,6 +21,7 @@ from rls_monitor.cli.store import (
     show_command,
 )
 from rls_monitor.recording import write_csv
+from rls_monitor.storage.migrations import SCHEMA_VERSION
 
 from .conftest import simulated_recording, threshold_scorer
 
@@ -79,7 +80,7 @@ def test_import_nights_show_rescore_check(cli: click.Group, db_path: Path, csv_p
     res = run(cli, ["db", "info", "--json", *db])
     assert json.loads(res.output)["n_nights"] == 2
     res = run(cli, ["db", "version", *db])
-    assert res.output.strip() == "1"
+    assert res.output.strip() == str(SCHEMA_VERSION)
 
 
 def test_env_var_gives_the_default_database(

@@ -313,25 +313,36 @@ def test_a_new_migration_upgrades_an_old_file(
     db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from rls_monitor.storage import db as db_module
-    from rls_monitor.storage.migrations import MIGRATIONS, Migration
+    from rls_monitor.storage.migrations import MIGRATIONS, SCHEMA_VERSION, Migration
 
+    # A file written by a release that knew only the first migration.
+    with monkeypatch.context() as old_release:
+        old_release.setattr(db_module, "MIGRATIONS", MIGRATIONS[:1])
+        old_release.setattr(db_module, "SCHEMA_VERSION", 1)
+        with Store(db_path) as store:
+            assert store.schema_version == 1
+            night = store.create_night("P01", fs_hz=50.0, lsb_g=2**-12)
+    # Today's release upgrades it in place, keeping what was there.
     with Store(db_path) as store:
-        night = store.create_night("P01", fs_hz=50.0, lsb_g=2**-12)
-    applied: list[int] = []
-
-    def v2(db: Any) -> None:
-        applied.append(2)
-        db.execute("ALTER TABLE nights ADD COLUMN diary_note TEXT")
-
-    monkeypatch.setattr(db_module, "MIGRATIONS", (*MIGRATIONS, Migration(2, "diary", v2)))
-    monkeypatch.setattr(db_module, "SCHEMA_VERSION", 2)
-    with Store(db_path) as store:
-        assert store.schema_version == 2
+        assert store.schema_version == SCHEMA_VERSION
         assert store.get_night(night).subject == "P01"
-        store.db.execute("UPDATE nights SET diary_note = 'slept badly'")
-    with Store(db_path) as store:  # applied once only
-        assert store.schema_version == 2
-    assert applied == [2]
+        assert store.check().ok
+    # A future migration is applied once only.
+    applied: list[int] = []
+    future = SCHEMA_VERSION + 1
+
+    def step(db: Any) -> None:
+        applied.append(future)
+        db.execute("ALTER TABLE nights ADD COLUMN future_note TEXT")
+
+    monkeypatch.setattr(db_module, "MIGRATIONS", (*MIGRATIONS, Migration(future, "future", step)))
+    monkeypatch.setattr(db_module, "SCHEMA_VERSION", future)
+    with Store(db_path) as store:
+        assert store.schema_version == future
+        store.db.execute("UPDATE nights SET future_note = 'slept badly'")
+    with Store(db_path) as store:
+        assert store.schema_version == future
+    assert applied == [future]
 
 
 @pytest.mark.parametrize(
