@@ -435,3 +435,12 @@ def test_envelope_is_float32_and_orientation_free(rng: np.random.Generator) -> N
     assert env.dtype == np.float32 and fw == 25.0 and env.size == a.shape[0] // 2
     env2, _ = activity_envelope(a[:, [2, 0, 1]], 50.0)
     np.testing.assert_allclose(env, env2, atol=1e-3)
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 5])
+def test_transposed_block_mean_is_block_mean(k: int, rng: np.random.Generator) -> None:
+    from rls_monitor.detection.movements import _block_mean_t
+    from rls_monitor.detection.signal import block_mean
+
+    a = rng.normal(0.0, 1.0, (1001, 3)).astype(np.float32)
+    np.testing.assert_array_equal(_block_mean_t(a, k), block_mean(a, k).T)
