@@ -160,9 +160,9 @@ def _zone_name(rec: NightRecord, start: datetime | None) -> str:
     key = getattr(rec.tz, "key", None)
     if key:
         return str(key)
-    if rec.tz is UTC:
-        return "UTC"
     offset = start.utcoffset() if start is not None else rec.tz.utcoffset(None)
+    if rec.tz is UTC or offset == timedelta(0):
+        return "UTC"
     return _offset_text(offset)
 
 
