@@ -1,44 +1,49 @@
 """The band's on-device leg-movement pipeline, written as firmware would be (event mode, issue 7).
 
 Integer arithmetic only: int16 counts in, int32 sums (int64 only for products of two squared
-magnitudes), shifts instead of divisions in the per-sample path, fixed-size state allocated in
+magnitudes in the once-a-second posture code), shifts and multiply-shifts instead of divisions in
+the per-sample path, fixed-size state allocated in
 :meth:`Pipeline.__init__` (numpy arrays of fixed size and plain ints; nothing grows), no SciPy.
 A C port is a transliteration of :meth:`Pipeline.process_sample` and ``_end_of_block``.
 
 Stages (``fw`` is the working rate, ``k`` the decimation factor, as in the host detector)
 ----------------------------------------------------------------------------------------
 1. *Decimation*: sums of ``k = floor(fs_hz / 20)`` samples, shifted right by
-   ``s = floor(log2 k)`` (50 Hz -> 25 Hz, 100 Hz -> 20 Hz). One working unit is
-   ``lsb_g * 2**s / k`` g.
-2. *Gravity* (low-pass): a centred moving average of ``GRAVITY_N = 64`` working samples (2.56 s at
-   25 Hz; ``sum >> 6``). The dynamic acceleration is the working sample 32 samples back minus that
-   mean, per axis, clamped to int16: a linear-phase high-pass with its -3 dB point near 0.3 Hz,
-   the host's lower band edge. No separate low-pass: the decimation's block mean is one.
-3. *Envelope*: ``isqrt(dx^2 + dy^2 + dz^2)`` (uint32 in, uint16 out), averaged over
-   ``ENVELOPE_N = 4`` samples (0.16 s; the host uses 0.15 s rounded to 5 samples).
-4. *Adaptive noise floor*: the 10th percentile (rank ``count * 10 // 100``) of the 1-s block means
-   of the envelope over the **previous** 60 complete blocks (a ring of 60 uint16), at least
-   0.5 mg. The host uses a centred 60-s window; the band's is causal, so that events leave at once
-   (the 10th percentile only moves when more than 54 of 60 s are active, so the two agree except
-   at the very start and around long walks). No detection before the first block is complete.
+   ``s = floor(log2 k)`` (50 Hz -> 25 Hz, 100 Hz -> 20 Hz).
+2. *Band-pass* (gravity removal): a 64-tap FIR (2.56 s at 25 Hz) whose Q14 taps are the host's
+   order-2 Butterworth 0.3-8 Hz impulse response, truncated and corrected to sum to exactly 0
+   (:func:`bandpass_taps`); int16 samples accumulate in int32 (the taps' absolute sum is below 4).
+   The output keeps ``frac`` fractional bits so that one envelope unit is about 0.25 mg
+   (14-bit sensors have ~1 mg counts), rounded, clamped to int16.
+3. *Envelope*: the rounded ``isqrt(dx^2 + dy^2 + dz^2)`` (uint32 in), averaged over 5 samples
+   (0.2 s, the host's 0.15 s rounded up to an odd count; ``/5`` as ``* 52429 >> 18``), centred
+   and shifted by one sample as the host compensates the filter's delay.
+4. *Adaptive noise floor*, exactly the host's: the 10th percentile (7th smallest of 60) of the
+   1-s block means of the envelope (quarter units) over a **centred** 60-block window, the first
+   block repeated before the start and the last after the end (``mode="nearest"``), at least
+   0.5 mg. To centre it, the LM rules run on the envelope 30 s late (a ring of 750 uint16: the
+   largest piece of state); events leave the band 30 s after they end, which does not matter
+   for a night's scoring.
 5. *Thresholds* per block, as the host: ``onset = max(3 * floor, floor + 8 mg)``,
-   ``offset = floor + (onset - floor) >> 2`` (ratio 0.25).
+   ``offset = floor + (onset - floor) >> 2`` (ratio 0.25), in quarter units.
 6. *LM rules*, exactly the host's (``rls_monitor.detection.movements.score_envelope``): onset at
    the first sample above ``onset``; offset at the start of the first run of ``quiet_n`` samples
-   (0.5 s rounded up) at or below ``offset``; at least ``min_n`` samples; the WASM 2016
-   morphology rule (some window of ``morph_n`` samples, odd, inside the LM with at least
-   ``morph_n // 2 + 1`` samples at or above ``offset``: its median) with a bit mask of the last
-   ``morph_n`` samples and a popcount. An LM longer than 10 s is sent as ``KIND_LONG``.
+   (0.5 s rounded up) at or below ``offset``; at least ``min_n`` samples (0.5 s plus the
+   envelope's 0.15 s, as the host); the WASM 2016 morphology rule (some window of ``morph_n``
+   samples, odd, inside the LM with at least ``morph_n // 2 + 1`` samples at or above
+   ``offset``: its median) with a bit mask of the last ``morph_n`` samples and a popcount. An LM
+   longer than 10 s is sent as ``KIND_LONG``.
 7. *Posture* per 1-s epoch: the epoch's gravity (sum of working samples ``>> 4``); *walking* =
    runs of at least 8 epochs whose mean envelope exceeds 150 mg (the host's walking SD and bout
    length; no autocorrelation); the **shank axis** is learned on the band as the mean gravity
-   direction over walking bouts (the host's ``"walking"`` source; the prelude of a night always
-   walks), or given by the host (``PipelineConfig.shank_axis_q14``, e.g. from the previous night's
-   host scoring; this needs a protocol command, see ``docs/protocol.md``). *Lying* = elevation of
-   the axis under 45 deg (``2 (g.a)^2 < |g|^2 |a|^2``) and not active, majority of 5 epochs (the
-   host's 5-s median), gaps under 15 s filled, bouts of at least 60 s kept: sent as
-   ``KIND_IN_BED`` / ``KIND_OUT_OF_BED`` events dated to the bout's first / first non-lying epoch.
-   Until an axis is known, lying is unknown (no bouts).
+   direction over walking bouts (the host's ``"walking"`` source; the prelude of a night walks
+   to bed), or given by the host (``PipelineConfig.shank_axis_q14``, e.g. from the previous
+   night's host scoring; this needs a protocol command, see ``docs/protocol.md``). *Lying* =
+   elevation of the axis under 45 deg (``2 (g.a)^2 < |g|^2 |a|^2``) and not active, majority of
+   5 epochs (the host's 5-s median), gaps under 15 s filled, bouts of at least 60 s kept: sent
+   as ``KIND_IN_BED`` / ``KIND_OUT_OF_BED`` events dated to the bout's first / first non-lying
+   epoch. Until an axis is known, lying is unknown (no bouts); the host's lying-plane fit for
+   nights without walking is not on the band.
 8. *Turn-overs*: stable stretches (at least 3 quiet lying epochs, each within 10 deg of the
    previous); consecutive stretches in one bed bout whose directions across the shank axis differ
    by more than 45 deg give a ``KIND_POSTURE`` event from the end of the first to the start of the
@@ -50,7 +55,9 @@ The block API :meth:`Pipeline.process_block` runs stages 1-3 and 6 as numpy inte
 operations (cumulative sums for the moving sums, ``flatnonzero``/``searchsorted`` jumps for the
 state machine, a loop over transitions, not samples) and is exactly equivalent to feeding
 :meth:`Pipeline.process_sample` one sample at a time, whatever the block sizes (property-tested).
-The per-block stages 4-5 and 7-9 are the same code in both paths.
+The per-block stages 4-5 and 7-9 are the same code in both paths. State is about 2.7 KiB at
+50 Hz (:meth:`Pipeline.state_bytes`); the per-sample cost is counted in
+:meth:`Pipeline.ops_per_sample`.
 
 Times are in working samples from the first sample (``j / fw`` s); :mod:`firmware_host.event_mode`
 turns them into band ticks and frames.
@@ -82,9 +89,9 @@ __all__ = [
 ]
 
 GRAVITY_N = 64
-"""Length of the gravity moving average (working samples, a power of two)."""
+"""Taps of the band-pass FIR (working samples, a power of two for the ring index)."""
 ENVELOPE_N = 5
-"""Length of the envelope moving average (working samples, a power of two)."""
+"""Length of the envelope moving average (working samples)."""
 FLOOR_BLOCKS = 60
 """Blocks (1 s) in the noise-floor ring."""
 FLOOR_RANK_PERCENT = 10
@@ -489,30 +496,36 @@ class Pipeline:
     def ops_per_sample(self) -> dict[str, float]:
         """Integer operations per input sample, counted statically on the worst code path.
 
-        Classes: ``add`` (add/sub), ``mul`` (32x32 multiply), ``shift``, ``cmp`` (compare and
-        branch), ``load_store`` (array accesses). The per-working-sample cost (gravity sum
-        update 3 x (add, sub, load, store), dynamic 3 x (shift, sub), clamp 3 x 2 cmp, square sum
-        3 mul + 2 add, ``isqrt`` of a u32 by the bitwise method (16 iterations of add, shift,
-        cmp, sub), envelope ring (add, sub, load, store, shift), block accumulators 4 add, LM
-        state machine (worst path: 6 cmp, 3 add, mask shift/or/and, popcount as 5 shift/add
-        pairs)) is divided by ``k``; the per-block work (floor ring insert into a sorted copy of 60:
-        60 cmp + 60 load/store; posture ~60 mul/add) by ``k * block_n``.
+        Classes: ``mac`` (multiply-accumulate, one cycle on a Cortex-M4), ``mul``, ``add``
+        (add/sub), ``shift``, ``cmp`` (compare and branch), ``load_store`` (array accesses).
+        Per input sample: the decimation sums (3 add, 3 load, 1 cmp). Per working sample
+        (divided by ``k``): the FIR, 3 x ``GRAVITY_N`` MACs with their loads, one ring store;
+        rounding (add, shift) and clamp (2 cmp) per axis; squares (3 mac); the square root of a
+        u32 by the bitwise method (16 iterations of add, shift, cmp, sub) and its rounding (mul,
+        sub, cmp, add); the envelope ring (add, sub, load, store, cmp) and ``/5`` (add, mul,
+        shift); the 30-s delay ring (load, store, cmp); block accumulators (4 add, cmp); the LM
+        state machine's worst path (shift, or, and, 6 cmp, 3 add, popcount as 10 shift/add).
+        Per block (divided by ``k * block_n``): the percentile by selection on a copy of the 60
+        block means (60 load/store, ~120 cmp), thresholds (~10), posture (~40 mul, 40 add, 20
+        cmp) and the summary (~10).
 
         Returns
         -------
         dict of str to float
             Operations per input sample by class, and ``total``.
         """
-        per_raw = {"add": 3.0, "cmp": 1.0, "load_store": 3.0, "shift": 0.0, "mul": 0.0}
+        nt = GRAVITY_N
+        per_raw = {"mac": 0, "mul": 0, "add": 3, "shift": 0, "cmp": 1, "load_store": 3}
         per_work = {
-            "add": 3 * 2 + 3 + 2 + 16 * 2 + 2 + 4 + 3 + 5,
-            "mul": 3,
-            "shift": 3 + 16 + 1 + 2 + 5,
-            "cmp": 6 + 16 + 6 + 1,
-            "load_store": 3 * 2 + 2 + 6,
+            "mac": 3 * nt + 3,
+            "mul": 1 + 1,
+            "add": 3 + 2 * 16 + 2 + 2 + 1 + 1 + 4 + 3 + 5,
+            "shift": 3 + 16 + 1 + 1 + 5,
+            "cmp": 3 * 2 + 16 + 1 + 1 + 1 + 1 + 6,
+            "load_store": 3 * nt + 3 + 2 + 2,
         }
-        per_block = {"add": 60 + 30, "mul": 60, "shift": 20, "cmp": 60 + 40, "load_store": 120}
-        out = {}
+        per_block = {"mac": 0, "mul": 40, "add": 50, "shift": 10, "cmp": 150, "load_store": 70}
+        out: dict[str, float] = {}
         for c in per_raw:
             out[c] = per_raw[c] + per_work[c] / self.k + per_block[c] / (self.k * self.block_n)
         out["total"] = sum(out.values())
