@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 from numpy.typing import NDArray
 
 from rls_monitor.export.records import NightRecord
@@ -88,6 +88,18 @@ def _clock_formatter(rec: NightRecord) -> FuncFormatter:
         return (start + timedelta(hours=x)).strftime("%H:%M")
 
     return FuncFormatter(fmt)
+
+
+def _clock_ticks_h(rec: NightRecord, duration_h: float) -> list[float]:
+    """Tick positions (hours from the start) on round local clock times."""
+    step_min = (
+        10 if duration_h <= 1.0 else 15 if duration_h <= 2.0 else 30 if duration_h <= 4.0 else 60
+    )
+    start = rec.start_local
+    offset_min = 0.0 if start is None else start.minute + start.second / 60.0
+    first = (-offset_min) % step_min
+    n = int((duration_h * 60.0 - first) // step_min) + 1
+    return [(first + k * step_min) / 60.0 for k in range(max(n, 0))]
 
 
 def _runs(values: Sequence[Any]) -> list[tuple[int, int, Any]]:
@@ -234,7 +246,7 @@ def timeline_figure(
     )
     ax_lm.set_xlim(0, max(duration_h, 1e-3))
     ax_lm.xaxis.set_major_formatter(_clock_formatter(rec))
-    ax_lm.xaxis.set_major_locator(MaxNLocator(12, steps=[1, 2, 2.5, 5, 10]))
+    ax_lm.xaxis.set_major_locator(FixedLocator(_clock_ticks_h(rec, duration_h)))
     ax_lm.set_xlabel("local time" if rec.start_utc is not None else "hours from start", fontsize=8)
     fig.suptitle(f"Night timeline [{result.get('rules', '')}]", fontsize=10)
     return fig
