@@ -39,7 +39,7 @@ Stages (``fw`` is the working rate, ``k`` the decimation factor, as in the host 
    direction over walking bouts (the host's ``"walking"`` source; the prelude of a night walks
    to bed), or given by the host (``PipelineConfig.shank_axis_q14``, e.g. from the previous
    night's host scoring; this needs a protocol command, see ``docs/protocol.md``). *Lying* =
-   elevation of the axis under 45 deg (``2 (g.a)^2 < |g|^2 |a|^2``) and not active, majority of
+   elevation of the axis under 45 deg (``2 (g.a)^2 < |g|^2 |a|^2``) and not walking, majority of
    5 epochs (the host's 5-s median), gaps under 15 s filled, bouts of at least 60 s kept: sent
    as ``KIND_IN_BED`` / ``KIND_OUT_OF_BED`` events dated to the bout's first / first non-lying
    epoch. Until an axis is known, lying is unknown (no bouts); the host's lying-plane fit for
@@ -902,9 +902,10 @@ class Pipeline:
             gi = [int(a) >> _DIR_SHIFT for a in g]
             dot = sum(gi[i] * int(self.axis[i]) for i in range(3)) >> 14
             gg = gi[0] * gi[0] + gi[1] * gi[1] + gi[2] * gi[2]
-            lying = int(2 * dot * dot < gg and not active)
+            lying = int(2 * dot * dot < gg and self.walk_run < cfg.walk_min_epochs)
         self.lie_bits = ((self.lie_bits << 1) | lying) & 0x1F
-        self.act_bits = ((self.act_bits << 1) | int(active)) & 0x1F
+        walking = self.walk_run >= cfg.walk_min_epochs
+        self.act_bits = ((self.act_bits << 1) | int(walking)) & 0x1F
         smooth = int(self.lie_bits.bit_count() >= 3)
         self._bout_epoch(e - 2, smooth, (self.act_bits >> 2) & 1)
         # stable stretches and turn-overs
