@@ -43,7 +43,9 @@ detectable acceleration at the ankle (Terrill 2013, secondary): an ankle band un
 
 The state machine of step 6 is vectorised (run lengths with ``np.diff``/``np.flatnonzero``, a
 ``searchsorted`` for the first onset of each active stretch, cumulative sums for the morphology
-windows); :mod:`rls_monitor.detection.reference_movements` holds its sample-by-sample twin.
+windows over the samples of the candidate LMs only);
+:mod:`rls_monitor.detection.reference_movements` holds its sample-by-sample twin, and a twin of
+the whole detector (:func:`~rls_monitor.detection.reference_movements.reference_detect_leg_movements`).
 
 References
 ----------
@@ -482,16 +484,22 @@ def score_envelope(
     keep = (offset - onset) >= min_n
     onset, offset = onset[keep], offset[keep]
     if morphology_n is not None and onset.size:
+        # Only the samples of the candidate LMs are looked at (a night holds a few hundred
+        # LMs, a few per cent of its samples): they are gathered end to end, and a window
+        # of w samples starting at position p of the gathered vector counts when it lies
+        # inside one LM, i.e. p in [start, start + length - w] of that LM.
         w = int(morphology_n)
         need = w // 2 + 1
-        strong = np.concatenate([[0], np.cumsum(env >= offset_mg, dtype=np.int64)])
-        good = (strong[w:] - strong[:-w]) >= need  # window starting at s, s in 0..m-w
-        gc = np.concatenate([[0], np.cumsum(good, dtype=np.int64)])
-        last = offset - w + 1  # window starts s in [onset, last)
-        ok = last > onset
-        lo = np.minimum(onset, gc.size - 1)
-        hi = np.clip(last, 0, gc.size - 1)
-        ok &= (gc[hi] - gc[lo]) > 0
+        length = offset - onset
+        ok = length >= w
+        if ok.any():
+            on_c, len_c = onset[ok], length[ok]
+            seg = np.cumsum(len_c) - len_c  # start of each LM in the gathered vector
+            idx = np.arange(int(len_c.sum()), dtype=np.int64) + np.repeat(on_c - seg, len_c)
+            strong = np.concatenate([[0], np.cumsum(env[idx] >= offset_mg[idx], dtype=np.int64)])
+            good = (strong[w:] - strong[:-w]) >= need  # window starting at p
+            gc = np.concatenate([[0], np.cumsum(good, dtype=np.int64)])
+            ok[ok] = (gc[seg + len_c - w + 1] - gc[seg]) > 0
         onset, offset = onset[ok], offset[ok]
     return onset, offset
 
