@@ -70,6 +70,7 @@ def main(ctx: click.Context, verbose: int, debug: bool) -> None:
 def _register() -> None:
     from rls_monitor.cli.calibrate import calibrate
     from rls_monitor.cli.diary import diary_group, insights_command
+    from rls_monitor.cli.export import export_command, report_command
     from rls_monitor.cli.score import score_command
     from rls_monitor.cli.store import (
         db_group,
@@ -87,6 +88,8 @@ def _register() -> None:
         rescore_command,
         db_group,
         calibrate,
+        export_command,
+        report_command,
         diary_group,
         insights_command,
     ):
