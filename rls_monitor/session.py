@@ -1080,9 +1080,9 @@ class BandSession:
             self.status.drift_ppm = fit.drift_ppm
 
     async def _housekeeping(self) -> None:
-        """Resend requests, given-up gaps and periodic time syncs, every 50 ms."""
+        """Resend requests, given-up gaps and periodic time syncs, every 250 ms."""
         while True:
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.25)
             now = time.monotonic()
             for start, stop in self.tracker.due_resends(now_s=now):
                 await self._send_quiet(self.wire.resend(self._next_id(), start, stop))
@@ -1353,7 +1353,7 @@ class NightRecorder:
     sync_to_end : bool
         Download what the band holds and stop (a morning sync) instead of streaming until stopped.
     on_status : callable, optional
-        Called with a :class:`NightStatus` about four times a second (the live status line).
+        Called with a :class:`NightStatus` twice a second (the live status line).
     wire : Wire, optional
         The protocol adapter.
     start : {"live", "oldest"}
@@ -1501,7 +1501,7 @@ class NightRecorder:
 
     async def _ticker(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
-            await asyncio.sleep(0.25)
+            await asyncio.sleep(0.5)
             writer = self.writer
             if writer is not None and (
                 time.monotonic() - writer.last_flush_s >= self.config.flush_interval_s

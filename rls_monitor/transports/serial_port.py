@@ -79,7 +79,7 @@ def map_serial_error(exc: BaseException, *, connected: bool, port: str) -> Trans
 def _default_factory(port: str, baudrate: int) -> Any:
     import serial
 
-    return serial.Serial(port, baudrate=baudrate, timeout=0.05, write_timeout=2.0, exclusive=True)
+    return serial.Serial(port, baudrate=baudrate, timeout=0.2, write_timeout=2.0, exclusive=True)
 
 
 class SerialTransport(TransportBase):
