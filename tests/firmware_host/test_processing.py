@@ -22,6 +22,7 @@ from firmware_host.processing import (
 )
 from firmware_host.signal_model import SimulatedNight, night_config, simulate_night
 from rls_monitor.detection import f1_score, match_events
+from rls_monitor.errors import FrameError
 from rls_monitor.events_from_band import decode_band_events, lying_movements, score_band_events
 from rls_monitor.recording import Recording
 from rls_monitor.scoring import score
@@ -199,3 +200,49 @@ def test_frames_round_trip_and_result_is_marked() -> None:
     assert res.source["kind"] == "band-events" and res.source["scored_on"] == "band"
     assert "Scored on the band" in res.limitations[0]
     assert res.to_dict()["source"]["scored_on"] == "band"
+
+
+@pytest.mark.parametrize("fs_hz", [25.0, 100.0])
+def test_other_rates_agree_with_host(fs_hz: float) -> None:
+    night = simulate_night(night_config("ordinary", duration_s=1800.0, fs_hz=fs_hz), seed=3)
+    frames, band = run_event_mode(night.counts, night.fs_hz, night.lsb_g)
+    events = decode_band_events(frames, start_tick=0, duration_s=night.duration_s)
+    inside, turn = lying_movements(events)
+    host = score(Recording(night.accel_g, night.fs_hz))
+    f1 = f1_score(
+        *match_events([m.onset_s for m in host.movements], events.onset_s[inside & ~turn], 0.5)
+    )
+    assert len(host.movements) >= 5
+    assert f1 >= 0.95
+    assert band.pipeline.state_bytes() <= 4096
+
+
+def test_host_context_rules_on_hand_made_frames() -> None:
+    tick = p.TICK_HZ
+    frames = [
+        p.encode_event(0, 100 * tick, 0, 0, kind=KIND_IN_BED),
+        p.encode_event(1, 102 * tick, 2000, 50, kind=0),  # within 5 s of the bout start
+        p.encode_event(2, 200 * tick, 2000, 60, kind=0),  # counts
+        p.encode_event(3, 499 * tick, 4000, 0, kind=2),  # a turn-over 499-503 s
+        p.encode_event(4, 497 * tick, 1500, 70, kind=0),  # ends 498.5 s: within the 1 s pad
+        p.encode_event(5, 505 * tick, 1000, 70, kind=0),  # starts 2 s after: counts
+        p.encode_event(6, 600 * tick, 12000, 90, kind=1),  # long: an LM, never a CLM
+        p.encode_event(7, 996 * tick, 2000, 40, kind=0),  # ends 2 s before the bout ends
+        p.encode_event(8, 1000 * tick, 0, 0, kind=KIND_OUT_OF_BED),
+        p.encode_event(9, 1100 * tick, 2000, 40, kind=0),  # out of bed
+        p.encode_summary(10, 0, lm_count=1, plm_count=0, mean_activity_mg=3, max_activity_mg=9),
+        p.encode_status(0, 0, battery_pct=90, state=0, flash_fill_permille=0),  # ignored
+    ]
+    events = decode_band_events(frames, start_tick=0, duration_s=1200.0)
+    assert events.in_bed_s == 900.0
+    assert len(events.minutes) == 1
+    inside, turn = lying_movements(events)
+    assert events.onset_s[inside & ~turn].tolist() == [200.0, 505.0, 600.0]
+    result = score_band_events(events)
+    assert result.counts["lm"] == 3 and result.counts["clm"] == 2
+    assert result.posture is not None
+    assert result.posture["excluded_posture_changes"] == 1
+    assert result.posture["excluded_out_of_bed"] == 3
+    assert result.in_bed_s == 900.0
+    with pytest.raises(FrameError):
+        decode_band_events([b"\x14\x00\x00"], start_tick=0, duration_s=10.0)
