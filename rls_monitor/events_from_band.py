@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+import rls_monitor
 from firmware_host import protocol as p
 from firmware_host.processing import (
     KIND_IN_BED,
@@ -231,7 +232,7 @@ def score_band_events(
     n_ep = max(1, math.ceil(band.duration_s / epoch_s - 1e-9))
     mask = np.zeros(n_ep + 1, np.int64)
     for s, e in zip(band.bed_start_s, band.bed_end_s, strict=True):
-        a, b = int(round(s / epoch_s)), int(round(e / epoch_s))
+        a, b = round(s / epoch_s), round(e / epoch_s)
         mask[min(a, n_ep)] += 1
         mask[min(b, n_ep)] -= 1
     in_bed_epochs = np.cumsum(mask)[:n_ep] > 0
@@ -267,8 +268,6 @@ def score_band_events(
         "Scored on the band (event mode): leg movements were detected by the band's integer "
         "pipeline; a sync of the raw samples allows rescoring on the host.",
     )
-    import rls_monitor
-
     return ScoreResult(
         rules=rs.name,
         duration_s=band.duration_s,
