@@ -92,6 +92,7 @@ class _PeripheralConnection:
             if not self.connected:
                 continue
             self.sizes.append(len(data))
+            self._air.notified_sizes.append(len(data))
             await self._air.peripheral.notify_subscriber(self._connection, char, data)
 
     def drop(self) -> None:
@@ -125,6 +126,7 @@ class BumbleAir:
         self.peripheral_connection: Connection | None = None
         self.handle: _PeripheralConnection | None = None
         self.cccd_writes = 0
+        self.notified_sizes: list[int] = []
         services = []
         for service_uuid, chars in behaviour.gatt_table().items():
             made = []

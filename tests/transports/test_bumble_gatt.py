@@ -8,13 +8,28 @@ initiated by the peripheral reaching bleak's disconnected callback.
 
 from __future__ import annotations
 
+import asyncio
 import importlib.metadata
+import math
+from pathlib import Path
 
+import numpy as np
 import pytest
 
+from firmware_host.band import SimulatedBand
 from rls_monitor.errors import LinkLost
+from rls_monitor.session import (
+    BandLink,
+    NightRecorder,
+    SessionClock,
+    SessionConfig,
+    StopSignal,
+    simulated_sources,
+)
+from rls_monitor.storage import Store
 from rls_monitor.transports import LinkConfig, LinkState
 from rls_monitor.transports.ble import BleTransport, scan
+from rls_monitor.transports.simulated import BandDriver, SimulatedBandPeripheral
 from tests.transports.conftest import TOY_PROFILE, EchoPeripheral
 
 pytest.importorskip("bumble")
@@ -59,3 +74,48 @@ async def test_real_att_exchange_end_to_end() -> None:
         await transport.send(bytes([1]))
         frame = await transport.receive(2.0)
         assert frame is not None and len(frame.data) == 244
+
+
+async def test_a_night_over_real_att_with_the_bands_gatt_table(tmp_path: Path) -> None:
+    """The simulated band's own GATT table over bumble: a short night, one link drop."""
+    counts, lsb_g, fs_hz = simulated_sources(None, duration_s=300.0, bilateral=False, seed=6)[
+        "left"
+    ]
+    band = SimulatedBand(counts, lsb_g=lsb_g, fs_hz=fs_hz, device_id="RLS-BUMBLE")
+    band.faults.drop_link_at_s = [150.0]
+    driver = BandDriver(band, speed=math.inf)
+    peripheral = SimulatedBandPeripheral(driver)
+    air = bumble_backend.BumbleAir(peripheral)
+    await air.start()
+    config = SessionConfig(
+        link=LinkConfig(backoff_initial_s=0.01, watchdog_s=2.0, scan_timeout_s=3.0),
+        rescore_interval_s=math.inf,
+        max_sync_rtt_s=60.0,
+    )
+    with Store(tmp_path / "n.sqlite") as store:
+        transport = BleTransport(air.address, backend=air.backend, config=config.link)
+        recorder = NightRecorder(
+            store,
+            [BandLink(transport, side="left", device_id="RLS-BUMBLE")],
+            config=config,
+            clock=SessionClock(driver.now_unix_s),
+            start="oldest",
+        )
+        stop = StopSignal()
+
+        async def stop_when_done() -> None:
+            session = recorder.sessions[0]
+            while not (driver.finished and session.tracker.next_seq >= band.frames_total):
+                await asyncio.sleep(0.02)
+            stop.set()
+
+        watcher = asyncio.get_running_loop().create_task(stop_when_done())
+        result = await recorder.run(stop)
+        await watcher
+        assert np.array_equal(store.read_samples(result.night_id, 0), counts)
+    assert transport.mtu == bumble_backend.REQUESTED_MTU - 3
+    sizes = set(air.notified_sizes)
+    # DATA frames fill the negotiated MTU: 14 bytes of overhead + 38 samples of 6 bytes
+    assert max(sizes) == 14 + 38 * 6 <= transport.mtu
+    assert result.status.bands[0].counts.link_losses >= 1
+    assert len(band.link_drops_s) == 1
