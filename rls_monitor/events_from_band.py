@@ -79,7 +79,7 @@ class BandEvents:
 def decode_band_events(
     frames: Iterable[bytes | p.Frame],
     *,
-    start_tick: int,
+    start_tick: int | None,
     duration_s: float,
     tick_hz: int = p.TICK_HZ,
 ) -> BandEvents:
@@ -89,8 +89,10 @@ def decode_band_events(
     ----------
     frames : iterable of bytes or decoded frames
         The band's frames in any order (others, e.g. STATUS, are ignored).
-    start_tick : int
-        Band tick of the first sample (from the session's time sync).
+    start_tick : int or None
+        Band tick of the first sample of events mode (the session knows it from SET_MODE and
+        its time sync). ``None``: the tick of the SUMMARY with the lowest sequence number, taken
+        as minute 0 (right when no frame was lost: the session fills gaps by catch-up).
     duration_s : float
         Length of the recording (s).
     tick_hz : int
@@ -105,7 +107,7 @@ def decode_band_events(
     FrameError
         A frame that does not decode.
     ConfigError
-        A negative or non-finite duration.
+        A negative or non-finite duration, or ``start_tick=None`` without a first SUMMARY.
     """
     if not (math.isfinite(duration_s) and duration_s >= 0):
         raise ConfigError(f"duration_s must be >= 0; got {duration_s!r}", name="duration_s")
@@ -123,6 +125,12 @@ def decode_band_events(
             minutes.append(fr)
     events.sort(key=lambda e: e.seq)
     minutes.sort(key=lambda s: s.seq)
+    if start_tick is None:
+        if not minutes:
+            raise ConfigError(
+                "start_tick is needed: no SUMMARY frame arrived", name="start_tick", value=None
+            )
+        start_tick = minutes[0].start_tick
 
     def t_of(tick: int) -> float:
         return ((tick - start_tick) % _TICK_WRAP) / tick_hz

@@ -22,7 +22,7 @@ from firmware_host.processing import (
 )
 from firmware_host.signal_model import SimulatedNight, night_config, simulate_night
 from rls_monitor.detection import f1_score, match_events
-from rls_monitor.errors import FrameError
+from rls_monitor.errors import ConfigError, FrameError
 from rls_monitor.events_from_band import decode_band_events, lying_movements, score_band_events
 from rls_monitor.recording import Recording
 from rls_monitor.scoring import score
@@ -246,3 +246,15 @@ def test_host_context_rules_on_hand_made_frames() -> None:
     assert result.in_bed_s == 900.0
     with pytest.raises(FrameError):
         decode_band_events([b"\x14\x00\x00"], start_tick=0, duration_s=10.0)
+
+
+def test_start_tick_from_the_first_summary() -> None:
+    night = _night("easy", 2)
+    frames, _ = run_event_mode(night.counts, night.fs_hz, night.lsb_g, start_tick=123_456)
+    given = decode_band_events(frames, start_tick=123_456, duration_s=night.duration_s)
+    inferred = decode_band_events(frames, start_tick=None, duration_s=night.duration_s)
+    assert np.array_equal(given.onset_s, inferred.onset_s)
+    assert given.in_bed_s == inferred.in_bed_s
+    with pytest.raises(ConfigError, match="start_tick"):
+        only_events = [f for f in frames if isinstance(p.decode_frame(f), p.EventFrame)]
+        decode_band_events(only_events, start_tick=None, duration_s=60.0)
