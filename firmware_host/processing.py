@@ -55,12 +55,21 @@ The block API :meth:`Pipeline.process_block` runs stages 1-3 and 6 as numpy inte
 operations (cumulative sums for the moving sums, ``flatnonzero``/``searchsorted`` jumps for the
 state machine, a loop over transitions, not samples) and is exactly equivalent to feeding
 :meth:`Pipeline.process_sample` one sample at a time, whatever the block sizes (property-tested).
-The per-block stages 4-5 and 7-9 are the same code in both paths. State is about 2.7 KiB at
-50 Hz (:meth:`Pipeline.state_bytes`); the per-sample cost is counted in
+The FIR is ``np.convolve`` on int64 (exact), the state machine runs once per 1-s segment of
+constant thresholds. The per-block stages 4-5 and 7-9 are the same code in both paths. State is
+2.6 KiB at 50 Hz (:meth:`Pipeline.state_bytes`); the per-sample cost is counted in
 :meth:`Pipeline.ops_per_sample`.
 
 Times are in working samples from the first sample (``j / fw`` s); :mod:`firmware_host.event_mode`
 turns them into band ticks and frames.
+
+References
+----------
+.. [1] Ferri R, et al. World Association of Sleep Medicine (WASM) 2016 standards for recording
+   and scoring leg movements in polysomnograms. Sleep Med 2016;26:86-95 (onset/offset rules,
+   0.5 s quiet period, computerised-detection morphology rule).
+.. [2] Sforza E, et al. Validation of the PAM-RL ankle actigraph. Sleep Med 2005 (an ankle
+   actigraph's on-device thresholds; secondary).
 """
 
 from __future__ import annotations
@@ -283,7 +292,8 @@ def bandpass_taps(
     Returns
     -------
     ndarray of int32, shape (n_taps,)
-        ``taps[i]`` multiplies the sample ``i`` steps back; sum 0; sum of magnitudes below 4 * 2**14,
+        ``taps[i]`` multiplies the sample ``i`` steps back; sum 0; sum of magnitudes below
+        ``4 * 2**14``,
         so that int16 samples accumulate in int32 without overflow.
     """
     fs2 = 2.0 * fw_hz
@@ -1052,8 +1062,8 @@ _STATE_ARRAYS = (
 _STATE_SCALARS = (
     ("dec_n", "u8"), ("hist_pos", "u8"), ("mag_pos", "u8"), ("mag_sum", "u32"),
     ("n_work", "u32"), ("n_env", "u32"), ("blk_n", "u8"), ("blk_env", "u32"),
-    ("floor_pos", "u8"), ("n_push", "u32"), ("ring_pos", "u16"), ("have_floor", "u8"), ("floor_u", "u16"),
-    ("on_u", "u16"), ("off_u", "u16"), ("state", "u8"), ("onset", "u32"), ("qstart", "u32"),
+    ("floor_pos", "u8"), ("n_push", "u32"), ("ring_pos", "u16"), ("have_floor", "u8"),
+    ("floor_u", "u32"), ("on_u", "u32"), ("off_u", "u32"), ("state", "u8"), ("onset", "u32"), ("qstart", "u32"),
     ("quiet", "u16"), ("morph", "u8"), ("morph_q", "u8"), ("peak", "u16"), ("sbits", "u32"),
     ("axis_known", "u8"), ("walk_run", "u16"), ("lie_bits", "u8"), ("act_bits", "u8"),
     ("in_bed", "u8"), ("cand_start", "u32"), ("cand_len", "u16"), ("gap", "u16"),
