@@ -1,8 +1,9 @@
 """Replay of recorded frame captures: a link's received frames, saved and played back.
 
-A capture is what a transport received, frame by frame, with arrival times: record one in the
-field (``rls-monitor record --capture FILE``) when a band misbehaves, and replay it later through
-the same session code (``replay:FILE``) to reproduce what the host saw.
+A capture is what a transport received, frame by frame, with arrival times: write one with
+:class:`CaptureWriter` (fed from a transport's frames) when a band misbehaves in the field, and
+replay it later through the same decoding and session code (``replay:FILE``) to reproduce what
+the host saw. A replay cannot answer commands: gaps in a capture stay gaps.
 
 File format (little endian)::
 
