@@ -144,9 +144,35 @@ def _v1(db: Any) -> None:
             db.execute(statement)
 
 
+_V3 = """
+CREATE TABLE calibrations (
+    id INTEGER PRIMARY KEY,
+    device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+    created_utc TEXT NOT NULL,
+    method TEXT NOT NULL,
+    accepted INTEGER NOT NULL CHECK (accepted IN (0, 1)),
+    reason TEXT NOT NULL DEFAULT '',
+    source TEXT NOT NULL DEFAULT '',
+    error_before_mg REAL,
+    error_after_mg REAL,
+    calibration_json TEXT
+);
+CREATE INDEX calibrations_device ON calibrations(device_id, id);
+ALTER TABLE nights ADD COLUMN calibration_json TEXT
+"""
+
+
+def _v3(db: Any) -> None:
+    """Calibration history per device; the calibration each night was scored with."""
+    for statement in _V3.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
 #: Every migration, in order. ``SCHEMA_VERSION`` is the last one's version.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "devices, subjects, nights, sample blocks, movements, minutes", _v1),
     Migration(2, DIARY_MIGRATION_NAME, apply_diary_schema),
+    Migration(3, "calibration history per device, calibration of each night's score", _v3),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
