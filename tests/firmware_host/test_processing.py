@@ -258,3 +258,26 @@ def test_start_tick_from_the_first_summary() -> None:
     with pytest.raises(ConfigError, match="start_tick"):
         only_events = [f for f in frames if isinstance(p.decode_frame(f), p.EventFrame)]
         decode_band_events(only_events, start_tick=None, duration_s=60.0)
+
+
+def test_simulated_band_in_events_mode_scores_like_the_host() -> None:
+    from firmware_host.band import SimulatedBand
+
+    night = _night("ordinary", 2)
+    band = SimulatedBand(night)
+    band.connect(att_mtu=247)
+    reply = p.decode_frame(band.handle_command(p.cmd_set_mode(1, p.Mode.EVENTS))[0])
+    assert isinstance(reply, p.ResponseFrame) and reply.ok
+    band.handle_command(p.cmd_start_stream(2, 0))
+    frames = []
+    for _ in range(400):
+        frames += band.advance(5.0)
+    decoded = [p.decode_frame(f) for f in frames]
+    assert not any(isinstance(f, p.DataFrame) for f in decoded)
+    ours = score_band_events(
+        decode_band_events(decoded, start_tick=None, duration_s=night.duration_s)
+    )
+    host = score(Recording(night.accel_g, night.fs_hz))
+    assert ours.counts == host.counts
+    assert ours.in_bed_s == pytest.approx(host.in_bed_s, abs=5.0)
+    assert ours.source["scored_on"] == "band"
