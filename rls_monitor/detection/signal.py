@@ -37,6 +37,9 @@ MIN_DURATION_S = 10.0
 F32 = NDArray[np.float32]
 F64 = NDArray[np.float64]
 
+_CHUNK_N = 1 << 14
+"""Samples per chunk of :func:`epoch_stats` (about 200 kB of float32 scratch)."""
+
 
 def check_accel(accel_g: object, fs_hz: float, *, min_duration_s: float = MIN_DURATION_S) -> F32:
     """Validate a 3-axis acceleration signal and return it as float32 ``(n, 3)``.
@@ -182,16 +185,30 @@ def epoch_stats(accel_g: F32, fs_hz: float, epoch_s: float) -> tuple[F64, F64, F
     """
     n = accel_g.shape[0]
     starts = epoch_starts(n, fs_hz, epoch_s)
-    count = np.diff(np.append(starts, n)).astype(np.float64)
-    # Sums of the signal centred on its first sample keep float32 accumulation accurate.
-    ref = accel_g[0].astype(np.float32)
-    centred = accel_g - ref
-    s1 = np.add.reduceat(centred, starts, axis=0).astype(np.float64)
-    centred *= centred
-    s2 = np.add.reduceat(centred, starts, axis=0).astype(np.float64)
-    del centred
-    mean_c = s1 / count[:, None]
-    var = np.clip(s2 / count[:, None] - mean_c * mean_c, 0.0, None)
+    count_i = np.diff(np.append(starts, n))
+    count = count_i.astype(np.float64)
+    n_ep = starts.size
+    s1 = np.empty((n_ep, 3), np.float32)
+    s2 = np.empty((n_ep, 3), np.float32)
+    ref = np.empty((n_ep, 3), np.float32)
+    # Chunks of whole epochs (~16 k samples), so that the scratch buffer stays in the cache; the
+    # float32 sums are taken about each epoch's first sample, which keeps them accurate.
+    longest = int(count_i.max()) if n_ep else 1
+    per = max(1, _CHUNK_N // longest)
+    buf = np.empty((max(_CHUNK_N, longest), 3), np.float32)
+    for e0 in range(0, n_ep, per):  # a loop over chunks (~90 per 8 h at 50 Hz), not samples
+        e1 = min(n_ep, e0 + per)
+        r0 = int(starts[e0])
+        r1 = int(starts[e1]) if e1 < n_ep else n
+        centred = buf[: r1 - r0]
+        ref[e0:e1] = accel_g[starts[e0:e1]]
+        np.subtract(accel_g[r0:r1], np.repeat(ref[e0:e1], count_i[e0:e1], axis=0), out=centred)
+        idx = starts[e0:e1] - r0
+        np.add.reduceat(centred, idx, axis=0, out=s1[e0:e1])
+        np.multiply(centred, centred, out=centred)
+        np.add.reduceat(centred, idx, axis=0, out=s2[e0:e1])
+    mean_c = s1.astype(np.float64) / count[:, None]
+    var = np.clip(s2.astype(np.float64) / count[:, None] - mean_c * mean_c, 0.0, None)
     sd_mg = 1000.0 * np.sqrt(var.sum(axis=1))
     return mean_c + ref.astype(np.float64), sd_mg, count
 
