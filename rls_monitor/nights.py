@@ -31,6 +31,7 @@ from rls_monitor.scoring import ScoreResult
 from rls_monitor.storage import Channel, NightInfo, Store
 
 __all__ = [
+    "CALIBRATION_CHOICES",
     "DEFAULT_SUBJECT",
     "RULE_CHOICES",
     "ImportedNight",
@@ -51,6 +52,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_SUBJECT = "default"
 #: Rule sets a night can be scored with.
 RULE_CHOICES = ("wasm2016", "aasm")
+#: Which calibration :func:`rescore_night` applies: the night's own, each band's in force, none.
+CALIBRATION_CHOICES = ("stored", "latest", "none")
 #: A scoring function: ``scorer(recording_or_two_recordings, rules) -> ScoreResult``.
 Scorer = Callable[[Any, str], ScoreResult]
 
@@ -101,6 +104,7 @@ def import_recording(
     subject: str = DEFAULT_SUBJECT,
     rules: str = "wasm2016",
     scorer: Scorer | None = None,
+    calibration: Any = "device",
 ) -> ImportedNight:
     """Store a recording as a new night, score it, and save the score.
 
@@ -121,6 +125,11 @@ def import_recording(
     scorer : callable, optional
         ``scorer(recording, rules) -> ScoreResult``; :func:`rls_monitor.scoring.score` by
         default.
+    calibration : {"device", "none"} or Calibration, default "device"
+        Applied (in float32) to the recording before scoring; the stored counts stay raw and the
+        calibration used is recorded with the night. ``"device"``: the recording device's
+        calibration in force (none when the device has none or the recording is already
+        calibrated).
 
     Returns
     -------
@@ -155,7 +164,16 @@ def import_recording(
         metadata=metadata,
     )
     store.append_samples(night_id, 0, counts)
-    result = _score_and_save(store, night_id, rules, scorer)
+    if isinstance(calibration, str):
+        check_option("calibration", calibration, ("device", "none"))
+        mode = "latest" if calibration == "device" else "none"
+        if mode == "latest" and recording.metadata.get("calibration") not in (None, "", "identity"):
+            logger.info("recording already calibrated; no device calibration applied")
+            mode = "none"
+        cals = _calibrations(store, night_id, mode)
+    else:
+        cals = [_as_calibration(calibration)]
+    result = _score_and_save(store, night_id, rules, scorer, cals)
     store.finish_night(night_id)
     return ImportedNight(night_id, result)
 
@@ -200,9 +218,19 @@ def load_recordings(store: Store, night_id: int) -> list[Recording]:
 
 
 def rescore_night(
-    store: Store, night_id: int, rules: str | None = None, *, scorer: Scorer | None = None
+    store: Store,
+    night_id: int,
+    rules: str | None = None,
+    *,
+    scorer: Scorer | None = None,
+    calibration: Any = "stored",
 ) -> tuple[ScoreResult, bool]:
     """Rescore a night from its stored raw samples and save the result in one transaction.
+
+    The calibration is applied to the raw samples before scoring: by default the one recorded
+    with the night (so a rescore reproduces the stored score); ``"latest"`` applies each band's
+    calibration in force now (to rescore old nights with a new calibration) and ``"none"`` the
+    raw samples. The calibration used is recorded with the new score.
 
     Parameters
     ----------
@@ -212,43 +240,96 @@ def rescore_night(
         The rule set; the night's current one (else ``wasm2016``) when omitted.
     scorer : callable, optional
         As for :func:`import_recording`.
+    calibration : {"stored", "latest", "none"} or Calibration, default "stored"
+        The calibration to apply (see above); a :class:`~calibration.Calibration` is applied
+        to every channel.
 
     Returns
     -------
     result : ScoreResult
     changed : bool
-        False when the new score equals the stored one (nothing was written): scoring is
-        deterministic, so rescoring twice changes nothing.
+        False when the new score and calibration equal the stored ones (nothing was written):
+        scoring is deterministic, so rescoring twice changes nothing.
 
     Raises
     ------
     StorageError
         Unknown night or unreadable samples.
     ConfigError
-        Unknown rule set.
+        Unknown rule set or calibration choice.
+    CalibrationError
+        A stored calibration that cannot be applied.
     """
     info = store.get_night(night_id)
     rules = rules or info.rules or "wasm2016"
     check_option("rules", rules, RULE_CHOICES)
+    if isinstance(calibration, str):
+        check_option("calibration", calibration, CALIBRATION_CHOICES)
+        cals = _calibrations(store, night_id, calibration)
+    else:
+        cals = [_as_calibration(calibration)] * len(info.sides)
     before = store.get_result(night_id)
-    result, posture, counts = _score(store, night_id, rules, scorer)
-    if before is not None and _same(before, result.to_dict()):
+    before_cal = store.night_calibration(night_id)
+    result, posture, counts = _score(store, night_id, rules, scorer, cals)
+    new_cal = _cal_dicts(cals)
+    if before is not None and _same(before, result.to_dict()) and _same(before_cal, new_cal):
         return result, False
-    _save(store, night_id, result, posture, counts)
+    _save(store, night_id, result, posture, counts, cals)
     return result, True
 
 
-def _same(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+def _as_calibration(value: Any) -> Any:
+    from calibration import Calibration
+
+    if value is None:
+        return None
+    if isinstance(value, Calibration):
+        return None if value.is_identity else value
+    if isinstance(value, Mapping):
+        return Calibration.from_dict(value)
+    raise ConfigError(f"not a calibration: {value!r}", name="calibration", value=value)
+
+
+def _calibrations(store: Store, night_id: int, mode: str) -> list[Any]:
+    """Per channel, the calibration (or None) a night is scored with under ``mode``."""
+    info = store.get_night(night_id)
+    n = len(info.sides)
+    if mode == "none":
+        return [None] * n
+    if mode == "stored":
+        stored = store.night_calibration(night_id) or []
+        return [_as_calibration(stored[k]) if k < len(stored) else None for k in range(n)]
+    out: list[Any] = []
+    for k in range(n):
+        device = info.devices[k] if k < len(info.devices) else ""
+        row = store.get_device(device) if device else None
+        out.append(_as_calibration(row["calibration"]) if row and row["calibration"] else None)
+    return out
+
+
+def _cal_dicts(cals: Sequence[Any]) -> list[dict[str, Any] | None] | None:
+    dicts = [None if c is None else c.to_dict() for c in cals]
+    return None if all(d is None for d in dicts) else dicts
+
+
+def _same(a: Any, b: Any) -> bool:
     import json
 
     return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
 
 
 def _score(
-    store: Store, night_id: int, rules: str, scorer: Scorer | None
+    store: Store, night_id: int, rules: str, scorer: Scorer | None, cals: Sequence[Any] = ()
 ) -> tuple[ScoreResult, Any, NDArray[np.int16]]:
     """Score a stored night; also its first channel's posture and counts (for the minutes)."""
     recordings = load_recordings(store, night_id)
+    if any(c is not None for c in cals):
+        from rls_monitor.calibrate import apply_calibration
+
+        recordings = [
+            r if k >= len(cals) or cals[k] is None else apply_calibration(r, cals[k])
+            for k, r in enumerate(recordings)
+        ]
     posture = _detect_posture(recordings[0])
     if scorer is not None:
         source: Any = recordings[0] if len(recordings) == 1 else recordings
@@ -261,9 +342,11 @@ def _score(
     return result, posture, counts
 
 
-def _score_and_save(store: Store, night_id: int, rules: str, scorer: Scorer | None) -> ScoreResult:
-    result, posture, counts = _score(store, night_id, rules, scorer)
-    _save(store, night_id, result, posture, counts)
+def _score_and_save(
+    store: Store, night_id: int, rules: str, scorer: Scorer | None, cals: Sequence[Any] = ()
+) -> ScoreResult:
+    result, posture, counts = _score(store, night_id, rules, scorer, cals)
+    _save(store, night_id, result, posture, counts, cals)
     return result
 
 
@@ -273,6 +356,7 @@ def _save(
     result: ScoreResult,
     posture: Any,
     counts: NDArray[np.int16],
+    cals: Sequence[Any] = (),
 ) -> None:
     info = store.get_night(night_id)
     minutes = minute_summaries(counts, info.lsb_g, info.fs_hz, result, posture=posture)
@@ -281,7 +365,14 @@ def _save(
         onset = np.array([m.onset_s for m in result.movements], dtype=np.float64)
         epoch = np.clip((onset // posture.epoch_s).astype(np.int64), 0, len(posture.posture) - 1)
         at_onset = [str(posture.posture[e]) for e in epoch]
-    store.save_score(night_id, result.to_dict(), minutes=minutes, posture=at_onset)
+    store.save_score(
+        night_id,
+        result.to_dict(),
+        minutes=minutes,
+        posture=at_onset,
+        calibrations=_cal_dicts(cals),
+        set_calibration=True,
+    )
 
 
 def minute_summaries(
@@ -401,7 +492,9 @@ def night_json(store: Store, night_id: int) -> dict[str, Any]:
     dict
         The saved ``ScoreResult.to_dict()`` with ``night``, ``subject``, ``device``, ``side``,
         ``status``, ``start_utc`` and ``end_utc`` added (``result`` keys are unchanged; a night
-        not yet scored has only these keys and ``"rules": None``).
+        not yet scored has only these keys and ``"rules": None``), and ``calibration``: the
+        ``Calibration.to_dict()`` the score was computed with (first band; ``None`` for raw
+        samples), with ``calibration_channels`` (one entry per band) for a two-band night.
     """
     info = store.get_night(night_id)
     out: dict[str, Any] = dict(store.get_result(night_id) or {"rules": None})
@@ -416,6 +509,12 @@ def night_json(store: Store, night_id: int) -> dict[str, Any]:
             "end_utc": None if info.end_utc is None else info.end_utc.isoformat(),
         }
     )
+    cals = store.night_calibration(night_id)
+    out["calibration"] = cals[0] if cals else None
+    if len(info.sides) > 1:
+        out["calibration_channels"] = [
+            cals[k] if cals and k < len(cals) else None for k in range(len(info.sides))
+        ]
     return out
 
 

@@ -67,6 +67,7 @@ def test_show_json_is_the_score_json_plus_identity(db_path: Path, recording: Rec
         data = night_json(store, night.night_id)
     score_json = json.loads(json.dumps(threshold_scorer(recording, "wasm2016").to_dict()))
     identity = {"night", "subject", "device", "side", "status", "start_utc", "end_utc"}
+    identity.add("calibration")
     assert {k: v for k, v in data.items() if k not in identity} == score_json
     assert data["night"] == night.night_id and data["subject"] == "P01"
     assert data["status"] == "complete" and data["device"] == "AA:BB:CC:00:00:01"
