@@ -1,10 +1,16 @@
 """``make demo``: the main job end to end on the simulated band.
 
-Makes a simulated 8 h night with ground truth (``firmware_host.signal_model``), writes it as a
-recording file, reads it back, scores it by WASM/IRLSSG 2016 and prints the morning summary, then
-compares the result with the ground truth the simulator knows.
+1. A simulated band (``firmware_host.band.SimulatedBand``, playing a simulated 8 h night with ground
+   truth from ``firmware_host.signal_model``) sits on the master end of a real pseudo-terminal; the
+   host opens the slave end with pyserial, exactly as it would open ``/dev/ttyACM0``, and records the
+   night (handshake, time sync, COBS frames, gap detection and resends) into a SQLite store,
+   accelerated as fast as the machine allows.
+2. The night is scored by WASM/IRLSSG 2016 and the morning summary a patient reads is printed.
+3. The stored samples are checked bit for bit against what the band played, and the result is
+   compared with the simulator's ground truth.
+4. A clinician's report (HTML) and a CSV export are written beside the database.
 
-Run with ``python -m rls_monitor.demo [--hours H] [--seed N] [--out DIR]``.
+Run with ``python -m rls_monitor.demo [--hours H] [--seed N] [--out DIR] [--link serial|ble]``.
 """
 
 from __future__ import annotations
@@ -20,47 +26,71 @@ import numpy as np
 from rls_monitor.errors import RLSMonitorError
 
 
-def run(hours: float, seed: int, out_dir: Path) -> int:
-    """Simulate, write, read, score and compare one night; return a process exit status."""
+def run(hours: float, seed: int, out_dir: Path, link: str) -> int:
+    """Record, score, check and report one simulated night; return a process exit status."""
     from firmware_host.signal_model import night_config, simulate_night
     from rls_monitor.detection.evaluation import match_events
     from rls_monitor.events import EventList
-    from rls_monitor.recording import Recording, read_recording, write_csv
-    from rls_monitor.scoring import format_summary, score
+    from rls_monitor.export import export
+    from rls_monitor.export.records import load_nights
+    from rls_monitor.nights import format_night
+    from rls_monitor.report import write_report
+    from rls_monitor.scoring import score
+    from rls_monitor.session import record_simulated_night
+    from rls_monitor.storage import Store
 
-    started = time.perf_counter()
-    night = simulate_night(night_config("ordinary", duration_s=hours * 3600.0), seed=seed)
-    recording = Recording.from_counts(
-        night.counts, night.lsb_g, night.fs_hz, device_id="simulated-band", side="left"
+    db_path = out_dir / "rls-monitor-demo.sqlite"
+    duration_s = hours * 3600.0
+    print(
+        f"Recording a simulated {hours:g} h night over a {link} link "
+        f"({'pseudo-terminal, pyserial' if link == 'serial' else 'bleak, simulated backend'}) "
+        f"into {db_path} ...",
+        flush=True,
     )
-    path = write_csv(recording, out_dir / f"simulated_night_seed{seed}.csv")
-    print(f"Simulated a {hours:g} h night at {night.fs_hz:g} Hz -> {path}")
+    started = time.perf_counter()
+    night_id = record_simulated_night(
+        db_path, duration_s=duration_s, speed="max", link=link, seed=seed
+    )
+    recorded_s = time.perf_counter() - started
+    print(f"Recorded in {recorded_s:.1f} s ({duration_s / recorded_s:,.0f}x real time).\n")
 
-    recording = read_recording(path)
-    result = score(recording, rules="wasm2016")
-    print()
-    print(format_summary(result))
+    with Store(db_path) as store:
+        print(format_night(store, night_id))
+        stored = store.read_samples(night_id)
+        result = store.get_result(night_id)
+        records = load_nights(store, night=night_id)
+        report_path = write_report(records, out_dir / f"night{night_id}-report.html")
+        csv_path = out_dir / f"night{night_id}-movements.csv"
+        export(store, csv_path, "csv", night=night_id, movements=True)
 
-    truth = night.truth.movements
-    true_events = EventList(truth.onset_s, truth.offset_s, duration_s=night.duration_s)
-    true_result = score(true_events, rules="wasm2016").to_dict()
-    found = result.to_dict()
-    pred_onset_s = np.array([m["onset_s"] for m in found["movements"]], dtype=np.float64)
+    truth_night = simulate_night(night_config("ordinary", duration_s=duration_s), seed=seed)
+    identical = stored.shape == truth_night.counts.shape and bool(
+        np.array_equal(stored, truth_night.counts)
+    )
+    truth = truth_night.truth.movements
+    true_events = EventList(truth.onset_s, truth.offset_s, duration_s=truth_night.duration_s)
+    true_plm = score(true_events, rules="wasm2016").to_dict()["counts"]["plm"]
+    true_in_bed_s = truth_night.truth.in_bed_s()
+    pred_onset_s = np.array([m["onset_s"] for m in result["movements"]], dtype=np.float64)
     tp, fp, fn = match_events(truth.onset_s, pred_onset_s, 0.5)
     f1 = 2 * tp / max(2 * tp + fp + fn, 1)
-    true_in_bed_s = night.truth.in_bed_s()
-    true_plm_per_h = true_result["counts"]["plm"] / (true_in_bed_s / 3600.0)
-    print()
-    print("Against the simulator's ground truth (WASM 2016):")
+
+    print("\nChecks against what the band played and the simulator's ground truth:")
+    print(
+        f"  stored samples: {len(stored):,} x 3, "
+        f"{'bit-identical to' if identical else 'DIFFERENT FROM'} the band's source"
+    )
     print(f"  leg movements: {tp} found, {fp} false, {fn} missed (F1 {f1:.3f}, 0.5 s tolerance)")
     print(
-        f"  time in bed: {found['in_bed_s'] / 3600:.2f} h measured, {true_in_bed_s / 3600:.2f} h true"
+        f"  time in bed: {result['in_bed_s'] / 3600:.2f} h measured, {true_in_bed_s / 3600:.2f} h true"
     )
     print(
-        f"  PLM index: {found['indices']['plm_per_h']:.1f}/h measured, {true_plm_per_h:.1f}/h true"
+        f"  PLM index [wasm2016]: {result['indices']['plm_per_h']:.1f}/h measured, "
+        f"{true_plm / (true_in_bed_s / 3600.0):.1f}/h from the true movements"
     )
+    print(f"\nClinician's report: {report_path}\nMovements as CSV:   {csv_path}")
     print(f"Done in {time.perf_counter() - started:.1f} s.")
-    return 0
+    return 0 if identical else 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,14 +98,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rls_monitor.demo", description=__doc__)
     parser.add_argument("--hours", type=float, default=8.0, help="length of the night (h)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the simulated night")
-    parser.add_argument("--out", type=Path, default=None, help="folder for the files it writes")
+    parser.add_argument("--link", choices=("serial", "ble"), default="serial", help="the link")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="folder for the database, report and export"
+    )
     args = parser.parse_args(argv)
     try:
         if args.out is not None:
             args.out.mkdir(parents=True, exist_ok=True)
-            return run(args.hours, args.seed, args.out)
+            return run(args.hours, args.seed, args.out, args.link)
         with tempfile.TemporaryDirectory(prefix="rls-monitor-demo-") as tmp:
-            return run(args.hours, args.seed, Path(tmp))
+            return run(args.hours, args.seed, Path(tmp), args.link)
     except RLSMonitorError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 1

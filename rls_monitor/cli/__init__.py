@@ -71,6 +71,7 @@ def _register() -> None:
     from rls_monitor.cli.calibrate import calibrate
     from rls_monitor.cli.diary import diary_group, insights_command
     from rls_monitor.cli.export import export_command, report_command
+    from rls_monitor.cli.record import pair_command, record_command, scan_command, sync_command
     from rls_monitor.cli.score import score_command
     from rls_monitor.cli.store import (
         db_group,
@@ -81,6 +82,10 @@ def _register() -> None:
     )
 
     for command in (
+        scan_command,
+        pair_command,
+        record_command,
+        sync_command,
         score_command,
         import_command,
         nights_command,
