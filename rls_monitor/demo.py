@@ -57,7 +57,11 @@ def run(hours: float, seed: int, out_dir: Path, link: str) -> int:
     with Store(db_path) as store:
         print(format_night(store, night_id))
         stored = store.read_samples(night_id)
-        result = store.get_result(night_id)
+        stored_result = store.get_result(night_id)
+        if stored_result is None:
+            print(f"Error: night {night_id} was recorded but not scored", file=sys.stderr)
+            return 1
+        result = stored_result
         records = load_nights(store, night=night_id)
         report_path = write_report(records, out_dir / f"night{night_id}-report.html")
         csv_path = out_dir / f"night{night_id}-movements.csv"
