@@ -1,21 +1,33 @@
-"""``rls-monitor calibrate``: calibrate a band's accelerometer.
+"""``rls-monitor calibrate``: calibrate a band's accelerometer, and keep it per band.
 
-For now from a file: ``calibrate --from-file FILE`` fits the six-pose static calibration from a
-recording of the band held still in the six poses (any format ``read_recording`` reads). The guided
-procedure over the link (``--ble`` / ``--serial`` / ``--simulate``) and the auto-calibration of a
-stored night (``--auto NIGHT`` / ``--device D``) need the store and the band; they will be further
-sources of the same :class:`~calibration.Calibration`, printed by the same code.
+Sources of a :class:`~calibration.Calibration`, printed by the same code:
+
+- ``--from-file FILE``: the six-pose static calibration of a bench recording of the six poses;
+- ``--simulate``: the guided six-pose procedure with a simulated band of known errors;
+- ``--auto NIGHT`` / ``--auto --device D``: van Hees auto-calibration from the stored nights
+  (one night, or every night of the band pooled).
+
+With ``--device D`` (or ``--auto``, which knows the band), the calibration is recorded in the
+band's history in the store; an accepted one becomes the calibration in force, applied by
+``import`` and ``rescore --calibration latest``. ``calibrate --device D`` alone shows the band's
+calibration in force and history. A refused auto-calibration is not an error: the reason is
+printed, the previous calibration stays in force, and the exit status is 0 (``--json`` gives
+``accepted`` and ``reason``).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from calibration import Calibration
+from rls_monitor.cli.store import _open, db_option
+from rls_monitor.errors import ConfigError
 
 __all__ = ["calibrate", "format_calibration"]
 
@@ -90,36 +102,219 @@ def format_calibration(calibration: Calibration, *, source: str = "") -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="A recording of the band held still >= 10 s in each of the six poses (.csv, .cwa, .bin).",
 )
+@click.option(
+    "--simulate",
+    is_flag=True,
+    help="Run the guided six-pose procedure with a simulated band of known errors.",
+)
+@click.option(
+    "--auto",
+    "auto_night",
+    type=int,
+    is_flag=False,
+    flag_value=-1,
+    default=None,
+    metavar="[NIGHT]",
+    help="Auto-calibrate from stored NIGHT, or with --device from every stored night of the band.",
+)
+@click.option("--device", "device", default=None, help="The band's address: save the result to it.")
 @click.option("--cross-axis", is_flag=True, help="Also fit cross-axis terms (12-parameter model).")
-@click.option("--json", "as_json", is_flag=True, help="Print the calibration as one JSON object.")
+@click.option("--yes", "-y", is_flag=True, help="Guided procedure: do not wait for Enter.")
+@click.option("--seed", type=int, default=0, show_default=True, help="--simulate: the band's seed.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 @click.option(
     "--output",
     "-o",
     type=click.Path(path_type=Path, dir_okay=False, writable=True),
-    help="Also write the calibration as JSON to this file.",
+    help="Also write the result as JSON to this file.",
 )
-def calibrate(from_file: Path | None, cross_axis: bool, as_json: bool, output: Path | None) -> None:
-    """Fit the accelerometer calibration of a band from the six-pose recording FILE.
+@db_option
+def calibrate(
+    from_file: Path | None,
+    simulate: bool,
+    auto_night: int | None,
+    device: str | None,
+    cross_axis: bool,
+    yes: bool,
+    seed: int,
+    as_json: bool,
+    output: Path | None,
+    db_path: Path | None,
+) -> None:
+    """Calibrate a band's accelerometer (offset and scale per axis) and keep it per band.
 
-    Hold the band still for at least 10 s with each axis pointing up and then down (+x, -x, +y,
-    -y, +z, -z, in any order). Prints the offset (mg) and scale of each axis and the mean error
-    | |a| - 1 g | over the poses before and after; a missing or moved pose is an error naming it.
+    \b
+    --from-file FILE   six-pose calibration of a bench recording: hold the band still for
+                       >= 10 s with each axis up and then down (+x, -x, +y, -y, +z, -z).
+    --simulate         the guided procedure (asks for each pose, rejects a pose that moved)
+                       with a simulated band; --yes or a non-terminal stdin runs straight through.
+    --auto [NIGHT]     van Hees auto-calibration from stored NIGHT, or with --device D from all
+                       of the band's stored nights; accepted only with still points >= 0.3 g
+                       on both sides of every axis and an error after the fit < 10 mg.
+    --device D         save the result to band D (the latest accepted one is in force: import
+                       and rescore --calibration latest apply it); alone, show D's calibrations.
+
+    Prints the offset (mg) and scale of each axis and the mean error | |a| - 1 g | over the
+    still periods before and after. A refused auto-calibration prints its reason, keeps the
+    previous calibration and exits with status 0.
     """
-    if from_file is None:
-        raise click.UsageError(
-            "give --from-file FILE (the guided calibration over the link comes in a later version)"
-        )
-    from rls_monitor.calibrate import fit_static_from_file
+    sources = [from_file is not None, simulate, auto_night is not None]
+    if sum(sources) > 1:
+        raise click.UsageError("give one of --from-file, --simulate and --auto")
+    if not any(sources):
+        if device is None:
+            raise click.UsageError(
+                "give --from-file FILE, --simulate, --auto NIGHT or --auto --device D "
+                "(or --device D alone to show its calibrations)"
+            )
+        _show_device(device, as_json, db_path)
+        return
+    if auto_night is not None:
+        _auto(None if auto_night < 0 else auto_night, device, as_json, output, db_path)
+        return
+    payload: dict[str, Any]
+    if from_file is not None:
+        from rls_monitor.calibrate import fit_static_from_file
 
-    calibration = fit_static_from_file(from_file, cross_axis=cross_axis)
-    payload = calibration.to_dict()
-    payload["source"] = str(from_file)
-    if output is not None:
-        try:
-            output.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-        except OSError as exc:
-            raise click.FileError(str(output), hint=exc.strerror or str(exc)) from exc
+        calibration = fit_static_from_file(from_file, cross_axis=cross_axis)
+        payload = calibration.to_dict()
+        source = str(from_file)
+    else:
+        calibration, payload = _guided_simulated(cross_axis, yes, seed, as_json)
+        source = "simulated"
+    payload["source"] = source
+    if device is not None:
+        from rls_monitor.calibrate import save_calibration
+
+        with _open(db_path) as store:
+            save_calibration(store, device, calibration, source=source)
+        payload["device"] = device
+        payload["saved"] = True
+    _emit(payload, output)
     if as_json:
         click.echo(json.dumps(payload, indent=2))
     else:
-        format_calibration(calibration, source=from_file.name)
+        format_calibration(calibration, source=Path(source).name)
+        if "true_offset_mg" in payload:
+            true_off = ", ".join(f"{v:+.1f}" for v in payload["true_offset_mg"])
+            true_scale = ", ".join(f"{v:.4f}" for v in payload["true_scale"])
+            click.echo(
+                f"Simulated band's true correction: offset {true_off} mg, scale {true_scale}"
+            )
+        if device is not None:
+            click.echo(f"Saved to band {device}: now the calibration in force.")
+
+
+def _emit(payload: dict[str, Any], output: Path | None) -> None:
+    if output is None:
+        return
+    try:
+        output.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise click.FileError(str(output), hint=exc.strerror or str(exc)) from exc
+
+
+def _guided_simulated(
+    cross_axis: bool, yes: bool, seed: int, as_json: bool
+) -> tuple[Calibration, dict[str, Any]]:
+    """The guided procedure on a simulated band (errors drawn from ``seed``; one pose fidgeted)."""
+    import numpy as np
+
+    from calibration import POSES
+    from rls_monitor.calibrate import PoseCheck, SimulatedSixPoseBand, guided_six_pose
+
+    rng = np.random.default_rng(seed)
+    band = SimulatedSixPoseBand(
+        offset_mg=rng.uniform(-80.0, 80.0, 3),
+        scale=1.0 + rng.uniform(-0.04, 0.04, 3),
+        moved={POSES[int(rng.integers(len(POSES)))]: 1},
+        seed=seed,
+    )
+    interactive = not yes and sys.stdin.isatty()
+    err = as_json  # keep stdout for the JSON
+
+    def prompt(pose: str, instruction: str, attempt: int) -> None:
+        again = " (again)" if attempt > 1 else ""
+        click.echo(f"Pose {pose}{again}: {instruction} Hold it still for 15 s.", err=err)
+        if interactive:
+            click.pause("Press any key when the band is in place...", err=err)
+
+    def report(check: PoseCheck, attempt: int) -> None:
+        if check.ok:
+            click.echo(f"  {check.pose}: still for {check.still_s:.0f} s - OK", err=err)
+        else:
+            click.echo(f"  {check.pose}: rejected - {check.reason}", err=err)
+
+    calibration, checks = guided_six_pose(
+        band.capture, prompt=prompt, report=report, cross_axis=cross_axis
+    )
+    payload = calibration.to_dict()
+    true = band.true_correction
+    payload["true_offset_mg"] = [round(float(v) * 1000.0, 4) for v in true.offset_g]
+    payload["true_scale"] = [round(float(v), 7) for v in true.scale]
+    payload["attempts"] = [
+        {"pose": c.pose, "ok": c.ok, "still_s": round(c.still_s, 1), "reason": c.reason}
+        for c in checks
+    ]
+    return calibration, payload
+
+
+def _auto(
+    night: int | None,
+    device: str | None,
+    as_json: bool,
+    output: Path | None,
+    db_path: Path | None,
+) -> None:
+    from rls_monitor.calibrate import auto_calibrate_stored
+
+    if night is None and device is None:
+        raise ConfigError("give --auto NIGHT, or --auto --device D", name="--auto")
+    with _open(db_path, create=False) as store:
+        result, band, nights = auto_calibrate_stored(store, device=device, night=night)
+    payload: dict[str, Any] = {"device": band, "nights": nights, **result.to_dict()}
+    payload["candidate"] = None if result.candidate is None else result.candidate.to_dict()
+    _emit(payload, output)
+    if as_json:
+        click.echo(json.dumps(payload, indent=2))
+        return
+    used = ", ".join(str(n) for n in nights)
+    click.echo(
+        f"Auto-calibration of band {band} from night{'s' if len(nights) > 1 else ''} {used}: "
+        f"{result.n_windows} still windows of 10 s."
+    )
+    cover = ", ".join(
+        f"{axis} {lo:+.2f}..{hi:+.2f} g"
+        for axis, (lo, hi) in zip("xyz", result.coverage_g.tolist(), strict=True)
+    )
+    click.echo(f"Coverage of the still points: {cover}.")
+    if result.accepted:
+        format_calibration(result.calibration)
+        click.echo(f"Accepted and saved: now the calibration in force of band {band}.")
+    else:
+        click.echo(f"Not accepted: {result.reason}")
+        kept = "none" if result.calibration.is_identity else result.calibration.method
+        click.echo(f"The previous calibration ({kept}) stays in force.")
+
+
+def _show_device(device: str, as_json: bool, db_path: Path | None) -> None:
+    with _open(db_path, create=False) as store:
+        row = store.get_device(device)
+        history = store.calibration_history(device)
+    if row is None:
+        raise ConfigError(f"no band {device} in the database", name="--device", value=device)
+    payload = {"device": device, "calibration": row["calibration"], "history": history}
+    if as_json:
+        click.echo(json.dumps(payload, indent=2))
+        return
+    if row["calibration"]:
+        format_calibration(Calibration.from_dict(row["calibration"]), source=f"band {device}")
+    else:
+        click.echo(f"Band {device} has no calibration in force (raw samples are scored).")
+    for h in history:
+        state = "accepted" if h["accepted"] else f"refused: {h['reason']}"
+        after = h["error_after_mg"]
+        click.echo(
+            f"  {h['created_utc']}  {h['method']:<8} {h['source'] or '-':<20} "
+            f"after {_mg(after if after is not None else math.nan)} mg  {state}"
+        )
