@@ -595,6 +595,59 @@ class Store:
         row["calibration"] = None if cal is None else json.loads(cal)
         return row
 
+    # --- pairing (schema version 4) -------------------------------------------------------------
+
+    def set_pairing(
+        self,
+        address: str,
+        *,
+        device_id: str,
+        side: str,
+        subject: str,
+        serial: str = "",
+        model: str = "",
+        firmware: str = "",
+    ) -> int:
+        """Remember a paired band: what its info says, the leg it is worn on, its subject.
+
+        Parameters
+        ----------
+        address : str
+            BLE address or serial port (the devices row's key).
+        device_id : str
+            The stable id the band reports; nights are checked against it.
+        side : {"left", "right", "unknown"}
+        subject : str
+            Subject label (created if new).
+        serial, model, firmware : str
+            From the band's info.
+
+        Returns
+        -------
+        int
+            The device row's id.
+        """
+        dev = self.upsert_device(address, name=device_id, side=side, firmware=firmware)
+        self.upsert_subject(subject)
+        with self._write():
+            self.db.execute(
+                "UPDATE devices SET device_id = ?, serial = ?, model = ?, subject = ?, "
+                "paired_utc = ?, updated_utc = ? WHERE id = ?",
+                [device_id, serial, model, subject, _now(), _now(), dev],
+            )
+        return dev
+
+    def update_night_metadata(self, night_id: int, updates: Mapping[str, Any]) -> dict[str, Any]:
+        """Merge ``updates`` into a night's metadata (JSON-serialisable); returns the result."""
+        meta = self.night_metadata(night_id)
+        meta.update(dict(updates))
+        with self._write():
+            self.db.execute(
+                "UPDATE nights SET metadata_json = ?, updated_utc = ? WHERE id = ?",
+                [json.dumps(meta, sort_keys=True), _now(), int(night_id)],
+            )
+        return meta
+
     # --- calibration (schema version 3) --------------------------------------------------------
 
     def add_calibration(

@@ -169,10 +169,27 @@ def _v3(db: Any) -> None:
             db.execute(statement)
 
 
+_V4 = """
+ALTER TABLE devices ADD COLUMN device_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE devices ADD COLUMN serial TEXT NOT NULL DEFAULT '';
+ALTER TABLE devices ADD COLUMN model TEXT NOT NULL DEFAULT '';
+ALTER TABLE devices ADD COLUMN subject TEXT NOT NULL DEFAULT '';
+ALTER TABLE devices ADD COLUMN paired_utc TEXT
+"""
+
+
+def _v4(db: Any) -> None:
+    """Pairing kept in full: the band's device id, serial, model, subject and when it was paired."""
+    for statement in _V4.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
 #: Every migration, in order. ``SCHEMA_VERSION`` is the last one's version.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "devices, subjects, nights, sample blocks, movements, minutes", _v1),
     Migration(2, DIARY_MIGRATION_NAME, apply_diary_schema),
     Migration(3, "calibration history per device, calibration of each night's score", _v3),
+    Migration(4, "pairing: device id, serial, model and subject of each paired band", _v4),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
