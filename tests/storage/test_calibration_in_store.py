@@ -22,9 +22,7 @@ DEVICE = "AA:BB:CC:00:00:07"
 def _miscalibrated(seed: int = 2, duration_s: float = 1800.0) -> tuple[Recording, Calibration]:
     """A simulated night read by a band with offsets up to 100 mg and scale errors up to 5 %."""
     night = simulate_night(
-        night_config(
-            "ordinary", duration_s=duration_s, offset_mg_max=100.0, scale_error_max=0.05
-        ),
+        night_config("ordinary", duration_s=duration_s, offset_mg_max=100.0, scale_error_max=0.05),
         seed=seed,
     )
     truth = Calibration(
@@ -42,9 +40,15 @@ def test_schema_has_the_calibration_tables(tmp_path: Path) -> None:
 
 
 def test_history_keeps_every_attempt_and_the_latest_accepted_is_in_force(tmp_path: Path) -> None:
-    first = Calibration(offset_g=[0.01, 0.0, 0.0], scale=[1.0, 1.0, 1.0], method="six-pose")
-    second = Calibration(offset_g=[0.02, 0.0, 0.0], scale=[1.01, 1.0, 1.0], method="auto")
-    refused = Calibration(offset_g=[0.5, 0.0, 0.0], scale=[1.0, 1.0, 1.0], method="auto")
+    first = Calibration(
+        offset_g=np.array([0.01, 0.0, 0.0]), scale=np.array([1.0, 1.0, 1.0]), method="six-pose"
+    )
+    second = Calibration(
+        offset_g=np.array([0.02, 0.0, 0.0]), scale=np.array([1.01, 1.0, 1.0]), method="auto"
+    )
+    refused = Calibration(
+        offset_g=np.array([0.5, 0.0, 0.0]), scale=np.array([1.0, 1.0, 1.0]), method="auto"
+    )
     with Store(tmp_path / "db.sqlite") as store:
         assert calibration_in_force(store, DEVICE) is None
         save_calibration(store, DEVICE, first, source="bench.csv")
