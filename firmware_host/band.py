@@ -239,6 +239,8 @@ class SimulatedBand:
         self.compress = compress
         self._events: Any = None  # firmware_host.event_mode.EventModeBand in events mode
         self.event_frames: list[bytes] = []  # EVENT/SUMMARY frames produced, index = their seq
+        # (first EVENT/SUMMARY seq, band tick, recording sample) of the latest switch to events mode
+        self.events_start: tuple[int, int, int] = (0, 0, 0)
 
         self.true_time_s = 0.0
         self.battery_pct = float(battery_pct)
@@ -605,10 +607,15 @@ class SimulatedBand:
             self._events = EventModeBand(
                 self.fs_hz, self.lsb_g, start_tick=start_tick, first_seq=len(self.event_frames)
             )
+            self.events_start = (len(self.event_frames), start_tick, self.recorded_samples)
         elif mode == p.Mode.RAW:
             self._finish_events()
         self.mode = p.Mode(mode)
-        return self._respond(cmd, p.Result.OK, bytes([mode]))
+        data = bytes([mode])
+        if self.mode == p.Mode.EVENTS:
+            # where events mode began: first EVENT/SUMMARY seq, band tick, recording sample index
+            data += struct.pack("<III", *self.events_start)
+        return self._respond(cmd, p.Result.OK, data)
 
     def _cmd_erase(self, cmd: p.Command) -> list[bytes]:
         (magic,) = struct.unpack("<I", cmd.args)

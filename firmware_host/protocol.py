@@ -46,6 +46,11 @@ __all__ = [
     "DEVICE_INFO_SERVICE_UUID",
     "END",
     "EVENT",
+    "EVENT_KIND_IN_BED",
+    "EVENT_KIND_LM",
+    "EVENT_KIND_LONG",
+    "EVENT_KIND_OUT_OF_BED",
+    "EVENT_KIND_POSTURE",
     "FIRMWARE_REVISION_UUID",
     "FLAG_DELTA",
     "FLAG_MORE",
@@ -77,6 +82,7 @@ __all__ = [
     "EventFrame",
     "Frame",
     "Mode",
+    "ModeReply",
     "Op",
     "ProtocolError",
     "ResponseAssembler",
@@ -104,6 +110,7 @@ __all__ = [
     "decode_command",
     "decode_frame",
     "decode_info",
+    "decode_mode_reply",
     "delta_decode",
     "delta_encode",
     "encode_command",
@@ -231,6 +238,54 @@ class Mode(IntEnum):
 
     RAW = 0
     EVENTS = 1
+
+
+#: EVENT frame kinds (the ``kind`` byte; :mod:`firmware_host.processing` uses the same values).
+EVENT_KIND_LM: Final = 0  # a leg movement (0.5-10 s)
+EVENT_KIND_LONG: Final = 1  # a movement longer than 10 s
+EVENT_KIND_POSTURE: Final = 2  # a posture change (turn-over)
+EVENT_KIND_IN_BED: Final = 3  # a lying bout begins at onset_tick
+EVENT_KIND_OUT_OF_BED: Final = 4  # the lying bout ends at onset_tick
+
+#: SET_MODE's answer data in events mode after the mode byte: the first EVENT/SUMMARY sequence
+#: number, the band tick and the recording sample index at which events mode began.
+_MODE_REPLY = struct.Struct("<BIII")
+
+
+@dataclass(frozen=True, slots=True)
+class ModeReply:
+    """SET_MODE's answer.
+
+    Attributes
+    ----------
+    mode : int
+        The band's mode now (:class:`Mode`).
+    first_event_seq, start_tick, start_sample : int or None
+        In events mode: the sequence number of the first EVENT/SUMMARY frame of events mode,
+        the band tick of its first sample and that sample's index in the band's recording
+        (``None`` in raw mode, or from a band that does not send them).
+    """
+
+    mode: int
+    first_event_seq: int | None = None
+    start_tick: int | None = None
+    start_sample: int | None = None
+
+
+def decode_mode_reply(data: bytes) -> ModeReply:
+    """Decode the data of SET_MODE's answer (1 byte, or 13 in events mode).
+
+    Raises
+    ------
+    BadLength
+        Empty data.
+    """
+    if len(data) >= _MODE_REPLY.size:
+        mode, first, tick, sample = _MODE_REPLY.unpack_from(data)
+        return ModeReply(mode, first, tick, sample)
+    if not data:
+        raise BadLength("SET_MODE answer without its mode byte", length=0, expected=1)
+    return ModeReply(data[0])
 
 
 class EndReason(IntEnum):

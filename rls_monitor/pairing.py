@@ -163,17 +163,17 @@ def pair_band_sync(db_path: str | Path, spec: TransportSpec | str, **kwargs: Any
 
 
 def _store_pairing(store: Any, paired: PairedBand) -> None:
-    """Remember a pairing in the devices table.
-
-    The row is keyed by the link address (BLE address or serial port); its ``name`` holds the
-    band's device id (what nights are checked against) and ``side``/``firmware`` the rest. The
-    devices table has no subject, serial or model column yet: those are returned to the caller
-    but not kept.
-    """
-    store.upsert_device(
-        paired.address, name=paired.device_id, side=paired.side, firmware=paired.firmware
+    """Remember a pairing in the devices table (schema 4): keyed by the link address, with the
+    band's device id, serial, model and firmware, the leg side and the subject."""
+    store.set_pairing(
+        paired.address,
+        device_id=paired.device_id,
+        side=paired.side,
+        subject=paired.subject,
+        serial=paired.serial,
+        model=paired.model,
+        firmware=paired.firmware,
     )
-    store.upsert_subject(paired.subject)
 
 
 def find_pairing(store: Any, spec: TransportSpec | str) -> PairedBand | None:
@@ -185,17 +185,28 @@ def find_pairing(store: Any, spec: TransportSpec | str) -> PairedBand | None:
         The open store.
     spec : TransportSpec or str
         ``"ble:ADDRESS"`` or ``"serial:PORT"``.
+
+    Returns
+    -------
+    PairedBand or None
+        With the subject, serial and model kept at pairing (empty for a band paired before
+        schema 4, whose device id was kept as the device's name).
     """
     if isinstance(spec, str):
         spec = parse_transport_spec(spec)
     row = store.get_device(spec.target)
-    if row is None or not row.get("name"):
+    if row is None:
+        return None
+    device_id = str(row.get("device_id") or row.get("name") or "")
+    if not device_id:
         return None
     return PairedBand(
         kind=spec.kind,
         address=spec.target,
-        device_id=str(row["name"]),
+        device_id=device_id,
         side=str(row.get("side") or "unknown"),
-        subject="",
+        subject=str(row.get("subject") or ""),
+        serial=str(row.get("serial") or ""),
         firmware=str(row.get("firmware") or ""),
+        model=str(row.get("model") or ""),
     )

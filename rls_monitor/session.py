@@ -161,6 +161,37 @@ class EndOfData:
     band_next_seq: int
 
 
+@dataclass(frozen=True, slots=True)
+class EventItem:
+    """An EVENT or SUMMARY frame (events mode): its sequence number and the decoded frame."""
+
+    seq: int
+    frame: Any
+
+
+@dataclass(frozen=True, slots=True)
+class EventsStart:
+    """Where a band's events mode began (from its SET_MODE answer).
+
+    Attributes
+    ----------
+    first_event_seq : int
+        Sequence number of the first EVENT/SUMMARY frame of events mode.
+    start_tick : int or None
+        Band tick of the first sample the on-device pipeline processed.
+    start_sample : int or None
+        That sample's index in the band's recording (DATA frame ``k`` holds samples
+        ``k * frame_samples ...``).
+    unix_s : float
+        Host UTC when events mode was set (Unix seconds).
+    """
+
+    first_event_seq: int
+    start_tick: int | None
+    start_sample: int | None
+    unix_s: float
+
+
 @dataclass(frozen=True)
 class BandInfo:
     """What a band says about itself (``GET_INFO``).
@@ -196,6 +227,7 @@ class BandInfo:
     ring_capacity_samples: int = 0
     band_next_seq: int = 0
     battery_pct: float | None = None
+    mode: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """As a JSON-ready dict."""
@@ -224,9 +256,11 @@ class Wire:
         self.p = protocol
         self._assembler = protocol.ResponseAssembler()
 
-    def decode(self, data: bytes) -> DataBlock | Reply | StatusReport | EndOfData | None:
-        """Decode one frame; ``None`` for frames the host does not use (events, summaries,
-        parts of a response still incomplete).
+    def decode(
+        self, data: bytes
+    ) -> DataBlock | Reply | StatusReport | EndOfData | EventItem | None:
+        """Decode one frame; ``None`` for frames the host does not use (parts of a response
+        still incomplete, unknown kinds).
 
         Raises
         ------
@@ -252,6 +286,8 @@ class Wire:
             return StatusReport(float(frame.battery_pct))
         if kind == p.END:
             return EndOfData(frame.cmd_id, frame.reason, frame.seq)
+        if kind in (p.EVENT, p.SUMMARY):
+            return EventItem(frame.seq, frame)
         return None
 
     def _refused(self, reply: Reply, what: str) -> ConnectError:
@@ -290,7 +326,28 @@ class Wire:
             frame_samples=int(info.frame_samples),
             ring_capacity_samples=int(info.ring_capacity_samples),
             band_next_seq=reply.band_next_seq,
+            mode=int(getattr(info, "mode", 0)),
         )
+
+    def set_mode(self, cmd_id: int, events: bool) -> bytes:
+        """SET_MODE: on-device events (``events=True``) or raw samples."""
+        mode = self.p.Mode.EVENTS if events else self.p.Mode.RAW
+        return bytes(self.p.cmd_set_mode(cmd_id, mode))
+
+    def mode_reply(self, reply: Reply) -> Any:
+        """The band's answer to SET_MODE (``firmware_host.protocol.ModeReply``).
+
+        Raises
+        ------
+        ConnectError
+            The band refused (e.g. events mode on a band that is not recording).
+        """
+        if not reply.ok:
+            raise self._refused(reply, "SET_MODE")
+        try:
+            return self.p.decode_mode_reply(reply.data)
+        except self.p.ProtocolError as exc:
+            raise ConnectError(f"the band's SET_MODE answer does not decode: {exc}") from exc
 
     def sync_time(self, cmd_id: int, unix_s: float) -> bytes:
         """The SYNC_TIME command carrying host UTC (Unix seconds)."""
@@ -786,6 +843,7 @@ class LinkCounts:
     """Counters of one band's link over a night (shown live and in the report)."""
 
     frames_received: int = 0
+    bytes_received: int = 0
     bad_frames: dict[str, int] = field(default_factory=dict)
     link_losses: int = 0
     watchdog_resets: int = 0
@@ -841,6 +899,10 @@ class SampleSink(Protocol):
         """Samples ``first_sample ...`` (sample index in the night) of the band on ``side``."""
         ...
 
+    def append_events(self, side: str, frames: list[Any]) -> None:
+        """EVENT/SUMMARY frames (events mode), in sequence order, of the band on ``side``."""
+        ...
+
 
 class BandSession:
     """Keep one band's link alive for a night and deliver its samples in order, exactly once.
@@ -883,9 +945,13 @@ class BandSession:
         sync_to_end: bool = False,
         prepare: Callable[[BandSession, BandInfo], Awaitable[tuple[int, int, int]]] | None = None,
         wire: Wire | None = None,
+        on_device: bool = False,
     ) -> None:
         self.transport = transport
         self.prepare = prepare
+        self.on_device = on_device
+        self.events_start: EventsStart | None = None
+        self.on_events_start: Callable[[BandSession], None] | None = None
         self.side = side
         self.expected_device_id = expected_device_id
         self.sink = sink
@@ -950,6 +1016,7 @@ class BandSession:
                     "(silent link, no disconnect event)"
                 )
             counts.frames_received += 1
+            counts.bytes_received += len(frame.data)
             try:
                 item = self.wire.decode(frame.data)
             except FrameError as exc:
@@ -958,7 +1025,13 @@ class BandSession:
                 log.debug("%s: bad frame dropped (%s)", self.transport.description, exc)
                 continue
             if isinstance(item, DataBlock):
-                self._on_data(item, frame.arrival_s)
+                if not self.on_device:
+                    self._on_data(item, frame.arrival_s)
+            elif isinstance(item, EventItem):
+                if self.on_device:
+                    delivered = self.tracker.offer(item.seq, item.frame, now_s=frame.arrival_s)
+                    if delivered:
+                        self._deliver(delivered)
             elif isinstance(item, Reply):
                 future = self._pending.get(item.cmd_id)
                 if future is not None and not future.done():
@@ -983,6 +1056,14 @@ class BandSession:
         number of samples, so a given-up gap leaves a gap of samples in the store (held over
         by the store's reader) and time stays aligned.
         """
+        if self.on_device:
+            frames = [frame for _, frame in delivered]
+            self.sink.append_events(self.side, frames)
+            minutes = sum(1 for f in frames if type(f).__name__ == "SummaryFrame")
+            self.status.recorded_s += 60.0 * minutes
+            self.status.gaps_filled = self.tracker.counts.gaps_filled
+            self.status.frames_lost = self.tracker.counts.frames_lost
+            return
         per = self.frame_samples
         run: list[NDArray[np.int16]] = []
         run_first = -1
@@ -1053,6 +1134,8 @@ class BandSession:
             self.status.recorded_s = next_sample / info.fs_hz
             self._prepared = True
         await self._sync_time()
+        if self.on_device or info.mode != 0:
+            await self._set_mode()
         reply = await self._request(
             lambda cmd_id: self.wire.start_stream(cmd_id, self.tracker.next_seq)
         )
@@ -1062,6 +1145,32 @@ class BandSession:
             # a morning sync: everything the band held when asked, and no more
             self.end_seq = reply.band_next_seq
         self._check_done()
+
+    async def _set_mode(self) -> None:
+        """SET_MODE: events on a session recording on the band, raw samples otherwise.
+
+        The first time events mode is set, the tracker restarts at the band's first
+        EVENT/SUMMARY sequence number (``from_seq`` of START_STREAM counts those frames in
+        events mode); after a reconnection it carries on where it was.
+        """
+        reply = await self._request(lambda cmd_id: self.wire.set_mode(cmd_id, self.on_device))
+        answer = self.wire.mode_reply(reply)
+        if not self.on_device:
+            return
+        if self.events_start is not None:
+            # a reconnection: the band replays every event frame from the first not delivered
+            self.tracker.restart(self.tracker.next_seq)
+            return
+        first = answer.first_event_seq if answer.first_event_seq is not None else 0
+        self.events_start = EventsStart(
+            first_event_seq=int(first),
+            start_tick=answer.start_tick,
+            start_sample=answer.start_sample,
+            unix_s=self.clock.now_unix_s(),
+        )
+        self.tracker.restart(int(first))
+        if self.on_events_start is not None:
+            self.on_events_start(self)
 
     async def _sync_time(self) -> None:
         """One time-sync exchange: a point (band tick, host UTC at mid round trip) for the fit."""
@@ -1084,7 +1193,15 @@ class BandSession:
         while True:
             await asyncio.sleep(0.25)
             now = time.monotonic()
-            for start, stop in self.tracker.due_resends(now_s=now):
+            due = self.tracker.due_resends(now_s=now)
+            if due and self.on_device:
+                # RESEND serves DATA from flash; a gap of event frames is filled by starting
+                # the stream again from the first missing one (the band replays them)
+                raise LinkLost(
+                    f"{self.transport.description}: event frames {due[0][0]}-{due[0][1] - 1} "
+                    "missing; restarting the stream from them"
+                )
+            for start, stop in due:
                 await self._send_quiet(self.wire.resend(self._next_id(), start, stop))
             released = self.tracker.give_up_due(now_s=now)
             if released:
@@ -1373,8 +1490,16 @@ class NightRecorder:
         on_status: StatusCallback | None = None,
         wire: Wire | None = None,
         start: str = "live",
+        on_device: bool = False,
     ) -> None:
         check_option("start", start, ("live", "oldest"))
+        if on_device and (sync_to_end or len(links) != 1):
+            raise ConfigError(
+                "on-device (events mode) recording takes one band, recorded live",
+                name="on_device",
+            )
+        self.on_device = on_device
+        self._events: dict[str, list[Any]] = {link.side: [] for link in links}
         if not 1 <= len(links) <= 2:
             raise ConfigError(f"a night records one or two bands; got {len(links)}", name="links")
         sides = [link.side for link in links]
@@ -1401,9 +1526,12 @@ class NightRecorder:
                 sync_to_end=sync_to_end,
                 prepare=self._prepare,
                 wire=wire,
+                on_device=on_device,
             )
             for link in links
         ]
+        for session in self.sessions:
+            session.on_events_start = self._note_events_start
         self.status = NightStatus(
             night_id=-1, bands=[s.status for s in self.sessions], rules=self.config.rules
         )
@@ -1422,6 +1550,25 @@ class NightRecorder:
         """The sessions' sink: buffer samples for the store."""
         if self.writer is not None:
             self.writer.append(side, first_sample, counts)
+
+    def append_events(self, side: str, frames: list[Any]) -> None:
+        """The sessions' sink in events mode: keep the band's EVENT/SUMMARY frames (small)."""
+        self._events[side].extend(frames)
+
+    def _note_events_start(self, session: BandSession) -> None:
+        """Keep where the band's events mode began in the night's metadata."""
+        st = session.events_start
+        if st is None or self.night_id is None:
+            return
+        entry = {
+            "first_event_seq": st.first_event_seq,
+            "start_tick": st.start_tick,
+            "start_sample": st.start_sample,
+        }
+        events_start = dict(self._night_meta.get("events_start") or {})
+        events_start[session.side] = entry
+        self._night_meta["events_start"] = events_start
+        self.store.update_night_metadata(self.night_id, {"events_start": events_start})
 
     async def _prepare(self, session: BandSession, info: BandInfo) -> tuple[int, int, int]:
         """After a band's first handshake: create or continue the night; say where to start.
@@ -1459,7 +1606,11 @@ class NightRecorder:
     def _open_night(self) -> None:
         infos = self._infos
         device_ids = {side: info.device_id for side, info in infos.items()}
-        found = _store_find_resumable(self.store, device_ids)
+        found = None
+        if self.sync_to_end:
+            found = _store_find_band_scored(self.store, device_ids)
+        if found is None and not self.on_device:
+            found = _store_find_resumable(self.store, device_ids)
         if found is not None:
             self.night_id, self._night_meta = found
             self.resumed = True
@@ -1484,6 +1635,8 @@ class NightRecorder:
                 "firmware": {side: info.firmware for side, info in infos.items()},
                 "serial": {side: info.serial for side, info in infos.items()},
             }
+            if self.on_device:
+                meta.update({"mode": "events", "scored_on": "band", "raw_samples": False})
             self.night_id = _store_create_night(
                 self.store,
                 subject=self.subject,
@@ -1491,7 +1644,9 @@ class NightRecorder:
                 lsb_g=any_info.lsb_g,
                 start_utc=datetime.fromtimestamp(start, tz=UTC),
                 channels=[(s.side, device_ids[s.side]) for s in self.sessions],
-                source="sync" if self.sync_to_end else "session",
+                source="band-events"
+                if self.on_device
+                else ("sync" if self.sync_to_end else "session"),
                 metadata=meta,
             )
             self._night_meta = meta
@@ -1545,8 +1700,59 @@ class NightRecorder:
             recs = [r if len(r.accel_g) == n else _truncate(r, n) for r in recs]
         return recs
 
+    def _score_events(self) -> tuple[Any, float]:
+        """Score the night from the band's events: ``(ScoreResult or None, duration_s)``.
+
+        The night's timeline starts at its first DATA frame (what a later sync downloads);
+        the band's events are placed on it from where events mode began (its tick and
+        recording sample), so a rescore of the synced samples is on the same timeline.
+        """
+        from rls_monitor.events_from_band import decode_band_events, score_band_events
+
+        session = self.sessions[0]
+        info = self._infos.get(session.side)
+        st = session.events_start
+        frames = self._events[session.side]
+        if info is None or st is None or self.night_id is None:
+            return None, 0.0
+        from firmware_host import protocol as p
+
+        tick_hz = round(info.tick_hz)
+        first_seq = int(self._night_meta.get("first_seq", {}).get(session.side, 0))
+        offset_s = 0.0
+        if st.start_sample is not None:
+            offset_s = max(0.0, (st.start_sample - first_seq * info.frame_samples) / info.fs_hz)
+        summaries = [f for f in frames if isinstance(f, p.SummaryFrame)]
+        if st.start_tick is None:
+            if not summaries:
+                return None, 0.0
+            start_tick = min(summaries, key=lambda f: f.seq).start_tick
+        else:
+            start_tick = st.start_tick
+        events_s = 0.0
+        if summaries:
+            last = max(summaries, key=lambda f: f.seq)
+            events_s = ((last.start_tick - start_tick) % (1 << 32)) / tick_hz + 60.0
+        events_s = min(events_s, max(0.0, self.clock.now_unix_s() - st.unix_s))
+        duration_s = offset_s + events_s
+        night_tick = (start_tick - round(offset_s * tick_hz)) % (1 << 32)
+        band = decode_band_events(
+            frames, start_tick=night_tick, duration_s=duration_s, tick_hz=tick_hz
+        )
+        result = score_band_events(band, self.config.rules, device_id=info.device_id)
+        return result, duration_s
+
     def _score_live(self) -> Any:
         from rls_monitor.scoring import score
+
+        if self.on_device:
+            result, _ = self._score_events()
+            if result is not None:
+                self.last_score = result
+                self.status.lm_count = int(result.counts.get("lm", 0))
+                self.status.plm_count = int(result.counts.get("plm", 0))
+                self.status.plm_per_h = result.plm_per_h
+            return result
 
         recs = self._recordings()
         if not recs:
@@ -1605,7 +1811,14 @@ class NightRecorder:
                     result = self._score_live()
                 except RLSMonitorError as exc:
                     log.warning("night %d could not be scored: %s", self.night_id, exc)
-                _store_finish(self.store, self.night_id, result)
+                if self.on_device:
+                    _store_finish_events(self.store, self.night_id, result)
+                else:
+                    _store_finish(self.store, self.night_id, result)
+                    if self.sync_to_end and self._night_meta.get("mode") == "events":
+                        self.store.update_night_metadata(
+                            self.night_id, {"raw_samples": True, "scored_on": "host"}
+                        )
         self.status.finished = True
         if self.on_status is not None:
             self.on_status(self.status)
@@ -1667,6 +1880,7 @@ def link_report(status: NightStatus) -> dict[str, Any]:
             "battery_pct": band.battery_pct,
             "drift_ppm": None if band.drift_ppm is None else round(band.drift_ppm, 2),
             "frames_received": c.frames_received,
+            "bytes_received": c.bytes_received,
             "bad_frames": dict(c.bad_frames),
             "link_losses": c.link_losses,
             "watchdog_resets": c.watchdog_resets,
@@ -1727,6 +1941,7 @@ async def record_night_async(
     stop: asyncio.Event | None = None,
     on_status: StatusCallback | None = None,
     start: str = "live",
+    on_device: bool = False,
 ) -> NightResult:
     """Record a night from one or two real bands until ``stop`` is set (Ctrl-C in the CLI).
 
@@ -1753,6 +1968,10 @@ async def record_night_async(
         Live status callback.
     start : {"live", "oldest"}
         Start a new night at the band's next frame (default) or at the oldest in its flash.
+    on_device : bool
+        Events mode: the band detects leg movements itself and sends EVENT/SUMMARY frames; the
+        night is scored from them (marked as scored on the band) and its raw samples stay in
+        the band's flash for a later :func:`sync_night_async` (one band).
 
     Returns
     -------
@@ -1789,10 +2008,16 @@ async def record_night_async(
                     device_id=paired.device_id if paired else None,
                 )
             )
-            if subject is None and paired is not None:
+            if subject is None and paired is not None and paired.subject:
                 subject = paired.subject
         recorder = NightRecorder(
-            store, links, config=cfg, subject=subject, on_status=on_status, start=start
+            store,
+            links,
+            config=cfg,
+            subject=subject,
+            on_status=on_status,
+            start=start,
+            on_device=on_device,
         )
         return await recorder.run(stop)
 
@@ -1838,7 +2063,7 @@ async def sync_night_async(
             store,
             [link],
             config=cfg,
-            subject=paired.subject if paired else None,
+            subject=(paired.subject or None) if paired else None,
             sync_to_end=True,
             on_status=on_status,
             start="oldest",
@@ -1947,6 +2172,8 @@ async def record_simulated_night_async(
     stop: asyncio.Event | None = None,
     on_status: StatusCallback | None = None,
     fs_hz: float = SIM_FS_HZ,
+    on_device: bool = False,
+    setup: SimulatedSetup | None = None,
 ) -> NightResult:
     """Record a simulated band (or two) through a real link into the store, end to end.
 
@@ -1986,6 +2213,12 @@ async def record_simulated_night_async(
         Live status callback.
     fs_hz : float
         Sample rate of a simulated night, Hz (ignored with a file).
+    on_device : bool
+        Events mode: the band runs its integer pipeline and sends only events and per-minute
+        summaries; the night is scored from them (one band).
+    setup : SimulatedSetup, optional
+        Bands already built by :func:`build_simulated_links` (a test that later syncs the same
+        band); the source options are then ignored and the caller cleans up.
 
     Returns
     -------
@@ -1993,10 +2226,12 @@ async def record_simulated_night_async(
     """
     check_option("link", link, ("ble", "serial"))
     cfg = _with_rules(config, rules)
-    sources = simulated_sources(
-        source, duration_s=duration_s, bilateral=bilateral, seed=seed, fs_hz=fs_hz
-    )
-    setup = build_simulated_links(sources, speed=speed, link=link, config=cfg, faults=faults)
+    own_setup = setup is None
+    if setup is None:
+        sources = simulated_sources(
+            source, duration_s=duration_s, bilateral=bilateral, seed=seed, fs_hz=fs_hz
+        )
+        setup = build_simulated_links(sources, speed=speed, link=link, config=cfg, faults=faults)
     stop = stop or StopSignal()
     from rls_monitor.storage import Store
 
@@ -2010,6 +2245,7 @@ async def record_simulated_night_async(
                 subject=subject or "simulated",
                 on_status=on_status,
                 start="oldest",
+                on_device=on_device,
             )
             watcher = asyncio.get_running_loop().create_task(
                 _stop_when_played(recorder, setup, stop)
@@ -2020,8 +2256,9 @@ async def record_simulated_night_async(
                 watcher.cancel()
                 await asyncio.gather(watcher, return_exceptions=True)
     finally:
-        for close in setup.cleanup:
-            close()
+        if own_setup:
+            for close in setup.cleanup:
+                close()
 
 
 def record_simulated_night(
@@ -2131,7 +2368,14 @@ async def _stop_when_played(
         done = True
         for session in recorder.sessions:
             driver = setup.drivers[session.side]
-            if not driver.finished or session.tracker.next_seq < driver.band.frames_total:
+            band = driver.band
+            if session.on_device:
+                total = len(band.event_frames)
+                played = driver.finished and getattr(band, "_events", None) is None
+            else:
+                total = band.frames_total
+                played = driver.finished
+            if not played or session.tracker.next_seq < total:
                 done = False
                 break
         if done:
@@ -2195,6 +2439,35 @@ def _store_find_resumable(
         ):
             return int(night.id), meta
     return None
+
+
+def _store_find_band_scored(
+    store: Any, device_ids: dict[str, str]
+) -> tuple[int, dict[str, Any]] | None:
+    """The latest night of these bands scored on the band (events mode) whose raw samples were
+    not synced yet: a morning sync downloads the samples into it."""
+    for night in reversed(store.list_nights()):
+        meta = store.night_metadata(night.id)
+        if (
+            meta.get("mode") == "events"
+            and not meta.get("raw_samples")
+            and meta.get("device_ids") == device_ids
+        ):
+            return int(night.id), meta
+    return None
+
+
+def _store_finish_events(store: Any, night_id: int, result: Any) -> None:
+    """Close a night scored on the band: its score, and an end time from its duration."""
+    end_utc = None
+    if result is not None:
+        store.save_score(night_id, result.to_dict())
+        from datetime import timedelta
+
+        start = store.get_night(night_id).start_utc
+        if start is not None:
+            end_utc = start + timedelta(seconds=float(result.duration_s))
+    store.finish_night(night_id, end_utc=end_utc)
 
 
 def _store_read_samples(store: Any, night_id: int, channel: int) -> NDArray[np.int16]:

@@ -161,6 +161,14 @@ def _print_summary(result: Any, as_json: bool) -> None:
 @click.option("--rules", default="wasm2016", show_default=True, help="Rule set: wasm2016 or aasm.")
 @click.option("--unpaired", is_flag=True, help="Accept a band that is not paired (not advised).")
 @click.option(
+    "--on-device",
+    "on_device",
+    is_flag=True,
+    help="Events mode: the band detects leg movements itself and sends only events and "
+    "per-minute summaries (far less radio); the night is scored from them, and "
+    "'rls-monitor sync' later downloads its raw samples for a rescore on the host.",
+)
+@click.option(
     "--db",
     "db",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -181,6 +189,7 @@ def record_command(
     subject: str | None,
     rules: str,
     unpaired: bool,
+    on_device: bool,
     db: Path | None,
     as_json: bool,
     quiet: bool,
@@ -216,6 +225,7 @@ def record_command(
                     subject=subject,
                     stop=stop,
                     on_status=line.update,
+                    on_device=on_device,
                 )
             )
         else:
@@ -229,6 +239,7 @@ def record_command(
                     require_pairing=not unpaired,
                     stop=stop,
                     on_status=line.update,
+                    on_device=on_device,
                 )
             )
     _print_summary(result, as_json)
