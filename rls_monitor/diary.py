@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
@@ -1002,6 +1002,8 @@ def diary_columns_for_nights(
     the evening entry of its diary date (flags as ``True``/``False``, medications as
     ``"name dose unit at HH:MM; ..."``), the latest lab values on or before that date, the
     pregnancy week on that date and the treatments running (``"name (since YYYY-MM-DD)"``).
+    Callers that already know each night's subject and diary date (exports) use
+    :func:`diary_columns_for_dates`, which reads no night.
 
     Parameters
     ----------
@@ -1015,36 +1017,80 @@ def diary_columns_for_nights(
     dict of int to dict
         Night id to its columns; nights without a start time get only ``None`` values.
     """
-    out: dict[int, dict[str, Any]] = {}
+    keys: list[tuple[str, date | None]] = []
+    for night_id in night_ids:
+        info = store.get_night(int(night_id))
+        day = None if info.start_utc is None else night_date_of(info.start_utc, tz)
+        keys.append((info.subject, day))
+    cols = diary_columns_for_dates(store, keys)
+    return {int(n): c for n, c in zip(night_ids, cols, strict=True)}
+
+
+def diary_columns_for_dates(
+    store: Store,
+    keys: Sequence[tuple[str, date | None]],
+    *,
+    shift_date: Callable[[date], date] | None = None,
+    free_text: bool = True,
+) -> list[dict[str, Any]]:
+    """The diary columns (:data:`EXPORT_COLUMNS`) of nights given by subject and diary date.
+
+    The diary is read once per subject (four queries), however many nights there are, so an
+    export of a thousand nights stays fast.
+
+    Parameters
+    ----------
+    store : Store
+    keys : sequence of (str, date or None)
+        Each night's subject label and diary date (the local date of its evening, see
+        :func:`night_date_of`); ``None`` for a night without a start time.
+    shift_date : callable, optional
+        Applied to every date written into the columns (``diary_date``, ``diary_ferritin_date``,
+        the treatments' start dates): a pseudonymised export shifts them as it shifts the
+        night's own dates. Matching nights to the diary uses the true dates.
+    free_text : bool
+        False leaves ``diary_note`` empty (pseudonymised exports: a free note may name people
+        or places).
+
+    Returns
+    -------
+    list of dict
+        One dict per key, in order, with every column of :data:`EXPORT_COLUMNS`.
+    """
+
+    def shown(day: date) -> str:
+        return (shift_date(day) if shift_date is not None else day).isoformat()
+
+    out: list[dict[str, Any]] = []
     cache: dict[str, tuple[dict[date, DiaryEntry], list[LabResult], list[Any], list[Treatment]]]
     cache = {}
-    for night_id in night_ids:
+    for subject, day in keys:
         row: dict[str, Any] = dict.fromkeys(EXPORT_COLUMNS)
-        out[int(night_id)] = row
-        info = store.get_night(int(night_id))
-        if info.start_utc is None:
+        out.append(row)
+        if day is None:
             continue
-        if info.subject not in cache:
-            cache[info.subject] = (
-                {e.night_date: e for e in list_entries(store, info.subject)},
-                list_labs(store, info.subject),
-                list_pregnancies(store, info.subject),
-                list_treatments(store, info.subject),
+        if subject not in cache:
+            cache[subject] = (
+                {e.night_date: e for e in list_entries(store, subject)},
+                list_labs(store, subject),
+                list_pregnancies(store, subject),
+                list_treatments(store, subject),
             )
-        entries, labs, pregnancies, treatments = cache[info.subject]
-        day = night_date_of(info.start_utc, tz)
-        row["diary_date"] = day.isoformat()
+        entries, labs, pregnancies, treatments = cache[subject]
+        row["diary_date"] = shown(day)
         e = entries.get(day)
         if e is not None:
             for name in schema.DIARY_NIGHT_COLUMNS:
                 row[f"diary_{name}"] = getattr(e, name)
             row["diary_medications"] = "; ".join(str(m) for m in e.medications) or None
+            if not free_text or not e.note:
+                row["diary_note"] = None
         for lab in labs:
             if lab.lab_date > day:
                 break
             if lab.ferritin_ng_per_ml is not None:
                 row["diary_ferritin_ng_per_ml"] = lab.ferritin_ng_per_ml
-                row["diary_ferritin_date"] = lab.lab_date.isoformat()
+                row["diary_ferritin_date"] = shown(lab.lab_date)
             if lab.haemoglobin_g_per_dl is not None:
                 row["diary_haemoglobin_g_per_dl"] = lab.haemoglobin_g_per_dl
             if lab.egfr_ml_per_min_1_73m2 is not None:
@@ -1054,12 +1100,15 @@ def diary_columns_for_nights(
             if a <= day <= b:
                 row["diary_pregnancy_week"] = (day - a).days // 7
         running = [
-            f"{t.name} (since {t.start_date.isoformat()})"
+            f"{t.name} (since {shown(t.start_date)})"
             for t in treatments
             if t.start_date <= day and (t.stop_date is None or day <= t.stop_date)
         ]
         row["diary_treatments"] = "; ".join(running) or None
     return out
+
+
+__all__ += ["diary_columns_for_dates"]
 
 
 def diary_timeline_figure(

@@ -194,7 +194,8 @@ def report_command(
     """Write a report with plots on NIGHT, or on a subject's nights (--subject, --from, --to).
 
     One night: indices, timeline, IMI histograms, per-hour table. Several nights: the PLM-index
-    trend with the 15/h reference line, night-to-night variability, every night's movements.
+    trend with the 15/h reference line, night-to-night variability, every night's movements,
+    and the subject's night diary with its insights when there is one.
     """
     if night is None and subject is None:
         raise ConfigError("give a NIGHT id or --subject", name="night")
@@ -203,6 +204,8 @@ def report_command(
     from rls_monitor.export import load_nights
     from rls_monitor.report import write_report
 
+    tz = _tz(tz_name)
+    diary = None
     with _open_store(db_path) as store:
         records = load_nights(
             store,
@@ -210,7 +213,11 @@ def report_command(
             subject=subject,
             date_from=_day(date_from),
             date_to=_day(date_to),
-            tz=_tz(tz_name),
+            tz=tz,
         )
-    path = write_report(records, output, title=title)
+        if night is None and subject is not None and len(records) > 1:
+            from rls_monitor.diary import diary_section
+
+            diary = diary_section(store, subject, start=_day(date_from), end=_day(date_to), tz=tz)
+    path = write_report(records, output, title=title, diary=diary)
     click.echo(f"Wrote a report on {len(records)} night(s) to {path}")

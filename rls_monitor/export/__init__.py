@@ -14,10 +14,11 @@ Column dictionaries with units are in ``docs/exports.md``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rls_monitor.errors import ConfigError, check_option
 from rls_monitor.export.edf import write_edf
@@ -83,6 +84,24 @@ class ExportSummary:
     nights: int
     rows: int
     pseudonymised: bool
+
+
+def _diary_columns(
+    store: Store, records: Sequence[NightRecord], pseudo: Pseudonymiser | None
+) -> list[dict[str, Any]]:
+    """The diary columns of each record (a few queries per subject, not per night).
+
+    Nights are matched to the diary by their true local evening date; a pseudonymised export
+    shifts the dates it writes and leaves the free note out.
+    """
+    from rls_monitor.diary import diary_columns_for_dates
+
+    return diary_columns_for_dates(
+        store,
+        [(rec.subject, rec.night_date) for rec in records],
+        shift_date=None if pseudo is None else pseudo.shift_date,
+        free_text=pseudo is None,
+    )
 
 
 def export(
@@ -184,6 +203,8 @@ def export(
         )
     else:
         rows = night_rows(records, pseudo)
+        for row, cols in zip(rows, _diary_columns(store, records, pseudo), strict=True):
+            row.update(cols)
         write_table(
             rows,
             NIGHT_COLUMNS,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rls_monitor.errors import ConfigError, RLSMonitorError
 from rls_monitor.export.records import NightRecord
@@ -30,6 +31,9 @@ from rls_monitor.report.render import (
     report_content,
     variability,
 )
+
+if TYPE_CHECKING:
+    from rls_monitor.diary import DiarySection
 
 __all__ = [
     "DISCLAIMER",
@@ -48,7 +52,11 @@ REPORT_FORMATS = {".html": "html", ".htm": "html", ".pdf": "pdf"}
 
 
 def write_report(
-    records: Sequence[NightRecord], path: str | Path, *, title: str | None = None
+    records: Sequence[NightRecord],
+    path: str | Path,
+    *,
+    title: str | None = None,
+    diary: DiarySection | None = None,
 ) -> Path:
     """Write a report on one night or several as HTML or PDF (chosen by the suffix).
 
@@ -60,6 +68,11 @@ def write_report(
         ``*.html`` (self-contained page, plots embedded) or ``*.pdf``.
     title : str, optional
         Overrides the generated title.
+    diary : DiarySection, optional
+        The subject's night diary over the same nights
+        (:func:`rls_monitor.diary.diary_section`): a report on several nights then gains a
+        diary section (the PLM index beside the diary factors, the insights table and its
+        caveat). Ignored for one night or an empty diary.
 
     Returns
     -------
@@ -83,7 +96,7 @@ def write_report(
         )
     if not records:
         raise ConfigError("no scored night matches the selection", name="night")
-    content = report_content(records, title=title)
+    content = report_content(records, title=title, diary=diary)
     try:
         if kind == "html":
             return render_html(content, path)

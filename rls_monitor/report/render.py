@@ -16,13 +16,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 import rls_monitor
 from rls_monitor.errors import ConfigError
 from rls_monitor.export.records import NightRecord
+
+if TYPE_CHECKING:
+    from rls_monitor.diary import DiarySection
 
 __all__ = [
     "DISCLAIMER",
@@ -121,6 +124,9 @@ class ReportContent:
         Night-to-night variability (several nights).
     limitations : list of str
     records : list of NightRecord
+    diary : DiarySection or None
+        The night diary and its insights (several nights of one subject), ``None`` or empty
+        when the subject keeps no diary.
     """
 
     title: str
@@ -132,6 +138,12 @@ class ReportContent:
     variability: list[tuple[str, str, str]]
     limitations: list[str]
     records: list[NightRecord] = field(default_factory=list)
+    diary: DiarySection | None = None
+
+    @property
+    def has_diary(self) -> bool:
+        """True when the report has a diary section."""
+        return self.diary is not None and not self.diary.empty
 
 
 def _rules_text(rules: str) -> str:
@@ -196,7 +208,12 @@ def _night_indices(rec: NightRecord) -> list[tuple[str, str, str]]:
     return rows
 
 
-def report_content(records: Sequence[NightRecord], *, title: str | None = None) -> ReportContent:
+def report_content(
+    records: Sequence[NightRecord],
+    *,
+    title: str | None = None,
+    diary: DiarySection | None = None,
+) -> ReportContent:
     """The content of a report on one night or several.
 
     Parameters
@@ -205,6 +222,9 @@ def report_content(records: Sequence[NightRecord], *, title: str | None = None) 
         The nights, oldest first (at least one).
     title : str, optional
         Overrides the generated title.
+    diary : DiarySection, optional
+        The subject's diary over the same nights (:func:`rls_monitor.diary.diary_section`);
+        a report on several nights shows it when it is not empty.
 
     Returns
     -------
@@ -307,6 +327,7 @@ def report_content(records: Sequence[NightRecord], *, title: str | None = None) 
         variability=var_rows,
         limitations=limitations,
         records=recs,
+        diary=diary,
     )
 
 
@@ -362,6 +383,32 @@ def _figures(content: ReportContent) -> list[tuple[str, str, Callable[[Any], Any
             ),
         ),
     ]
+
+
+DIARY_CAPTION = "Nightly PLM index beside the diary factors (associations, not causes)."
+INSIGHT_HEADERS = (
+    ("factor", "Factor"),
+    ("nights", "Nights with / without"),
+    ("PLM index", "PLM index"),
+    ("difference", "Difference"),
+    ("p (Holm)", "p (Holm)"),
+    ("reading", "Reading"),
+)
+_INSIGHT_PDF_X = (0.07, 0.24, 0.33, 0.47, 0.74, 0.81)
+
+
+def _diary_figure(content: ReportContent) -> tuple[str, str, Callable[[Any], Any]] | None:
+    """(id, caption, draw) of the diary figure, ``None`` without a diary section."""
+    section = content.diary
+    if section is None or section.empty or content.single:
+        return None
+    from rls_monitor.diary import diary_timeline_figure
+
+    return (
+        "diary",
+        DIARY_CAPTION,
+        lambda fig: diary_timeline_figure(section.table, section.insights, fig=fig),
+    )
 
 
 def _png_base64(fig: Any, dpi: int) -> str:
@@ -473,12 +520,31 @@ def render_html(content: ReportContent, path: str | Path, *, dpi: int = 100) -> 
             _kv_table(content.variability, "variability"),
             f"<p>{e(TREND_NOTE)}</p>",
         ]
-    for fig_id, caption, draw in _figures(content):
+
+    def figure(fig_id: str, caption: str, draw: Callable[[Any], Any]) -> str:
         data = _png_base64(draw(None), dpi)
-        parts.append(
+        return (
             f'<figure id="fig-{fig_id}"><img alt="{e(caption)}" '
             f'src="data:image/png;base64,{data}"><figcaption>{e(caption)}</figcaption></figure>'
         )
+
+    for fig_id, caption, draw in _figures(content):
+        parts.append(figure(fig_id, caption, draw))
+    diary_fig = _diary_figure(content)
+    if diary_fig is not None and content.diary is not None:
+        section = content.diary
+        parts += [
+            '<section id="diary"><h2>Night diary</h2>',
+            figure(*diary_fig),
+            "<h3>Insights</h3>",
+            _table(INSIGHT_HEADERS, section.rows, "insights"),
+            f'<p class="caveat" id="insights-caveat">{e(section.caveat)}</p>',
+        ]
+        if section.notes:
+            parts.append('<ul id="insights-notes">')
+            parts += [f"<li>{e(n)}</li>" for n in section.notes]
+            parts.append("</ul>")
+        parts.append("</section>")
     if content.single:
         parts += ["<h2>Per hour</h2>", _table(PER_HOUR_HEADERS, content.per_hour, "per-hour")]
     parts.append('<h2>What this score cannot include</h2><ul id="limitations">')
@@ -551,6 +617,41 @@ def _pdf_table(
     return y
 
 
+def _diary_page(content: ReportContent) -> Any:
+    """The PDF's diary page: the timeline figure above, the insights table and caveat below."""
+    from matplotlib.figure import Figure
+
+    diary_fig = _diary_figure(content)
+    section = content.diary
+    if diary_fig is None or section is None:
+        return None
+    page = Figure(figsize=_A4_IN, layout="constrained")
+    grid: Any = page.subfigures(2, 1, height_ratios=[1.0, 1.0])
+    top, bottom = list(grid)
+    top.suptitle("Night diary", fontsize=12, weight="bold", x=0.02, ha="left")
+    diary_fig[2](top)
+    top.supxlabel(diary_fig[1], fontsize=7, color="#444444")
+    y = 0.97
+    bottom.text(0.07, y, "Insights", fontsize=11, weight="bold", va="top")
+    y -= 0.05
+    size = 6.5
+    for x, (_, label) in zip(_INSIGHT_PDF_X, INSIGHT_HEADERS, strict=True):
+        bottom.text(x, y, label, fontsize=size, weight="bold", va="top")
+    y -= 0.035
+    for row in section.rows:
+        for x, (key, _) in zip(_INSIGHT_PDF_X, INSIGHT_HEADERS, strict=True):
+            bottom.text(x, y, row.get(key, ""), fontsize=size, va="top")
+        y -= 0.032
+        if y < 0.25:
+            break
+    y -= 0.02
+    for text in (section.caveat, *section.notes):
+        wrapped = textwrap.fill(text, 110)
+        bottom.text(0.07, y, wrapped, fontsize=7.5, va="top", color="#444444")
+        y -= 0.035 * (wrapped.count("\n") + 1) + 0.01
+    return page
+
+
 def render_pdf(content: ReportContent, path: str | Path) -> Path:
     """Write the report as PDF (A4 pages drawn with matplotlib, text kept as text).
 
@@ -592,6 +693,9 @@ def render_pdf(content: ReportContent, path: str | Path) -> Path:
                 draw(sub)
                 sub.supxlabel(textwrap.fill(caption, 120), fontsize=7, color="#444444")
             pdf.savefig(page)
+        diary_page = _diary_page(content)
+        if diary_page is not None:
+            pdf.savefig(diary_page)
         last = Figure(figsize=_A4_IN)
         y = 0.95
         last.text(0.07, y, "What this score cannot include", fontsize=12, weight="bold", va="top")
