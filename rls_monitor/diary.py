@@ -1201,5 +1201,10 @@ def diary_timeline_figure(
         ax.set_yticks([])
         label = name if table.kinds[name] == "flag" else f"{name} ({table.units[name]})"
         ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=7)
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    locator = AutoDateLocator(minticks=3, maxticks=8)
+    axes[-1].xaxis.set_major_locator(locator)
+    axes[-1].xaxis.set_major_formatter(ConciseDateFormatter(locator))
     axes[-1].set_xlabel("night (date of the evening)")
     return fig

@@ -394,7 +394,8 @@ INSIGHT_HEADERS = (
     ("p (Holm)", "p (Holm)"),
     ("reading", "Reading"),
 )
-_INSIGHT_PDF_X = (0.07, 0.24, 0.33, 0.47, 0.74, 0.81)
+_INSIGHT_PDF_X = (0.07, 0.26, 0.35, 0.49, 0.76, 0.83)
+_INSIGHT_PDF_CHARS = (32, 13, 22, 44, 9, 24)
 
 
 def _diary_figure(content: ReportContent) -> tuple[str, str, Callable[[Any], Any]] | None:
@@ -635,15 +636,31 @@ def _diary_page(content: ReportContent) -> Any:
     bottom.text(0.07, y, "Insights", fontsize=11, weight="bold", va="top")
     y -= 0.05
     size = 6.5
-    for x, (_, label) in zip(_INSIGHT_PDF_X, INSIGHT_HEADERS, strict=True):
-        bottom.text(x, y, label, fontsize=size, weight="bold", va="top")
-    y -= 0.035
-    for row in section.rows:
-        for x, (key, _) in zip(_INSIGHT_PDF_X, INSIGHT_HEADERS, strict=True):
-            bottom.text(x, y, row.get(key, ""), fontsize=size, va="top")
-        y -= 0.032
-        if y < 0.25:
+    line = 0.026  # one text line at this size, in this subfigure's height
+    columns = list(zip(_INSIGHT_PDF_X, _INSIGHT_PDF_CHARS, INSIGHT_HEADERS, strict=True))
+
+    def cells(texts: Sequence[str], weight: str) -> None:
+        nonlocal y
+        lines = 1
+        for (x, chars, _), text in zip(columns, texts, strict=True):
+            wrapped = textwrap.fill(text, chars) if text else ""
+            bottom.text(x, y, wrapped, fontsize=size, weight=weight, va="top", linespacing=1.2)
+            lines = max(lines, wrapped.count("\n") + 1)
+        y -= line * lines + 0.008
+
+    cells([label for _, label in INSIGHT_HEADERS], "bold")
+    for n, row in enumerate(section.rows):
+        if y < 0.28:
+            bottom.text(
+                0.07,
+                y,
+                f"... and {len(section.rows) - n} more rows (see the HTML report)",
+                fontsize=size,
+                va="top",
+            )
+            y -= line
             break
+        cells([row.get(key, "") for key, _ in INSIGHT_HEADERS], "normal")
     y -= 0.02
     for text in (section.caveat, *section.notes):
         wrapped = textwrap.fill(text, 110)
