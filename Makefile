@@ -27,7 +27,7 @@ test: lint typecheck
 	$(BIN)/python -m pytest -q
 
 demo: $(STAMP)
-	$(BIN)/python -m rls_monitor.demo
+	$(BIN)/python -m rls_monitor.demo --out out/demo
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
