@@ -1733,6 +1733,10 @@ class NightRecorder:
         if summaries:
             last = max(summaries, key=lambda f: f.seq)
             events_s = ((last.start_tick - start_tick) % (1 << 32)) / tick_hz + 60.0
+        # the band's DATA frames recorded so far (its END and answers say how many) end the
+        # night when the last minute's summary is not complete
+        data_s = (session.band_next_seq - first_seq) * info.frame_samples / info.fs_hz
+        events_s = max(events_s, data_s - offset_s)
         events_s = min(events_s, max(0.0, self.clock.now_unix_s() - st.unix_s))
         duration_s = offset_s + events_s
         night_tick = (start_tick - round(offset_s * tick_hz)) % (1 << 32)
