@@ -40,6 +40,12 @@ def run(hours: float, seed: int, out_dir: Path, link: str) -> int:
     from rls_monitor.storage import Store
 
     db_path = out_dir / "rls-monitor-demo.sqlite"
+    for stale in (
+        db_path,
+        db_path.with_name(db_path.name + "-wal"),
+        db_path.with_name(db_path.name + "-shm"),
+    ):
+        stale.unlink(missing_ok=True)  # the demo's own database from an earlier run
     duration_s = hours * 3600.0
     print(
         f"Recording a simulated {hours:g} h night over a {link} link "
