@@ -53,17 +53,26 @@ def _echo_json(data: Any) -> None:
     show_default=True,
     help="Rule set: wasm2016 (WASM/IRLSSG 2016) or aasm (AASM scoring manual).",
 )
+@click.option(
+    "--calibration",
+    type=click.Choice(["device", "none"]),
+    default="device",
+    show_default=True,
+    help="Apply the band's calibration in force (device) or score the raw samples (none).",
+)
 @click.option("--json", "as_json", is_flag=True, help='Print {"night": ID, ...} as JSON.')
 @db_option
 def import_command(
-    path: Path, subject: str, rules: str, as_json: bool, db_path: Path | None
+    path: Path, subject: str, rules: str, calibration: str, as_json: bool, db_path: Path | None
 ) -> None:
-    """Store the recording PATH (.csv) as a night, score it, and print the night's id."""
+    """Store the recording PATH (.csv, .cwa, .bin) as a night, score it, and print the night's id."""
     check_option("--rules", rules, RULE_CHOICES)
     from rls_monitor.nights import import_recording
 
     with _open(db_path) as store:
-        imported = import_recording(store, path, subject=subject, rules=rules)
+        imported = import_recording(
+            store, path, subject=subject, rules=rules, calibration=calibration
+        )
         info = store.get_night(imported.night_id)
     if as_json:
         out = {"night": imported.night_id, **info.to_dict()}
@@ -107,11 +116,26 @@ def show_command(night: int, as_json: bool, db_path: Path | None) -> None:
 @click.argument("night", type=int, required=False)
 @click.option("--all", "all_nights", is_flag=True, help="Rescore every stored night.")
 @click.option("--rules", default=None, help="Rule set (default: each night's current one).")
+@click.option(
+    "--calibration",
+    type=click.Choice(["stored", "latest", "none"]),
+    default="stored",
+    show_default=True,
+    help="Calibration applied to the raw samples: the one recorded with the night (stored), each "
+    "band's calibration in force now (latest), or none.",
+)
 @db_option
 def rescore_command(
-    night: int | None, all_nights: bool, rules: str | None, db_path: Path | None
+    night: int | None,
+    all_nights: bool,
+    rules: str | None,
+    calibration: str,
+    db_path: Path | None,
 ) -> None:
-    """Rescore NIGHT (or --all) from the stored raw samples."""
+    """Rescore NIGHT (or --all) from the stored raw samples.
+
+    Scoring is deterministic: rescoring with the same rules and calibration changes nothing.
+    """
     if rules is not None:
         check_option("--rules", rules, RULE_CHOICES)
     if (night is None) == (not all_nights):
@@ -121,7 +145,7 @@ def rescore_command(
     with _open(db_path, create=False) as store:
         ids = [n.id for n in store.list_nights()] if all_nights else [int(night or 0)]
         for night_id in ids:
-            result, changed = rescore_night(store, night_id, rules)
+            result, changed = rescore_night(store, night_id, rules, calibration=calibration)
             state = "updated" if changed else "unchanged"
             click.echo(
                 f"night {night_id}: {state}; PLM index {result.plm_per_h} /h [{result.rules}]"

@@ -145,3 +145,35 @@ def test_db_close_an_interrupted_night(cli: click.Group, db_path: Path) -> None:
     res = CliRunner().invoke(cli, ["db", "close", str(night), "--db", str(db_path)])
     assert res.exit_code == 0, res.output
     assert "complete" in res.output and "[wasm2016]" in res.output
+
+
+@pytest.mark.parametrize("choice", ["stored", "latest", "none"])
+def test_rescore_and_import_pass_the_calibration_choice(
+    cli: click.Group,
+    db_path: Path,
+    csv_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    choice: str,
+) -> None:
+    seen: dict[str, Any] = {}
+    real_import = rls_monitor.nights.import_recording
+    real_rescore = rls_monitor.nights.rescore_night
+
+    def spy_import(*args: Any, **kwargs: Any) -> Any:
+        seen["import"] = kwargs["calibration"]
+        return real_import(*args, **kwargs)
+
+    def spy_rescore(*args: Any, **kwargs: Any) -> Any:
+        seen["rescore"] = kwargs["calibration"]
+        return real_rescore(*args, **kwargs)
+
+    monkeypatch.setattr(rls_monitor.nights, "import_recording", spy_import)
+    monkeypatch.setattr(rls_monitor.nights, "rescore_night", spy_rescore)
+    db = ["--db", str(db_path)]
+    res = CliRunner().invoke(cli, ["import", str(csv_path), "--calibration", "none", *db])
+    assert res.exit_code == 0, res.output
+    res = CliRunner().invoke(cli, ["rescore", "1", "--calibration", choice, *db])
+    assert res.exit_code == 0, res.output
+    # No calibration exists for this band, so every choice scores the raw samples: unchanged.
+    assert "unchanged" in res.output
+    assert seen == {"import": "none", "rescore": choice}
