@@ -11,23 +11,16 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
-from rls_monitor.cli.store import db_option
+from rls_monitor.cli.store import F, _open, db_option
 from rls_monitor.errors import ConfigError
 
 __all__ = ["diary_group", "insights_command"]
 
-F = TypeVar("F", bound=Callable[..., Any])
 _DEFAULT_SUBJECT = "default"
-
-
-def _open(db_path: Path | None, *, create: bool = True) -> Any:
-    from rls_monitor.storage import Store, default_db_path
-
-    return Store(db_path or default_db_path(), create=create)
 
 
 def _echo_json(data: Any) -> None:

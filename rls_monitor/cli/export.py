@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from rls_monitor.cli.store import db_option
+from rls_monitor.cli.store import F, _open, db_option
 from rls_monitor.errors import ConfigError
 
 __all__ = ["export_command", "report_command"]
@@ -29,9 +29,7 @@ def _day(value: datetime | None) -> date | None:
 
 def _open_store(db_path: Path | None) -> Any:
     """The store, read-only (exports run beside a recorder that writes)."""
-    from rls_monitor.storage import Store, default_db_path
-
-    return Store(db_path or default_db_path(), create=False, readonly=True)
+    return _open(db_path, create=False, readonly=True)
 
 
 def _tz(name: str | None) -> tzinfo | None:
@@ -42,19 +40,34 @@ def _tz(name: str | None) -> tzinfo | None:
     return resolve_timezone(name)
 
 
+def _date_range_options(func: F) -> F:
+    """The ``--from`` / ``--to`` night-date options shared by export and report."""
+    func = click.option(
+        "--to", "date_to", type=_DATE, default=None, help="Last night date, YYYY-MM-DD (included)."
+    )(func)
+    return click.option(
+        "--from",
+        "date_from",
+        type=_DATE,
+        default=None,
+        help="First night date, YYYY-MM-DD (local date of the evening).",
+    )(func)
+
+
+def _tz_option(func: F) -> F:
+    """The ``--tz`` option shared by export and report."""
+    return click.option(
+        "--tz",
+        "tz_name",
+        default=None,
+        help="Local time zone, e.g. Europe/Berlin (default: the night's, else this computer's).",
+    )(func)
+
+
 @click.command("export")
 @click.option("--night", type=int, default=None, help="One night by id.")
 @click.option("--subject", default=None, help="Only this subject's nights (default: all).")
-@click.option(
-    "--from",
-    "date_from",
-    type=_DATE,
-    default=None,
-    help="First night date, YYYY-MM-DD (local date of the evening).",
-)
-@click.option(
-    "--to", "date_to", type=_DATE, default=None, help="Last night date, YYYY-MM-DD (included)."
-)
+@_date_range_options
 @click.option(
     "--format",
     "fmt",
@@ -84,12 +97,7 @@ def _tz(name: str | None) -> tzinfo | None:
     help="Secret salt of the label hashes, to link several pseudonymised exports "
     "(default: random, exports cannot be linked).",
 )
-@click.option(
-    "--tz",
-    "tz_name",
-    default=None,
-    help="Local time zone, e.g. Europe/Berlin (default: the night's, else this computer's).",
-)
+@_tz_option
 @db_option
 def export_command(
     night: int | None,
@@ -108,43 +116,35 @@ def export_command(
 
     Columns and units are listed in docs/exports.md. Dates are ISO 8601 in UTC and local time.
     """
-    from rls_monitor.export import export
+    from rls_monitor.export import ExportSummary, export
 
     to_stdout = str(output) == "-"
     if to_stdout and fmt == "edf":
         raise ConfigError("EDF+ is binary: give a file with -o", name="output")
     with _open_store(db_path) as store:
+
+        def run(target: Path) -> ExportSummary:
+            return export(
+                store,
+                target,
+                fmt,
+                night=night,
+                subject=subject,
+                date_from=_day(date_from),
+                date_to=_day(date_to),
+                movements=movements,
+                pseudonymise=pseudonymise,
+                salt=salt,
+                tz=_tz(tz_name),
+            )
+
         if to_stdout:
             with tempfile.TemporaryDirectory(prefix="rls-monitor-export-") as tmp:
                 target = Path(tmp) / f"export.{fmt}"
-                export(
-                    store,
-                    target,
-                    fmt,
-                    night=night,
-                    subject=subject,
-                    date_from=_day(date_from),
-                    date_to=_day(date_to),
-                    movements=movements,
-                    pseudonymise=pseudonymise,
-                    salt=salt,
-                    tz=_tz(tz_name),
-                )
+                run(target)
                 sys.stdout.write(target.read_text(encoding="utf-8"))
             return
-        summary = export(
-            store,
-            output,
-            fmt,
-            night=night,
-            subject=subject,
-            date_from=_day(date_from),
-            date_to=_day(date_to),
-            movements=movements,
-            pseudonymise=pseudonymise,
-            salt=salt,
-            tz=_tz(tz_name),
-        )
+        summary = run(output)
     if movements or fmt == "edf":
         what = "movements" if movements else "annotated movements"
         text = f"Wrote {summary.rows} {what} of {summary.nights} night(s) to {summary.path}"
@@ -156,16 +156,7 @@ def export_command(
 @click.command("report")
 @click.argument("night", type=int, required=False)
 @click.option("--subject", default=None, help="A report on this subject's nights.")
-@click.option(
-    "--from",
-    "date_from",
-    type=_DATE,
-    default=None,
-    help="First night date, YYYY-MM-DD (local date of the evening).",
-)
-@click.option(
-    "--to", "date_to", type=_DATE, default=None, help="Last night date, YYYY-MM-DD (included)."
-)
+@_date_range_options
 @click.option(
     "-o",
     "--output",
@@ -174,12 +165,7 @@ def export_command(
     help="Output file: .html (self-contained page) or .pdf.",
 )
 @click.option("--title", default=None, help="Title of the report.")
-@click.option(
-    "--tz",
-    "tz_name",
-    default=None,
-    help="Local time zone, e.g. Europe/Berlin (default: the night's, else this computer's).",
-)
+@_tz_option
 @db_option
 def report_command(
     night: int | None,
