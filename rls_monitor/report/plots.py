@@ -380,6 +380,17 @@ def pooled_histograms(records: Sequence[NightRecord]) -> dict[str, Any]:
     }
 
 
+def _night_indices(records: Sequence[NightRecord], key: str) -> NDArray[np.float64]:
+    """One stored index per night (``result["indices"][key]``), NaN where a night has none."""
+    return np.array(
+        [
+            np.nan if (v := r.result.get("indices", {}).get(key)) is None else float(v)
+            for r in records
+        ],
+        dtype=np.float64,
+    )
+
+
 def trend_figure(
     records: Sequence[NightRecord],
     *,
@@ -406,22 +417,8 @@ def trend_figure(
     fig = _figure(fig, (width_in, 4.4))
     ax, ax_pi = fig.subplots(2, 1, sharex=True, height_ratios=[2.0, 1.0])
     x = np.arange(len(records))
-    plm = np.array(
-        [
-            np.nan if (v := r.result.get("indices", {}).get("plm_per_h")) is None else float(v)
-            for r in records
-        ],
-        dtype=np.float64,
-    )
-    pi = np.array(
-        [
-            np.nan
-            if (v := r.result.get("indices", {}).get("periodicity_index")) is None
-            else float(v)
-            for r in records
-        ],
-        dtype=np.float64,
-    )
+    plm = _night_indices(records, "plm_per_h")
+    pi = _night_indices(records, "periodicity_index")
     finite = plm[np.isfinite(plm)]
     if finite.size >= 2:
         mean, sd = float(finite.mean()), float(finite.std(ddof=1))
