@@ -19,7 +19,6 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-import rls_monitor
 from firmware_host import protocol as p
 from firmware_host.processing import (
     KIND_IN_BED,
@@ -29,9 +28,9 @@ from firmware_host.processing import (
     KIND_POSTURE,
 )
 from rls_monitor.detection.indices import compute_indices, limitations
-from rls_monitor.detection.series import LEG_NAMES, get_rules, score_series
+from rls_monitor.detection.series import get_rules, score_series
 from rls_monitor.errors import ConfigError, FrameError
-from rls_monitor.scoring import ScoredMovement, ScoreResult
+from rls_monitor.scoring import ScoreResult, _lm_peaks, _movements, _result
 
 __all__ = ["BandEvents", "decode_band_events", "lying_movements", "score_band_events"]
 
@@ -252,44 +251,19 @@ def score_band_events(
         in_bed_epochs=in_bed_epochs,
         epoch_s=epoch_s,
     )
-    lm_peak = np.zeros(series.onset_s.size)
-    rows = series.prepared.source
-    ok = rows >= 0
-    if ok.any():
-        np.maximum.at(lm_peak, series.part_of[rows[ok]], band.peak_mg[keep][rows[ok]])
-    movements = tuple(
-        ScoredMovement(
-            onset_s=round(float(series.onset_s[i]), 3),
-            offset_s=round(float(series.offset_s[i]), 3),
-            side=LEG_NAMES[int(series.side[i])],
-            clm=bool(series.clm[i]),
-            plm=bool(series.plm[i]),
-            series=int(series.series[i]),
-            n_parts=int(series.n_parts[i]),
-            peak_mg=round(float(lm_peak[i]), 1),
-        )
-        for i in range(series.onset_s.size)
-    )
     limits = limitations("recording", rules=rs.name, lm_per_h=ni.indices["lm_per_h"])
     limits.insert(
         0,
         "Scored on the band (event mode): leg movements were detected by the band's integer "
         "pipeline; a sync of the raw samples allows rescoring on the host.",
     )
-    return ScoreResult(
-        rules=rs.name,
+    return _result(
+        series,
+        ni,
         duration_s=band.duration_s,
         in_bed_s=in_bed_s,
-        movements=movements,
-        counts=ni.counts,
-        indices=ni.indices,
-        imi=ni.imi,
-        histograms=ni.histograms,
-        per_hour=tuple(ni.per_hour),
-        series=ni.series,
-        durations=ni.durations,
-        sides=ni.sides,
-        limitations=tuple(limits),
+        movements=_movements(series, peak_mg=_lm_peaks(series, band.peak_mg[keep])),
+        limits=limits,
         source={
             "kind": "band-events",
             "scored_on": "band",
@@ -299,7 +273,6 @@ def score_band_events(
             "n_events": int(band.onset_s.size),
             "n_minutes": len(band.minutes),
         },
-        software={"name": "rls-monitor", "version": rls_monitor.__version__},
         posture={
             "in_bed_s": round(in_bed_s, 3),
             "epoch_s": epoch_s,

@@ -360,6 +360,20 @@ def _result(
     )
 
 
+def _lm_peaks(series: SeriesResult, peak_mg: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Peak of each scored LM (mg): the largest peak of the input movements it holds.
+
+    ``peak_mg`` is aligned with the movements given to :func:`score_series`; scored LMs that
+    hold none of them (there are none today) keep 0.
+    """
+    lm_peak = np.zeros(series.onset_s.size)
+    rows = series.prepared.source
+    kept = rows >= 0
+    if kept.any():
+        np.maximum.at(lm_peak, series.part_of[rows[kept]], peak_mg[kept])
+    return lm_peak
+
+
 def _score_events(events: EventList, rules: str) -> ScoreResult:
     rs = get_rules(rules)
     series = score_series(events.onset_s, events.offset_s, events.side, rules=rs)
@@ -568,12 +582,7 @@ def _score_recordings(
     offset = np.concatenate(off_l)
     peaks = np.concatenate(peak_l)
     series = score_series(onset, offset, sides, rules=rs)
-    # Peak of each scored LM: the largest peak of the input movements it holds.
-    lm_peak = np.zeros(series.onset_s.size)
-    rows = series.prepared.source
-    kept = rows >= 0
-    if kept.any():
-        np.maximum.at(lm_peak, series.part_of[rows[kept]], peaks[kept])
+    lm_peak = _lm_peaks(series, peaks)
     ni = compute_indices(
         series,
         duration_s=duration_s,

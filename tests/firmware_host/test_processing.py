@@ -248,6 +248,21 @@ def test_host_context_rules_on_hand_made_frames() -> None:
         decode_band_events([b"\x14\x00\x00"], start_tick=0, duration_s=10.0)
 
 
+def test_merged_band_events_keep_the_largest_peak_of_their_parts() -> None:
+    tick = p.TICK_HZ
+    frames = [
+        p.encode_event(0, 100 * tick, 0, 0, kind=KIND_IN_BED),
+        p.encode_event(1, 200 * tick, 1000, 50, kind=0),  # 200-201 s
+        p.encode_event(2, 201 * tick + tick // 5, 1000, 80, kind=0),  # 0.2 s later: merged
+        p.encode_event(3, 300 * tick, 1000, 30, kind=0),
+        p.encode_event(4, 1000 * tick, 0, 0, kind=KIND_OUT_OF_BED),
+    ]
+    events = decode_band_events(frames, start_tick=0, duration_s=1200.0)
+    result = score_band_events(events)
+    assert [m.onset_s for m in result.movements] == [200.0, 300.0]
+    assert [m.peak_mg for m in result.movements] == [80.0, 30.0]
+
+
 def test_start_tick_from_the_first_summary() -> None:
     night = _night("easy", 2)
     frames, _ = run_event_mode(night.counts, night.fs_hz, night.lsb_g, start_tick=123_456)
