@@ -8,8 +8,35 @@ from pathlib import Path
 
 import pytest
 
+from rls_monitor.diary import DiaryEntry, Medication
 from rls_monitor.storage import Store
 from rls_monitor.storage.diary_schema import apply_diary_schema, diary_schema_present
+
+#: The evening of the full diary entry.
+DAY = date(2026, 3, 1)
+
+
+def full_entry(subject: str) -> DiaryEntry:
+    """A diary entry on :data:`DAY` with every field set (two medications, a non-ASCII note)."""
+    return DiaryEntry(
+        subject=subject,
+        night_date=DAY,
+        caffeine_cups=2.5,
+        caffeine_last_hhmm="15:45",
+        alcohol_units=1.5,
+        nicotine=False,
+        exercise_min=40.0,
+        exercise_hhmm="18:05",
+        symptoms_0_10=7,
+        rested_0_10=3,
+        medications=(
+            Medication("pramipexole", 0.25, "mg", "21:30"),
+            Medication("ferrous sulfate", 1.0, "tablet", None),
+        ),
+        iron_supplement=True,
+        compression_stockings=False,
+        note="long drive; legs bad from 20:00 — « très »",
+    )
 
 
 @pytest.fixture

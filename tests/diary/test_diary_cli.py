@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +18,7 @@ from rls_monitor.diary import DiaryEntry, Medication
 from rls_monitor.errors import ConfigError
 from rls_monitor.storage import Store
 from rls_monitor.storage.diary_schema import DIARY_NIGHT_COLUMNS
-from tests.diary.conftest import add_nights
-
-DAY = date(2026, 3, 1)
+from tests.diary.conftest import DAY, add_nights, full_entry
 
 FULL_ARGS = [
     "--subject", "P07",
@@ -40,25 +38,7 @@ FULL_ARGS = [
     "--note", "long drive; legs bad from 20:00 — « très »",
 ]  # fmt: skip
 
-FULL = DiaryEntry(
-    subject="P07",
-    night_date=DAY,
-    caffeine_cups=2.5,
-    caffeine_last_hhmm="15:45",
-    alcohol_units=1.5,
-    nicotine=False,
-    exercise_min=40.0,
-    exercise_hhmm="18:05",
-    symptoms_0_10=7,
-    rested_0_10=3,
-    medications=(
-        Medication("pramipexole", 0.25, "mg", "21:30"),
-        Medication("ferrous sulfate", 1.0, "tablet"),
-    ),
-    iron_supplement=True,
-    compression_stockings=False,
-    note="long drive; legs bad from 20:00 — « très »",
-)
+FULL = full_entry("P07")
 
 
 @pytest.fixture

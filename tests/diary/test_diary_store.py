@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from rls_monitor import diary
-from rls_monitor.diary import DiaryEntry, LabResult, Medication, PregnancyEntry, Treatment
+from rls_monitor.diary import DiaryEntry, LabResult, PregnancyEntry, Treatment
 from rls_monitor.errors import StorageError
 from rls_monitor.storage import Store
 from rls_monitor.storage.diary_schema import (
@@ -17,29 +17,9 @@ from rls_monitor.storage.diary_schema import (
     diary_schema_present,
     ensure_diary_schema,
 )
-from tests.diary.conftest import add_scored_night
+from tests.diary.conftest import DAY, add_scored_night, full_entry
 
-DAY = date(2026, 3, 1)
-
-FULL = DiaryEntry(
-    subject="P01",
-    night_date=DAY,
-    caffeine_cups=2.5,
-    caffeine_last_hhmm="15:45",
-    alcohol_units=1.5,
-    nicotine=False,
-    exercise_min=40.0,
-    exercise_hhmm="18:05",
-    symptoms_0_10=7,
-    rested_0_10=3,
-    medications=(
-        Medication("pramipexole", 0.25, "mg", "21:30"),
-        Medication("ferrous sulfate", 1.0, "tablet", None),
-    ),
-    iron_supplement=True,
-    compression_stockings=False,
-    note="long drive; legs bad from 20:00 — « très »",
-)
+FULL = full_entry("P01")
 
 
 def test_full_entry_round_trip(store: Store) -> None:
