@@ -27,13 +27,86 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import statistics  # noqa: E402
 import time  # noqa: E402
 import tracemalloc  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from typing import TypeVar  # noqa: E402
+
+import numpy as np  # noqa: E402
+from numpy.typing import NDArray  # noqa: E402
 
 from firmware_host.signal_model import night_config, simulate_night  # noqa: E402
-from rls_monitor.detection import detect_leg_movements, detect_posture  # noqa: E402
+from rls_monitor.detection import (  # noqa: E402
+    LegMovements,
+    Posture,
+    detect_leg_movements,
+    detect_posture,
+)
 from rls_monitor.detection.reference_movements import (  # noqa: E402
     reference_detect_leg_movements,
     reference_posture,
 )
+
+T = TypeVar("T")
+
+
+def reference_on_slice(
+    a: NDArray[np.float32], fs: float, slice_min: float
+) -> tuple[NDArray[np.float32], Posture, Callable[[], float]]:
+    """The loop reference detector on a slice starting 1 h in, timed and extrapolated.
+
+    Parameters
+    ----------
+    a : ndarray of float32, shape (n, 3)
+        The whole night, g.
+    fs : float
+        Sample rate (Hz).
+    slice_min : float
+        Length of the slice (min); the slice starts 1 h in (lying, with movements).
+
+    Returns
+    -------
+    part : ndarray of float32, shape (m, 3)
+        The slice.
+    part_post : Posture
+        Its posture from the vectorised detector (shank axis and walking epochs; not timed).
+    reference : callable
+        Runs the reference on the slice and returns its time extrapolated per sample to the
+        whole night (s).
+    """
+    i0 = int(3600 * fs)
+    part = a[i0 : i0 + int(slice_min * 60 * fs)]
+    part_post = detect_posture(part, fs)
+
+    def reference() -> float:
+        t0 = time.perf_counter()
+        reference_detect_leg_movements(part, fs, posture=reference_posture(part, fs, part_post))
+        return (time.perf_counter() - t0) * a.shape[0] / part.shape[0]
+
+    return part, part_post, reference
+
+
+def interleaved(
+    run: Callable[[], T], reference: Callable[[], float], repeats: int
+) -> tuple[T, list[float], list[float]]:
+    """Time ``run`` ``repeats`` times after a warm-up, and ``reference`` after every second run
+    (three times at most), interleaved so that both see the same load of a shared machine.
+
+    Returns
+    -------
+    last : T
+        What the last run returned.
+    times, ref_times : list of float
+        Wall times of the runs (s); what ``reference`` returned.
+    """
+    last = run()  # warm-up
+    times: list[float] = []
+    ref_times: list[float] = []
+    for i in range(repeats):
+        t0 = time.perf_counter()
+        last = run()
+        times.append(time.perf_counter() - t0)
+        if i % 2 == 1 and len(ref_times) < 3:
+            ref_times.append(reference())
+    return last, times, ref_times
 
 
 def main(
@@ -53,27 +126,13 @@ def main(
     night = simulate_night(night_config("ordinary", duration_s=hours * 3600.0, fs_hz=fs_hz), seed=1)
     a, fs = night.accel_g, night.fs_hz
     n = a.shape[0]
-    # the reference on a slice starting 1 h in (lying, with movements), extrapolated per sample
-    i0 = int(3600 * fs)
-    part = a[i0 : i0 + int(slice_min * 60 * fs)]
-    part_post = detect_posture(part, fs)  # its shank axis and walking epochs (not timed)
+    part, part_post, reference = reference_on_slice(a, fs, slice_min)
 
-    def reference() -> float:
-        t0 = time.perf_counter()
-        reference_detect_leg_movements(part, fs, posture=reference_posture(part, fs, part_post))
-        return (time.perf_counter() - t0) * n / part.shape[0]
-
-    detect_leg_movements(a, fs, posture=detect_posture(a, fs))  # warm-up
-    # interleaved, so that both see the same load of a shared machine
-    times: list[float] = []
-    ref_times: list[float] = []
-    for i in range(repeats):
-        t0 = time.perf_counter()
+    def run() -> tuple[Posture, LegMovements]:
         post = detect_posture(a, fs)
-        lms = detect_leg_movements(a, fs, posture=post)
-        times.append(time.perf_counter() - t0)
-        if i % 2 == 1 and len(ref_times) < 3:
-            ref_times.append(reference())
+        return post, detect_leg_movements(a, fs, posture=post)
+
+    (post, lms), times, ref_times = interleaved(run, reference, repeats)
     vec_s = statistics.median(times)
     ref_s = statistics.median(ref_times)
     tracemalloc.start()

@@ -33,12 +33,9 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+from benchmarks.bench_detection import interleaved, reference_on_slice  # noqa: E402
 from firmware_host.signal_model import night_config, simulate_night  # noqa: E402
 from rls_monitor.detection import detect_leg_movements, detect_posture  # noqa: E402
-from rls_monitor.detection.reference_movements import (  # noqa: E402
-    reference_detect_leg_movements,
-    reference_posture,
-)
 from rls_monitor.detection.reference_series import reference_score_series  # noqa: E402
 from rls_monitor.recording import Recording, read_csv, write_csv  # noqa: E402
 from rls_monitor.scoring import score  # noqa: E402
@@ -64,25 +61,8 @@ def main(
     n = a.shape[0]
     size = a.nbytes
     # reference pipeline: detection on a slice (extrapolated) + series on the whole night
-    i0 = int(3600 * fs)
-    part = a[i0 : i0 + int(slice_min * 60 * fs)]
-    part_post = detect_posture(part, fs)  # shank axis and walking epochs: not timed
-
-    def reference_detection() -> float:
-        t0 = time.perf_counter()
-        reference_detect_leg_movements(part, fs, posture=reference_posture(part, fs, part_post))
-        return (time.perf_counter() - t0) * n / part.shape[0]
-
-    result = score(rec)  # warm-up
-    # interleaved, so that both see the same load of a shared machine
-    times: list[float] = []
-    ref_times: list[float] = []
-    for i in range(repeats):
-        t0 = time.perf_counter()
-        result = score(rec)
-        times.append(time.perf_counter() - t0)
-        if i % 2 == 1 and len(ref_times) < 3:
-            ref_times.append(reference_detection())
+    _, _, reference_detection = reference_on_slice(a, fs, slice_min)
+    result, times, ref_times = interleaved(lambda: score(rec), reference_detection, repeats)
     score_s = statistics.median(times)
     ref_detect_s = statistics.median(ref_times)
     tracemalloc.start()
