@@ -36,6 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rls_monitor.errors import RecordingError
+from rls_monitor.formats import side_from_location
 from rls_monitor.recording import Recording
 
 __all__ = ["rate_from_code", "read_cwa"]
@@ -139,15 +140,6 @@ def _parse_metadata(raw: bytes) -> dict[str, str]:
         if name:
             out[_SHORTHAND.get(name, name.strip().lower().replace(" ", "_"))] = unquote_plus(value)
     return out
-
-
-def _side(body_location: str) -> str:
-    text = body_location.lower()
-    if "left" in text:
-        return "left"
-    if "right" in text:
-        return "right"
-    return "unknown"
 
 
 def _unpack_packed(words: NDArray[np.uint32]) -> NDArray[np.int32]:
@@ -384,7 +376,7 @@ def read_cwa(
         fs_hz=fs_hz,
         start_utc=start_utc,
         device_id=f"{model}-{device_id}",
-        side=_side(file_meta.get("body_location", "")),
+        side=side_from_location(file_meta.get("body_location", "")),
         metadata=metadata,
     )
     log.debug("read %s: %d samples at %g Hz", path, len(accel), fs_hz)

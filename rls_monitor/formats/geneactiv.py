@@ -36,6 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rls_monitor.errors import RecordingError
+from rls_monitor.formats import side_from_location
 from rls_monitor.recording import Recording
 
 __all__ = ["read_geneactiv_bin"]
@@ -65,15 +66,6 @@ def _parse_tz(text: str) -> timezone:
     sign = -1 if match.group(1) == "-" else 1
     minutes = int(match.group(2)) * 60 + int(match.group(3) or 0)
     return timezone(sign * timedelta(minutes=minutes))
-
-
-def _side(location: str) -> str:
-    text = location.lower()
-    if "left" in text:
-        return "left"
-    if "right" in text:
-        return "right"
-    return "unknown"
 
 
 def _number(header: dict[str, str], key: str, path: Path) -> float:
@@ -267,7 +259,7 @@ def read_geneactiv_bin(
         fs_hz=fs_hz,
         start_utc=page_times[0] if page_times else None,
         device_id=f"GENEActiv-{serial}" if serial else "GENEActiv",
-        side=_side(header.get("Device Location Code", "")),
+        side=side_from_location(header.get("Device Location Code", "")),
         metadata={k: v for k, v in metadata.items() if v != ""},
     )
     log.debug("read %s: %d samples at %g Hz", path, len(accel), fs_hz)
