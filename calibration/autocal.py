@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -287,17 +287,20 @@ def fit_auto_from_windows(
             prev_temp = windows.temperature_degc[keep]
         prev_err = _error_mg(previous.apply(means, prev_temp).astype(np.float64))
 
-    def refuse(
+    def outcome(
         reason: str,
         candidate: Calibration | None = None,
         after: float = math.nan,
         iterations: int = 0,
     ) -> AutoCalResult:
-        log.info("auto-calibration not accepted: %s", reason)
+        """Accepted when there is no ``reason`` (then ``candidate`` is in force), else refused."""
+        accepted = not reason and candidate is not None
+        if not accepted:
+            log.info("auto-calibration not accepted: %s", reason)
         return AutoCalResult(
-            accepted=False,
+            accepted=accepted,
             reason=reason,
-            calibration=fallback,
+            calibration=candidate if accepted and candidate is not None else fallback,
             candidate=candidate,
             n_windows=n,
             n_windows_total=windows.n_windows_total,
@@ -309,7 +312,7 @@ def fit_auto_from_windows(
         )
 
     if n < cfg.min_windows:
-        return refuse(
+        return outcome(
             f"too few still windows: {n} of {windows.n_windows_total} "
             f"(need at least {cfg.min_windows})"
         )
@@ -319,7 +322,7 @@ def fit_auto_from_windows(
         if not (coverage[k, 0] < -cfg.min_coverage_g and coverage[k, 1] > cfg.min_coverage_g)
     ]
     if poor:
-        return refuse(
+        return outcome(
             "poor coverage of orientations: "
             + ", ".join(poor)
             + f" (every axis needs still windows below -{cfg.min_coverage_g:g} g and above "
@@ -327,7 +330,7 @@ def fit_auto_from_windows(
         )
     offset, scale, coef, iterations = _sphere_fit(means, temp, cfg)
     if not (np.all(np.isfinite(offset)) and np.all(np.isfinite(scale)) and np.all(scale > 0)):
-        return refuse("the sphere fit did not converge", iterations=iterations)
+        return outcome("the sphere fit did not converge", iterations=iterations)
     candidate = Calibration(
         offset_g=offset,
         scale=scale,
@@ -338,15 +341,9 @@ def fit_auto_from_windows(
         n_points=n,
     )
     after = _error_mg(candidate.apply(means, temp).astype(np.float64))
-    candidate = Calibration(
-        offset_g=candidate.offset_g,
-        scale=candidate.scale,
-        temp_coef_g_per_degc=candidate.temp_coef_g_per_degc,
-        temp_ref_degc=candidate.temp_ref_degc,
-        method="auto",
-        error_before_mg=before,
+    candidate = replace(
+        candidate,
         error_after_mg=after,
-        n_points=n,
         extra={
             "n_iterations": iterations,
             "window_s": windows.window_s,
@@ -374,21 +371,7 @@ def fit_auto_from_windows(
             f"({', '.join(f'{v * 1000:+.1f}' for v in coef)} mg/degC; "
             f"allowed +-{cfg.max_temp_coef_g_per_degc * 1000:.0f} mg/degC)"
         )
-    if problems:
-        return refuse("; ".join(problems), candidate, after, iterations)
-    return AutoCalResult(
-        accepted=True,
-        reason="",
-        calibration=candidate,
-        candidate=candidate,
-        n_windows=n,
-        n_windows_total=windows.n_windows_total,
-        coverage_g=coverage,
-        error_before_mg=before,
-        error_after_mg=after,
-        error_previous_mg=prev_err,
-        n_iterations=iterations,
-    )
+    return outcome("; ".join(problems), candidate, after, iterations)
 
 
 def fit_auto(
