@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from calibration.errors import CalibrationError
+from calibration.errors import CalibrationError, check_positive
 from calibration.model import Calibration
 from calibration.windows import StillWindows, still_windows
 
@@ -110,9 +110,7 @@ class AutoCalConfig:
             "max_offset_g",
             "max_temp_coef_g_per_degc",
         ):
-            value = getattr(self, name)
-            if not math.isfinite(value) or value <= 0:
-                raise CalibrationError(f"{name} must be a positive number; got {value!r}")
+            check_positive(name, getattr(self, name))
         if self.min_windows < 1 or self.max_iterations < 1:
             raise CalibrationError("min_windows and max_iterations must be at least 1")
 

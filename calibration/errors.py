@@ -9,7 +9,9 @@ The package is pure (it imports nothing of ``rls_monitor``), so it has its own s
 
 from __future__ import annotations
 
-__all__ = ["CalibrationError", "CalibrationFitError"]
+import numpy as np
+
+__all__ = ["CalibrationError", "CalibrationFitError", "check_positive"]
 
 
 class CalibrationError(ValueError):
@@ -40,3 +42,22 @@ class CalibrationFitError(CalibrationError):
     def __init__(self, reason: str, *, pose: str | None = None) -> None:
         super().__init__(reason)
         self.pose = pose
+
+
+def check_positive(name: str, value: float) -> None:
+    """Raise :class:`CalibrationError` unless ``value`` is a finite number above zero.
+
+    Parameters
+    ----------
+    name : str
+        The parameter's name, as the user knows it.
+    value : float
+        The value given.
+
+    Raises
+    ------
+    CalibrationError
+        ``"<name> must be a positive number; got <value>"``.
+    """
+    if not np.isfinite(value) or value <= 0:
+        raise CalibrationError(f"{name} must be a positive number; got {value!r}")

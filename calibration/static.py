@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from calibration.errors import CalibrationError, CalibrationFitError
+from calibration.errors import CalibrationFitError, check_positive
 from calibration.model import Calibration
 from calibration.windows import StillWindows, still_windows, window_stats
 
@@ -75,9 +75,7 @@ class StaticConfig:
 
     def __post_init__(self) -> None:
         for name in ("window_s", "still_sd_mg", "min_still_s", "min_axis_g", "accept_error_mg"):
-            value = getattr(self, name)
-            if not np.isfinite(value) or value <= 0:
-                raise CalibrationError(f"{name} must be a positive number; got {value!r}")
+            check_positive(name, getattr(self, name))
 
 
 @dataclass(frozen=True, eq=False)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from calibration.errors import CalibrationError
+from calibration.errors import CalibrationError, check_positive
 
 __all__ = ["StillWindows", "still_windows", "window_stats"]
 
@@ -27,10 +27,8 @@ def _as_accel(accel_g: ArrayLike) -> NDArray[np.float64]:
 
 
 def _samples_per_window(fs_hz: float, window_s: float) -> int:
-    if not np.isfinite(fs_hz) or fs_hz <= 0:
-        raise CalibrationError(f"fs_hz must be a positive number; got {fs_hz!r}")
-    if not np.isfinite(window_s) or window_s <= 0:
-        raise CalibrationError(f"window_s must be a positive number; got {window_s!r}")
+    check_positive("fs_hz", fs_hz)
+    check_positive("window_s", window_s)
     n = round(fs_hz * window_s)
     if n < 2:
         raise CalibrationError(f"a window of {window_s} s at {fs_hz} Hz holds fewer than 2 samples")
