@@ -1048,6 +1048,57 @@ class Store:
             return np.zeros((0, 3), dtype=np.int16)
         return np.concatenate(parts).astype(np.int16, copy=False)
 
+    def read_accel_g(self, night_id: int, channel: int = 0) -> NDArray[np.float32]:
+        """All samples of one channel as float32 g, decoded block by block into one array.
+
+        The same values as ``read_samples(...).astype(np.float32) * np.float32(lsb_g)`` (gaps held
+        over likewise), without the whole-night int16 copies: the memory of a whole night is
+        the float32 array alone (about 17 MB for 8 h at 50 Hz).
+
+        Parameters
+        ----------
+        night_id : int
+        channel : int
+
+        Returns
+        -------
+        ndarray of float32, shape (n, 3)
+            Acceleration in g (the night's ``lsb_g`` per count).
+
+        Raises
+        ------
+        StorageError
+            Unknown night or a block failing its checksum.
+        """
+        row = self._night_row(night_id)
+        lsb = np.float32(row["lsb_g"])
+        with self._errors():
+            (n,) = self._connection.execute(
+                "SELECT coalesce(max(first_seq + n_samples), 0) FROM sample_blocks "
+                "WHERE night_id = ? AND channel = ?",
+                [int(night_id), int(channel)],
+            ).fetchone()
+            out = np.empty((int(n), 3), np.float32)
+            cur = self._connection.execute(
+                "SELECT first_seq, n_samples, codec, crc32, data FROM sample_blocks "
+                "WHERE night_id = ? AND channel = ? ORDER BY first_seq",
+                [int(night_id), int(channel)],
+            )
+            expected = 0
+            for first_seq, n_samples, codec, crc, data in cur:
+                if first_seq > expected:  # samples the band lost: hold the last one over
+                    out[expected:first_seq] = out[expected - 1] if expected else 0.0
+                try:
+                    block = decode_block(bytes(data), int(n_samples), int(crc), codec)
+                except StorageError as exc:
+                    raise StorageError(
+                        f"night {night_id}, block at sample {first_seq}: {exc}", path=self.path
+                    ) from exc
+                out[first_seq : first_seq + n_samples] = block
+                expected = first_seq + n_samples
+        out *= lsb
+        return out
+
     def compact_night(self, night_id: int) -> int:
         """Merge runs of small contiguous blocks (a live recording's) into blocks of ``block_s``.
 
