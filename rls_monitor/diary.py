@@ -729,9 +729,10 @@ def night_date_of(start_utc: datetime, tz: tzinfo | None = None) -> date:
     """
     from datetime import UTC
 
+    from rls_monitor.export.records import night_date
+
     when = start_utc if start_utc.tzinfo is not None else start_utc.replace(tzinfo=UTC)
-    local = when.astimezone(tz) if tz is not None else when.astimezone()
-    return (local - timedelta(hours=12)).date()
+    return night_date(when, tz)
 
 
 def _hour(hhmm: str | None) -> float:

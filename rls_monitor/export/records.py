@@ -20,7 +20,7 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rls_monitor.errors import ConfigError, StorageError
@@ -130,15 +130,21 @@ class NightRecord:
         return min(1.0, self.n_samples / expected)
 
 
-def night_date(start_utc: datetime | None, tz: tzinfo) -> date | None:
+@overload
+def night_date(start_utc: datetime, tz: tzinfo | None) -> date: ...
+@overload
+def night_date(start_utc: None, tz: tzinfo | None) -> None: ...
+@overload
+def night_date(start_utc: datetime | None, tz: tzinfo | None) -> date | None: ...
+def night_date(start_utc: datetime | None, tz: tzinfo | None) -> date | None:
     """The local calendar date of a night's evening.
 
     Parameters
     ----------
     start_utc : datetime or None
-        Start of the recording (UTC).
-    tz : tzinfo
-        The local time zone.
+        Start of the recording (aware, or naive local time as ``datetime.astimezone`` takes it).
+    tz : tzinfo or None
+        The local time zone; ``None`` for this computer's.
 
     Returns
     -------
