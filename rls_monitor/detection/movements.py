@@ -504,10 +504,6 @@ def score_envelope(
     return onset, offset
 
 
-def _epoch_of(t_s: F64, epoch_s: float) -> I64:
-    return np.floor(t_s / epoch_s + 1e-9).astype(np.int64)
-
-
 def detect_leg_movements(
     accel_g: NDArray[np.float32],
     fs_hz: float,
