@@ -1682,17 +1682,19 @@ class NightRecorder:
             info = self._infos.get(s.side)
             if info is None:
                 continue
-            counts = _store_read_samples(self.store, self.night_id, self._channels[s.side])
-            if len(counts) == 0:
+            # float32 g straight from the store's blocks: the whole night is held once, in
+            # float32 (no int16 or float64 copies), the same values as Recording.from_counts
+            accel = self.store.read_accel_g(self.night_id, self._channels[s.side])
+            if len(accel) == 0:
                 continue
             recs.append(
-                Recording.from_counts(
-                    counts,
-                    info.lsb_g,
+                Recording(
+                    accel,
                     info.fs_hz,
                     start_utc=start_utc,
                     device_id=info.device_id,
                     side=s.side,
+                    metadata={"lsb_g": repr(float(info.lsb_g))},
                 )
             )
         if len(recs) == 2:
@@ -1811,6 +1813,7 @@ class NightRecorder:
             if failure is not None:
                 _store_mark_interrupted(self.store, self.night_id)
             else:
+                self.last_score = None  # the live score's arrays go before the final one
                 try:
                     result = self._score_live()
                 except RLSMonitorError as exc:
