@@ -197,3 +197,32 @@ async def test_an_interrupted_night_is_continued_by_the_next_recording(tmp_path:
         assert result.resumed and result.night_id == first.night_id
         assert np.array_equal(store.read_samples(result.night_id, 0), counts)
         assert store.get_night(result.night_id).status == "complete"
+
+
+def test_the_final_score_reads_float32_g_equal_to_the_counts_with_gaps_held(
+    tmp_path: Path,
+) -> None:
+    """``Store.read_accel_g`` (what the session scores from) equals the int16 path bit for bit,
+    lost samples held over as ``read_samples`` does."""
+    from datetime import UTC, datetime
+
+    from rls_monitor.storage import Channel
+
+    counts, lsb_g, fs_hz = _source(seed=6, duration_s=120.0)
+    with Store(tmp_path / "n.sqlite") as store:
+        night = store.create_night(
+            "P1",
+            fs_hz=fs_hz,
+            lsb_g=lsb_g,
+            start_utc=datetime(2026, 1, 1, tzinfo=UTC),
+            channels=[Channel(side="left", device="D")],
+            source="session",
+        )
+        store.append_samples(night, 0, counts[:1000])
+        store.append_samples(night, 1500, counts[1500:])  # samples 1000-1499 lost
+        accel = store.read_accel_g(night, 0)
+        held = store.read_samples(night, 0)
+    assert accel.dtype == np.float32 and accel.shape == counts.shape
+    expected = Recording.from_counts(held, lsb_g, fs_hz).accel_g
+    np.testing.assert_array_equal(accel, expected)
+    np.testing.assert_array_equal(accel[1000:1500], np.repeat(accel[999:1000], 500, axis=0))
