@@ -26,7 +26,7 @@ from typing import Any
 import click
 
 from calibration import Calibration
-from rls_monitor.cli.store import _open, db_option
+from rls_monitor.cli.store import _echo_json, _open, db_option
 from rls_monitor.errors import ConfigError
 
 __all__ = ["calibrate", "format_calibration"]
@@ -192,7 +192,7 @@ def calibrate(
         payload["saved"] = True
     _emit(payload, output)
     if as_json:
-        click.echo(json.dumps(payload, indent=2))
+        _echo_json(payload)
     else:
         format_calibration(calibration, source=Path(source).name)
         if "true_offset_mg" in payload:
@@ -276,7 +276,7 @@ def _auto(
     payload["candidate"] = None if result.candidate is None else result.candidate.to_dict()
     _emit(payload, output)
     if as_json:
-        click.echo(json.dumps(payload, indent=2))
+        _echo_json(payload)
         return
     used = ", ".join(str(n) for n in nights)
     click.echo(
@@ -305,7 +305,7 @@ def _show_device(device: str, as_json: bool, db_path: Path | None) -> None:
         raise ConfigError(f"no band {device} in the database", name="--device", value=device)
     payload = {"device": device, "calibration": row["calibration"], "history": history}
     if as_json:
-        click.echo(json.dumps(payload, indent=2))
+        _echo_json(payload)
         return
     if row["calibration"]:
         format_calibration(Calibration.from_dict(row["calibration"]), source=f"band {device}")

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from rls_monitor.cli.store import F, _open, db_option
+from rls_monitor.cli.store import RULE_CHOICES, F, _open, db_option
 from rls_monitor.errors import ConfigError
 
 __all__ = ["diary_group", "insights_command"]
@@ -448,7 +448,7 @@ def insights_command(
     from rls_monitor.insights import InsightsConfig, analyse
 
     if rules is not None:
-        check_option("--rules", rules, ("wasm2016", "aasm"))
+        check_option("--rules", rules, RULE_CHOICES)
     with _open(db_path, create=False) as store:
         table = night_table(store, subject, start=start, end=end, rules=rules)
     result = analyse(table, InsightsConfig(seed=seed))

@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
+from rls_monitor.cli.store import RULE_CHOICES, _echo_json, rules_option
 from rls_monitor.errors import check_option
 
 __all__ = ["score_command"]
 
-RULE_CHOICES = ("wasm2016", "aasm")
-
 
 @click.command("score")
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
-@click.option(
-    "--rules",
-    default="wasm2016",
-    show_default=True,
-    help="Rule set: wasm2016 (WASM/IRLSSG 2016) or aasm (AASM scoring manual).",
-)
+@rules_option
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 def score_command(path: Path, rules: str, as_json: bool) -> None:
     """Score PATH, a recording (.csv, .cwa, .bin) or an event list (.csv with onset_s,offset_s).
@@ -36,7 +29,7 @@ def score_command(path: Path, rules: str, as_json: bool) -> None:
     source = read_event_list(path) if _is_event_list(path) else read_recording(path)
     result = score(source, rules=rules)
     if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2))
+        _echo_json(result.to_dict())
     else:
         click.echo(format_summary(result))
 

@@ -34,6 +34,16 @@ def db_option(func: F) -> F:
     )(func)
 
 
+def rules_option(func: F) -> F:
+    """The ``--rules`` option (default wasm2016) of the commands that score a file."""
+    return click.option(
+        "--rules",
+        default="wasm2016",
+        show_default=True,
+        help="Rule set: wasm2016 (WASM/IRLSSG 2016) or aasm (AASM scoring manual).",
+    )(func)
+
+
 def _open(db_path: Path | None, *, create: bool = True, readonly: bool = False) -> Any:
     from rls_monitor.storage import Store, default_db_path
 
@@ -41,18 +51,13 @@ def _open(db_path: Path | None, *, create: bool = True, readonly: bool = False) 
 
 
 def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, sort_keys=False))
+    click.echo(json.dumps(data, indent=2))
 
 
 @click.command("import")
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.option("--subject", default="default", show_default=True, help="Pseudonymous label.")
-@click.option(
-    "--rules",
-    default="wasm2016",
-    show_default=True,
-    help="Rule set: wasm2016 (WASM/IRLSSG 2016) or aasm (AASM scoring manual).",
-)
+@rules_option
 @click.option(
     "--calibration",
     type=click.Choice(["device", "none"]),
