@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -33,16 +32,9 @@ from rls_monitor.detection.reference_movements import (
 from rls_monitor.errors import ConfigError, DetectionError, UnitsError
 from rls_monitor.recording import Recording
 from rls_monitor.scoring import score
+from tests.detection.conftest import simulated_night
 
 DAPHNET = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "ankle_walking"
-
-
-@lru_cache(maxsize=16)
-def _night(difficulty: str, fs_hz: float, seed: int, duration_s: float = 1800.0):
-    sm = pytest.importorskip("firmware_host.signal_model")
-    return sm.simulate_night(
-        sm.night_config(difficulty, duration_s=duration_s, fs_hz=fs_hz), seed=seed
-    )
 
 
 # ----------------------------------------------------------------------------------------
@@ -169,7 +161,7 @@ def test_detector_matches_loop_reference(case, morphology: bool) -> None:
 )
 def test_detector_matches_loop_reference_on_simulated_nights(difficulty: str, fs_hz: float) -> None:
     """20 min of a simulated night with walking, lying, LMs and turn-overs: exact agreement."""
-    night = _night(difficulty, fs_hz, 3, 1200.0)
+    night = simulated_night(difficulty, fs_hz, 3, 1200.0)
     post = detect_posture(night.accel_g, fs_hz)
     got = detect_leg_movements(night.accel_g, fs_hz, posture=post)
     ref = reference_detect_leg_movements(night.accel_g, fs_hz, posture=post)
@@ -282,7 +274,7 @@ def test_time_shift_invariance(rng: np.random.Generator) -> None:
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_rotation_invariance(seed: int) -> None:
     """Any rotation of the band (180 deg included) gives the same movements."""
-    night = _night("ordinary", 50.0, seed, 1200.0)
+    night = simulated_night("ordinary", 50.0, seed, 1200.0)
     a = night.accel_g
     rot = np.random.default_rng(seed).normal(size=(3, 3))
     q, r = np.linalg.qr(rot)
@@ -309,7 +301,7 @@ def test_rotation_invariance(seed: int) -> None:
 def test_f1_on_simulated_nights(difficulty: str, min_f1: float, fs_hz: float) -> None:
     tp = fp = fn = 0
     for seed in (11, 12):
-        night = _night(difficulty, fs_hz, seed)
+        night = simulated_night(difficulty, fs_hz, seed)
         lms = detect_leg_movements(night.accel_g, fs_hz)
         pred = lms.onset_s[~lms.posture_change]
         counts = match_events(night.truth.movements.onset_s, pred, 0.5)
@@ -320,13 +312,13 @@ def test_f1_on_simulated_nights(difficulty: str, min_f1: float, fs_hz: float) ->
 
 @pytest.mark.parametrize("fs_hz", [25.0, 50.0, 100.0])
 def test_no_movements_in_a_quiet_night(fs_hz: float) -> None:
-    night = _night("none", fs_hz, 5)
+    night = simulated_night("none", fs_hz, 5)
     lms = detect_leg_movements(night.accel_g, fs_hz)
     assert int((~lms.posture_change).sum()) == 0, lms.onset_s[~lms.posture_change]
 
 
 def test_turnovers_are_flagged_not_counted() -> None:
-    night = _night("ordinary", 50.0, 11)
+    night = simulated_night("ordinary", 50.0, 11)
     lms = detect_leg_movements(night.accel_g, 50.0)
     truth = night.truth.posture_changes
     _tp, fp, fn = match_events(truth.onset_s, lms.onset_s[lms.posture_change], 3.0)
@@ -335,7 +327,7 @@ def test_turnovers_are_flagged_not_counted() -> None:
 
 
 def test_movements_only_while_lying() -> None:
-    night = _night("hard", 50.0, 8)
+    night = simulated_night("hard", 50.0, 8)
     post = detect_posture(night.accel_g, 50.0)
     lms = detect_leg_movements(night.accel_g, 50.0, posture=post)
     ep = np.floor(lms.onset_s / post.epoch_s).astype(int)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -13,12 +11,7 @@ from rls_monitor.detection import PostureConfig, detect_posture
 from rls_monitor.detection.posture import _fill_and_prune
 from rls_monitor.detection.reference_movements import reference_fill_and_prune, reference_lying
 from rls_monitor.errors import ConfigError, DetectionError
-
-
-@lru_cache(maxsize=8)
-def _night(difficulty: str, fs_hz: float, seed: int):
-    sm = pytest.importorskip("firmware_host.signal_model")
-    return sm.simulate_night(sm.night_config(difficulty, duration_s=1800.0, fs_hz=fs_hz), seed=seed)
+from tests.detection.conftest import simulated_night
 
 
 def _truth_lying(night, n_epochs: int) -> np.ndarray:
@@ -32,7 +25,7 @@ def _truth_lying(night, n_epochs: int) -> np.ndarray:
 @pytest.mark.parametrize("fs_hz", [25.0, 50.0, 100.0])
 @pytest.mark.parametrize("difficulty", ["easy", "ordinary", "hard", "none"])
 def test_in_bed_and_axis_on_simulated_nights(difficulty: str, fs_hz: float) -> None:
-    night = _night(difficulty, fs_hz, 21)
+    night = simulated_night(difficulty, fs_hz, 21)
     post = detect_posture(night.accel_g, fs_hz)
     angle = np.degrees(np.arccos(np.clip(post.shank_axis @ night.truth.shank_axis, -1, 1)))
     assert post.shank_axis_source == "walking"
@@ -50,7 +43,7 @@ def test_in_bed_and_axis_on_simulated_nights(difficulty: str, fs_hz: float) -> N
 
 
 def test_relative_roll_and_turnovers() -> None:
-    night = _night("ordinary", 50.0, 11)
+    night = simulated_night("ordinary", 50.0, 11)
     post = detect_posture(night.accel_g, 50.0)
     lp = night.truth.lying
     t = np.arange(post.lying.size) + 0.5
@@ -169,7 +162,7 @@ def test_bout_smoothing_matches_loop_reference(
 @pytest.mark.parametrize(("difficulty", "fs_hz"), [("ordinary", 25.0), ("hard", 100.0)])
 def test_lying_decision_matches_loop_reference(difficulty: str, fs_hz: float) -> None:
     """Epoch means, elevation, running median, lying, gaps and bouts, with loops: the same."""
-    night = _night(difficulty, fs_hz, 21)
+    night = simulated_night(difficulty, fs_hz, 21)
     post = detect_posture(night.accel_g, fs_hz)
     ref = reference_lying(night.accel_g, fs_hz, shank_axis=post.shank_axis, walking=post.walking)
     assert post.lying.any() and not post.lying.all()
