@@ -50,6 +50,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from rls_monitor.detection.indices import StageEpochs
 from rls_monitor.errors import ConfigError, RecordingError
+from rls_monitor.recording import SIDE_ALIASES
 
 __all__ = [
     "EVENT_TYPES",
@@ -76,8 +77,6 @@ _TYPE_ALIASES = {
     "hypopnea": "hypopnea",
     "rera": "rera",
 }
-_SIDE_ALIASES = {"left": "left", "l": "left", "right": "right", "r": "right", "": "unknown"}
-_SIDE_ALIASES["unknown"] = "unknown"
 _STAGE_ALIASES = {
     "w": "W",
     "wake": "W",
@@ -172,10 +171,10 @@ class EventList:
             sides = tuple(str(s).strip().lower() for s in self.side)
             if len(sides) != n:
                 raise RecordingError(f"side must have {n} values; got {len(sides)}")
-            bad_side = [s for s in sides if s not in _SIDE_ALIASES]
+            bad_side = [s for s in sides if s not in SIDE_ALIASES]
             if bad_side:
                 raise RecordingError(f"side must be left, right or unknown; got {bad_side[0]!r}")
-            norm = tuple(_SIDE_ALIASES[s] for s in sides)
+            norm = tuple(SIDE_ALIASES[s] for s in sides)
             known = {s for s in norm if s != "unknown"}
             if known and "unknown" in norm:
                 raise RecordingError("some leg movements have a side and others do not")
@@ -421,7 +420,7 @@ def read_event_list(path: str | Path) -> EventList:
             raise RecordingError(f"{kind} row needs offset_s (or duration_s)", path=path, line=line)
         if kind == "lm":
             side_text = cell("side").lower()
-            side = _SIDE_ALIASES.get(side_text)
+            side = SIDE_ALIASES.get(side_text)
             if side is None:
                 raise RecordingError(
                     f"unknown side {side_text!r} (allowed: left, right, or empty)",

@@ -60,6 +60,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -83,7 +84,17 @@ SIDES = ("left", "right", "unknown")
 
 _EPOCH_THRESHOLD_S = 1e8
 _G_M_S2 = 9.80665
-_SIDE_ALIASES = {"l": "left", "left": "left", "r": "right", "right": "right", "": "unknown"}
+#: Side spellings accepted in files (CSV metadata, event lists), lower-cased, to the side.
+SIDE_ALIASES: Mapping[str, str] = MappingProxyType(
+    {
+        "l": "left",
+        "left": "left",
+        "r": "right",
+        "right": "right",
+        "": "unknown",
+        "unknown": "unknown",
+    }
+)
 _UNITS = {"g": 1.0, "mg": 1e-3, "m/s^2": 1.0 / _G_M_S2, "m/s2": 1.0 / _G_M_S2}
 
 
@@ -137,7 +148,7 @@ class Recording:
         if not math.isfinite(fs) or fs <= 0:
             raise RecordingError(f"fs_hz must be a positive number; got {self.fs_hz!r}")
         object.__setattr__(self, "fs_hz", fs)
-        side = _SIDE_ALIASES.get(str(self.side).strip().lower(), str(self.side).strip().lower())
+        side = SIDE_ALIASES.get(str(self.side).strip().lower(), str(self.side).strip().lower())
         if side not in SIDES:
             raise RecordingError(f"side must be one of {', '.join(SIDES)}; got {self.side!r}")
         object.__setattr__(self, "side", side)
@@ -369,7 +380,7 @@ def read_csv(path: str | Path, *, max_gap_s: float = 1.0) -> Recording:
     _check_units(accel, path)
 
     side = metadata.pop("side", "unknown")
-    if side.strip().lower() not in (*SIDES, "l", "r", ""):
+    if side.strip().lower() not in SIDE_ALIASES:
         raise RecordingError(f"side must be left, right or unknown; got {side!r}", path=path)
     device_id = metadata.pop("device", "")
     metadata["format"] = "csv"
