@@ -198,7 +198,8 @@ class Recording:
         **kwargs
             ``start_utc``, ``device_id``, ``side``, ``metadata`` as for :class:`Recording`.
         """
-        accel = (np.asarray(counts, dtype=np.float32) * np.float32(lsb_g)).astype(np.float32)
+        accel = np.asarray(counts).astype(np.float32)  # one float32 copy, scaled in place
+        accel *= np.float32(lsb_g)
         metadata = dict(kwargs.pop("metadata", {}) or {})
         metadata.setdefault("lsb_g", repr(float(lsb_g)))
         return cls(accel, fs_hz, metadata=metadata, **kwargs)

@@ -1770,6 +1770,31 @@ class NightRecorder:
         self.status.plm_per_h = result.plm_per_h
         return result
 
+    def _score_final(self) -> Any:
+        """Close the night and score it as an imported night is scored.
+
+        The final score goes through :func:`rls_monitor.nights.rescore_night`, so a recorded night
+        gets what an imported one gets: the band's calibration in force applied before scoring
+        (and recorded with the night), per-minute summaries (activity, LMs, posture, in bed) and
+        the posture of every movement.
+        """
+        from rls_monitor.nights import rescore_night
+
+        if self.night_id is None:
+            return None
+        _store_finish(self.store, self.night_id, None)
+        try:
+            result, _changed = rescore_night(
+                self.store, self.night_id, self.config.rules, calibration="latest"
+            )
+        except RLSMonitorError as exc:
+            log.warning("night %d could not be scored: %s", self.night_id, exc)
+            return None
+        self.status.lm_count = int(result.counts.get("lm", 0))
+        self.status.plm_count = int(result.counts.get("plm", 0))
+        self.status.plm_per_h = result.plm_per_h
+        return result
+
     async def run(self, stop: asyncio.Event | None = None) -> NightResult:
         """Record until ``stop`` is set (or, for a sync, until the bands' data are all in).
 
@@ -1814,14 +1839,14 @@ class NightRecorder:
                 _store_mark_interrupted(self.store, self.night_id)
             else:
                 self.last_score = None  # the live score's arrays go before the final one
-                try:
-                    result = self._score_live()
-                except RLSMonitorError as exc:
-                    log.warning("night %d could not be scored: %s", self.night_id, exc)
                 if self.on_device:
+                    try:
+                        result = self._score_live()
+                    except RLSMonitorError as exc:
+                        log.warning("night %d could not be scored: %s", self.night_id, exc)
                     _store_finish_events(self.store, self.night_id, result)
                 else:
-                    _store_finish(self.store, self.night_id, result)
+                    result = self._score_final()
                     if self.sync_to_end and self._night_meta.get("mode") == "events":
                         self.store.update_night_metadata(
                             self.night_id, {"raw_samples": True, "scored_on": "host"}

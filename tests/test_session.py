@@ -74,7 +74,11 @@ async def test_a_simulated_night_arrives_bit_identical_and_scores_as_the_source(
         stored = store.read_samples(result.night_id, 0)
         night = store.get_night(result.night_id)
         saved = store.get_result(result.night_id)
+        minutes = store.get_minutes(result.night_id)
     assert stored.dtype == np.int16 and np.array_equal(stored, counts)
+    # a recorded night is summarised like an imported one: a row per minute, posture, in bed
+    assert len(minutes) == int(np.ceil(len(counts) / fs_hz / 60.0))
+    assert any(m["in_bed"] for m in minutes) and all(m["posture"] for m in minutes)
     assert night.status == "complete" and night.fs_hz == fs_hz and night.lsb_g == lsb_g
     clean = _clean_score(counts, lsb_g, fs_hz)
     assert saved is not None
