@@ -199,14 +199,16 @@ def load_recordings(store: Store, night_id: int) -> list[Recording]:
     info = store.get_night(night_id)
     metadata = {str(k): str(v) for k, v in store.night_metadata(night_id).items()}
     out = []
+    metadata.setdefault("lsb_g", repr(float(info.lsb_g)))
     for channel, side in enumerate(info.sides):
-        counts = store.read_samples(night_id, channel)
-        if counts.shape[0] == 0:
+        # float32 g decoded block by block: the same values as Recording.from_counts of the
+        # stored counts, without a whole-night int16 copy beside them
+        accel_g = store.read_accel_g(night_id, channel)
+        if accel_g.shape[0] == 0:
             raise StorageError(f"night {night_id} has no stored samples", path=store.path)
         out.append(
-            Recording.from_counts(
-                counts,
-                info.lsb_g,
+            Recording(
+                accel_g,
                 info.fs_hz,
                 start_utc=info.start_utc,
                 device_id=info.devices[channel] if channel < len(info.devices) else "",
@@ -422,15 +424,19 @@ def minute_summaries(
     n_min = math.ceil(n / per_min) if n else 0
     activity: list[float | None] = []
     if n_min:
-        mag = np.sqrt(np.sum(np.square(c.astype(np.float64)), axis=1)) * (lsb_g * 1e3)
-        full = n // per_min
-        if full:
-            m = mag[: full * per_min].reshape(full, per_min)
-            act = np.mean(np.abs(m - np.median(m, axis=1, keepdims=True)), axis=1)
-            activity += [round(float(v), 3) for v in act]
-        if n % per_min:
-            tail = mag[full * per_min :]
-            activity.append(round(float(np.mean(np.abs(tail - np.median(tail)))), 3))
+        # an hour of minutes at a time, so the float64 magnitudes never hold a whole night
+        chunk = 60 * per_min
+        for first in range(0, n, chunk):
+            part = c[first : first + chunk]
+            mag = np.sqrt(np.sum(np.square(part.astype(np.float64)), axis=1)) * (lsb_g * 1e3)
+            full = len(part) // per_min
+            if full:
+                m = mag[: full * per_min].reshape(full, per_min)
+                act = np.mean(np.abs(m - np.median(m, axis=1, keepdims=True)), axis=1)
+                activity += [round(float(v), 3) for v in act]
+            if len(part) % per_min:
+                tail = mag[full * per_min :]
+                activity.append(round(float(np.mean(np.abs(tail - np.median(tail)))), 3))
     lm = np.zeros(n_min, dtype=np.int64)
     plm = np.zeros(n_min, dtype=np.int64)
     in_bed: list[bool | None] = [None] * n_min

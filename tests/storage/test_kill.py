@@ -85,7 +85,12 @@ def test_sigkill_at_random_points_never_loses_committed_samples(
         out, _ = proc.communicate()
         assert proc.returncode == -signal.SIGKILL
         kills += 1
-        lines = [ln.split() for ln in out.splitlines() if ln.startswith("committed")]
+        # only whole lines: the kill may land in the middle of the child printing one
+        lines = [
+            ln.split()
+            for ln in out.splitlines(keepends=True)
+            if ln.startswith("committed") and ln.endswith("\n") and len(ln.split()) == 2
+        ]
         if lines:
             committed = max(committed, int(lines[-1][1]))
         with Store(db_path) as store:  # a later process: recovers, checks, reads
