@@ -42,6 +42,7 @@ async def main() -> None:
     cfg = SessionConfig(
         link=LinkConfig(backoff_initial_s=0.01, backoff_max_s=0.05, watchdog_s=0.3),
         rescore_interval_s=1e9, max_sync_rtt_s=120.0, flush_interval_s=0.5,
+        housekeeping_interval_s=0.25,
     )
     await record_night_async(sys.argv[1], ["serial:" + sys.argv[2]], require_pairing=False,
                              config=cfg, stop=stop, start="oldest")

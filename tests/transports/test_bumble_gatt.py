@@ -90,6 +90,7 @@ async def test_a_night_over_real_att_with_the_bands_gatt_table(tmp_path: Path) -
     config = SessionConfig(
         link=LinkConfig(backoff_initial_s=0.01, watchdog_s=2.0, scan_timeout_s=3.0),
         rescore_interval_s=math.inf,
+        housekeeping_interval_s=0.25,
         max_sync_rtt_s=60.0,
     )
     with Store(tmp_path / "n.sqlite") as store:

@@ -34,6 +34,7 @@ from rls_monitor.transports import LinkConfig
 FAST = SessionConfig(
     link=LinkConfig(backoff_initial_s=0.01, backoff_max_s=0.05, watchdog_s=0.5, scan_timeout_s=2.0),
     rescore_interval_s=0.5,
+    housekeeping_interval_s=0.25,
     max_sync_rtt_s=60.0,
 )
 NIGHT_S = 2 * 3600.0

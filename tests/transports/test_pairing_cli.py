@@ -26,6 +26,7 @@ from rls_monitor.transports.simulated import BandDriver, PtyBand
 FAST = SessionConfig(
     link=LinkConfig(backoff_initial_s=0.01, backoff_max_s=0.05, watchdog_s=0.5),
     rescore_interval_s=1e9,
+    housekeeping_interval_s=0.25,
     max_sync_rtt_s=60.0,
 )
 
