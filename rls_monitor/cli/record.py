@@ -9,13 +9,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import signal
 from pathlib import Path
 from typing import Any
 
 import click
 
+from rls_monitor.cli.store import db_option, rules_option
 from rls_monitor.errors import ConfigError
 
 __all__ = ["pair_command", "record_command", "scan_command", "sync_command"]
@@ -23,13 +23,11 @@ __all__ = ["pair_command", "record_command", "scan_command", "sync_command"]
 SPEED_HELP = "Simulation speed: a factor of real time (e.g. 60) or 'max' (as fast as possible)."
 
 
-def _db_path(db: Path | None) -> Path:
-    if db is not None:
-        return db
-    env = os.environ.get("RLS_MONITOR_DB")
-    if env:
-        return Path(env)
-    from rls_monitor.pairing import default_db_path
+def _db_path(db_path: Path | None) -> Path:
+    """The ``--db`` file, else the default (``$RLS_MONITOR_DB`` is read by the option itself)."""
+    if db_path is not None:
+        return db_path
+    from rls_monitor.storage import default_db_path
 
     return default_db_path()
 
@@ -158,7 +156,7 @@ def _print_summary(result: Any, as_json: bool) -> None:
 @click.option(
     "--subject", default=None, help="Subject label of the night (default: the band's pairing)."
 )
-@click.option("--rules", default="wasm2016", show_default=True, help="Rule set: wasm2016 or aasm.")
+@rules_option
 @click.option("--unpaired", is_flag=True, help="Accept a band that is not paired (not advised).")
 @click.option(
     "--on-device",
@@ -168,13 +166,7 @@ def _print_summary(result: Any, as_json: bool) -> None:
     "per-minute summaries (far less radio); the night is scored from them, and "
     "'rls-monitor sync' later downloads its raw samples for a rescore on the host.",
 )
-@click.option(
-    "--db",
-    "db",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Database file (default: user data dir; env RLS_MONITOR_DB).",
-)
+@db_option
 @click.option("--json", "as_json", is_flag=True, help="Print the morning summary as JSON.")
 @click.option("--quiet", is_flag=True, help="No live status line.")
 def record_command(
@@ -190,7 +182,7 @@ def record_command(
     rules: str,
     unpaired: bool,
     on_device: bool,
-    db: Path | None,
+    db_path: Path | None,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -208,7 +200,7 @@ def record_command(
             "give exactly one of --ble ADDRESS, --serial PORT or --simulate [FILE]"
         )
     speed_x = _parse_speed(speed)
-    db_path = _db_path(db)
+    db_path = _db_path(db_path)
     with _StatusLine(enabled=not quiet and not as_json) as line:
         if simulate is not None:
             source = Path(simulate) if simulate else None
@@ -252,21 +244,15 @@ def record_command(
 @click.option(
     "--serial", "serial_port", default=None, metavar="PORT", help="Serial port of the band."
 )
-@click.option("--rules", default="wasm2016", show_default=True, help="Rule set: wasm2016 or aasm.")
-@click.option(
-    "--db",
-    "db",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Database file.",
-)
+@rules_option
+@db_option
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", is_flag=True, help="No live status line.")
 def sync_command(
     ble: str | None,
     serial_port: str | None,
     rules: str,
-    db: Path | None,
+    db_path: Path | None,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -279,7 +265,7 @@ def sync_command(
     with _StatusLine(enabled=not quiet and not as_json) as line:
         result = _run(
             lambda stop: session.sync_night_async(
-                _db_path(db), spec, rules=rules, stop=stop, on_status=line.update
+                _db_path(db_path), spec, rules=rules, stop=stop, on_status=line.update
             )
         )
     _print_summary(result, as_json)
@@ -332,20 +318,14 @@ def scan_command(timeout_s: float, as_json: bool) -> None:
 @click.option(
     "--subject", required=True, help="Pseudonymous subject label (never a real name needed)."
 )
-@click.option(
-    "--db",
-    "db",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Database file.",
-)
+@db_option
 @click.option("--json", "as_json", is_flag=True, help="Print the pairing as JSON.")
 def pair_command(
     ble: str | None,
     serial_port: str | None,
     side: str,
     subject: str,
-    db: Path | None,
+    db_path: Path | None,
     as_json: bool,
 ) -> None:
     """Remember a band: its address, device id and serial number, leg side and subject."""
@@ -354,7 +334,7 @@ def pair_command(
     if bool(ble) == bool(serial_port):
         raise click.UsageError("give exactly one of --ble ADDRESS or --serial PORT")
     spec = f"ble:{ble}" if ble else f"serial:{serial_port}"
-    paired = asyncio.run(pairing.pair_band(_db_path(db), spec, side=side, subject=subject))
+    paired = asyncio.run(pairing.pair_band(_db_path(db_path), spec, side=side, subject=subject))
     if as_json:
         click.echo(json.dumps(paired.to_dict(), indent=2))
     else:
