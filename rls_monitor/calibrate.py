@@ -31,12 +31,14 @@ from rls_monitor.errors import CalibrationError
 from rls_monitor.recording import Recording, read_recording
 
 if TYPE_CHECKING:
+    from rls_monitor.session import SessionConfig
     from rls_monitor.storage import Store
 
 __all__ = [
     "POSE_INSTRUCTIONS",
     "AutoCalConfig",
     "AutoCalResult",
+    "BandPoseCapture",
     "Calibration",
     "PoseCapture",
     "PoseCheck",
@@ -689,3 +691,77 @@ class SimulatedSixPoseBand:
             true_g[a:b] += self._rng.normal(0.0, 0.05, (b - a, 3))
         raw = self.scale * true_g + self.offset_g + self._rng.normal(0.0, self.noise_g, (n, 3))
         return Recording(accel_g=raw.astype(np.float32), fs_hz=self.fs_hz, device_id=self.device_id)
+
+
+class BandPoseCapture:
+    """``capture(pose) -> Recording`` from a real band over its link, for :func:`guided_six_pose`.
+
+    Each call connects to the band, takes ``hold_s`` seconds of live samples
+    (:func:`rls_monitor.session.capture_samples`: the band's device id is checked against the
+    pairing) and disconnects; the user holds the pose meanwhile, and :func:`check_pose` finds the
+    still period in it.
+
+    Parameters
+    ----------
+    spec : str
+        ``"serial:PORT"`` or ``"ble:ADDRESS"`` of a paired band.
+    device_id : str or None
+        The paired band's device id (a band answering with another one is refused).
+    hold_s : float, default 15.0
+        Length of one capture, s (the still period needs ``StaticConfig.min_still_s``, 10 s).
+    backend : object, optional
+        BLE backend classes (tests and simulations).
+    config : rls_monitor.session.SessionConfig, optional
+        Link policies.
+
+    Raises
+    ------
+    ConfigError
+        ``hold_s`` not positive.
+    """
+
+    def __init__(
+        self,
+        spec: str,
+        *,
+        device_id: str | None,
+        hold_s: float = 15.0,
+        backend: object = None,
+        config: SessionConfig | None = None,
+    ) -> None:
+        from rls_monitor.errors import ConfigError
+
+        if not (math.isfinite(hold_s) and hold_s > 0):
+            raise ConfigError(f"hold time must be positive; got {hold_s!r}", name="hold_s")
+        self.spec = spec
+        self.device_id = device_id
+        self.hold_s = float(hold_s)
+        self.backend = backend
+        self.config = config
+        self.captures = 0
+
+    def __call__(self, pose: str) -> Recording:
+        """Capture ``hold_s`` of the band while the user holds ``pose``.
+
+        Raises
+        ------
+        DeviceMismatch, DeviceNotFound, ConnectError, LinkLost
+            From the link (see :func:`rls_monitor.session.capture_samples`).
+        """
+        import asyncio
+
+        from rls_monitor.session import capture_samples
+
+        counts, lsb_g, fs_hz = asyncio.run(
+            capture_samples(
+                self.spec,
+                self.hold_s,
+                expected_device_id=self.device_id,
+                backend=self.backend,
+                config=self.config,
+            )
+        )
+        self.captures += 1
+        accel = counts.astype(np.float32) * np.float32(lsb_g)
+        log.debug("captured pose %s: %d samples at %g Hz", pose, len(counts), fs_hz)
+        return Recording(accel_g=accel, fs_hz=fs_hz, device_id=self.device_id or "")

@@ -4,6 +4,8 @@ Sources of a :class:`~calibration.Calibration`, printed by the same code:
 
 - ``--from-file FILE``: the six-pose static calibration of a bench recording of the six poses;
 - ``--simulate``: the guided six-pose procedure with a simulated band of known errors;
+- ``--serial PORT`` / ``--ble ADDRESS``: the guided six-pose procedure with a real, paired band
+  (each pose is captured live over the link); the result is saved to that band;
 - ``--auto NIGHT`` / ``--auto --device D``: van Hees auto-calibration from the stored nights
   (one night, or every night of the band pooled).
 
@@ -20,14 +22,18 @@ from __future__ import annotations
 import json
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from calibration import Calibration
 from rls_monitor.cli.store import _echo_json, _open, db_option
 from rls_monitor.errors import ConfigError
+
+if TYPE_CHECKING:
+    from rls_monitor.calibrate import PoseCheck
 
 __all__ = ["calibrate", "format_calibration"]
 
@@ -108,6 +114,28 @@ def format_calibration(calibration: Calibration, *, source: str = "") -> None:
     help="Run the guided six-pose procedure with a simulated band of known errors.",
 )
 @click.option(
+    "--serial",
+    "serial_port",
+    default=None,
+    metavar="PORT",
+    help="Guided six-pose procedure with the paired band on this serial port.",
+)
+@click.option(
+    "--ble",
+    "ble_address",
+    default=None,
+    metavar="ADDRESS",
+    help="Guided six-pose procedure with the paired band at this BLE address.",
+)
+@click.option(
+    "--hold",
+    "hold_s",
+    type=float,
+    default=15.0,
+    show_default=True,
+    help="--serial/--ble: seconds captured per pose (a still run of 10 s is needed).",
+)
+@click.option(
     "--auto",
     "auto_night",
     type=int,
@@ -132,6 +160,9 @@ def format_calibration(calibration: Calibration, *, source: str = "") -> None:
 def calibrate(
     from_file: Path | None,
     simulate: bool,
+    serial_port: str | None,
+    ble_address: str | None,
+    hold_s: float,
     auto_night: int | None,
     device: str | None,
     cross_axis: bool,
@@ -148,6 +179,9 @@ def calibrate(
                        >= 10 s with each axis up and then down (+x, -x, +y, -y, +z, -z).
     --simulate         the guided procedure (asks for each pose, rejects a pose that moved)
                        with a simulated band; --yes or a non-terminal stdin runs straight through.
+    --serial PORT      the guided procedure with the paired band on PORT (or --ble ADDRESS):
+                       each pose is captured live for --hold seconds after you place the band;
+                       the result is saved to that band and becomes its calibration in force.
     --auto [NIGHT]     van Hees auto-calibration from stored NIGHT, or with --device D from all
                        of the band's stored nights; accepted only with still points >= 0.3 g
                        on both sides of every axis and an error after the fit < 10 mg.
@@ -158,9 +192,25 @@ def calibrate(
     still periods before and after. A refused auto-calibration prints its reason, keeps the
     previous calibration and exits with status 0.
     """
-    sources = [from_file is not None, simulate, auto_night is not None]
+    band_spec = (
+        f"serial:{serial_port}" if serial_port else f"ble:{ble_address}" if ble_address else None
+    )
+    sources = [
+        from_file is not None,
+        simulate,
+        auto_night is not None,
+        serial_port is not None,
+        ble_address is not None,
+    ]
     if sum(sources) > 1:
-        raise click.UsageError("give one of --from-file, --simulate and --auto")
+        raise click.UsageError("give one of --from-file, --simulate, --serial, --ble and --auto")
+    if band_spec is not None:
+        if device is not None:
+            raise click.UsageError(
+                "--serial/--ble save the result to that band: --device is not needed"
+            )
+        _guided_band(band_spec, cross_axis, yes, hold_s, as_json, output, db_path)
+        return
     if not any(sources):
         if device is None:
             raise click.UsageError(
@@ -221,7 +271,7 @@ def _guided_simulated(
     import numpy as np
 
     from calibration import POSES
-    from rls_monitor.calibrate import PoseCheck, SimulatedSixPoseBand, guided_six_pose
+    from rls_monitor.calibrate import SimulatedSixPoseBand, guided_six_pose
 
     rng = np.random.default_rng(seed)
     band = SimulatedSixPoseBand(
@@ -230,12 +280,28 @@ def _guided_simulated(
         moved={POSES[int(rng.integers(len(POSES)))]: 1},
         seed=seed,
     )
+    prompt, report = _guide(yes, as_json, band.hold_s)
+    calibration, checks = guided_six_pose(
+        band.capture, prompt=prompt, report=report, cross_axis=cross_axis
+    )
+    payload = calibration.to_dict()
+    true = band.true_correction
+    payload["true_offset_mg"] = [round(float(v) * 1000.0, 4) for v in true.offset_g]
+    payload["true_scale"] = [round(float(v), 7) for v in true.scale]
+    payload["attempts"] = _attempts(checks)
+    return calibration, payload
+
+
+def _guide(
+    yes: bool, as_json: bool, hold_s: float
+) -> tuple[Callable[[str, str, int], None], Callable[[PoseCheck, int], None]]:
+    """The guided procedure's prompt and report (on stderr with --json, to keep stdout clean)."""
     interactive = not yes and sys.stdin.isatty()
-    err = as_json  # keep stdout for the JSON
+    err = as_json
 
     def prompt(pose: str, instruction: str, attempt: int) -> None:
         again = " (again)" if attempt > 1 else ""
-        click.echo(f"Pose {pose}{again}: {instruction} Hold it still for 15 s.", err=err)
+        click.echo(f"Pose {pose}{again}: {instruction} Hold it still for {hold_s:g} s.", err=err)
         if interactive:
             click.pause("Press any key when the band is in place...", err=err)
 
@@ -245,18 +311,60 @@ def _guided_simulated(
         else:
             click.echo(f"  {check.pose}: rejected - {check.reason}", err=err)
 
-    calibration, checks = guided_six_pose(
-        band.capture, prompt=prompt, report=report, cross_axis=cross_axis
-    )
-    payload = calibration.to_dict()
-    true = band.true_correction
-    payload["true_offset_mg"] = [round(float(v) * 1000.0, 4) for v in true.offset_g]
-    payload["true_scale"] = [round(float(v), 7) for v in true.scale]
-    payload["attempts"] = [
+    return prompt, report
+
+
+def _attempts(checks: list[PoseCheck]) -> list[dict[str, Any]]:
+    return [
         {"pose": c.pose, "ok": c.ok, "still_s": round(c.still_s, 1), "reason": c.reason}
         for c in checks
     ]
-    return calibration, payload
+
+
+def _guided_band(
+    spec: str,
+    cross_axis: bool,
+    yes: bool,
+    hold_s: float,
+    as_json: bool,
+    output: Path | None,
+    db_path: Path | None,
+) -> None:
+    """The guided procedure with a real band: only a paired band; the result is saved to it."""
+    from rls_monitor.calibrate import BandPoseCapture, guided_six_pose, save_calibration
+    from rls_monitor.errors import DeviceNotFound
+    from rls_monitor.pairing import find_pairing
+    from rls_monitor.transports.base import parse_transport_spec
+
+    parsed = parse_transport_spec(spec)
+    with _open(db_path) as store:
+        paired = find_pairing(store, parsed)
+    if paired is None:
+        raise DeviceNotFound(
+            f"{parsed.kind} {parsed.target} is not a paired band: pair it first "
+            f"('rls-monitor pair --{parsed.kind} {parsed.target} --side left|right "
+            "--subject LABEL')"
+        )
+    capture = BandPoseCapture(spec, device_id=paired.device_id, hold_s=hold_s)
+    prompt, report = _guide(yes, as_json, hold_s)
+    calibration, checks = guided_six_pose(
+        capture, prompt=prompt, report=report, cross_axis=cross_axis
+    )
+    source = f"guided {parsed.kind} {parsed.target}"
+    with _open(db_path) as store:
+        save_calibration(store, paired.address, calibration, source=source)
+    payload: dict[str, Any] = calibration.to_dict()
+    payload["attempts"] = _attempts(checks)
+    payload["source"] = source
+    payload["device"] = paired.address
+    payload["device_id"] = paired.device_id
+    payload["saved"] = True
+    _emit(payload, output)
+    if as_json:
+        _echo_json(payload)
+        return
+    format_calibration(calibration, source=f"band {paired.device_id} ({paired.address})")
+    click.echo(f"Saved to band {paired.address}: now the calibration in force.")
 
 
 def _auto(
