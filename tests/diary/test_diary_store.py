@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
@@ -114,15 +115,31 @@ def test_migration_is_idempotent_and_store_stays_sound(tmp_path: Path) -> None:
 
 
 def test_read_only_store_without_diary_reads_empty(tmp_path: Path) -> None:
+    """A file whose diary tables are gone reads as an empty diary read-only; read-write heals it.
+
+    The store's migrations always create the diary, so the tables are dropped by hand (a file
+    damaged or edited by another tool) to reach this path.
+    """
     path = tmp_path / "old.sqlite"
     with Store(path) as store:
-        has = diary_schema_present(store)
-    if has:
-        pytest.skip("the store's migrations already create the diary tables")
+        diary.add_entry(store, FULL)
+        diary.add_lab(store, LabResult("P01", DAY, 45.0, None, None))
+    with sqlite3.connect(path) as conn:
+        for table in DIARY_TABLES:
+            conn.execute(f"DROP TABLE {table}")
     with Store(path, readonly=True) as ro:
+        assert not diary_schema_present(ro)
         assert diary.list_entries(ro) == [] and diary.list_labs(ro) == []
+        assert diary.get_entry(ro, "P01", DAY) is None
         with pytest.raises(StorageError, match="read-only"):
             diary.add_entry(ro, FULL)
+        with pytest.raises(StorageError, match="no diary yet"):
+            ensure_diary_schema(ro)
+    with Store(path) as rw:
+        assert diary.list_entries(rw) == []  # first use read-write creates the tables
+        assert diary_schema_present(rw)
+        diary.add_entry(rw, FULL)
+        assert diary.get_entry(rw, "P01", DAY) == FULL
 
 
 def test_subject_deleted_nights_keep_diary(store: Store) -> None:
