@@ -35,6 +35,19 @@ def test_known_offsets_and_scales_are_recovered(seed: int) -> None:
     assert 1 < result.n_iterations <= 1000
 
 
+@pytest.mark.parametrize("seed", range(8))
+def test_errors_at_the_limits_are_recovered(seed: int) -> None:
+    """The corners of the promised range: every offset +-100 mg and every scale 1 +- 5 %."""
+    rng = np.random.default_rng(600 + seed)
+    offset = rng.choice([-0.1, 0.1], 3)
+    scale = 1 + rng.choice([-0.05, 0.05], 3)
+    raw, _, _ = free_living(rng, offset, scale, directions=random_directions(rng, 120))
+    result = fit_auto(raw, 10.0)
+    assert result.accepted, result.reason
+    assert np.max(np.abs(result.calibration.offset_g - offset)) * 1000 < 2.0
+    assert np.max(np.abs(result.calibration.scale / scale - 1)) < 0.002
+
+
 def test_temperature_term_is_recovered() -> None:
     rng = np.random.default_rng(11)
     offset = np.array([0.03, -0.05, 0.08])

@@ -25,6 +25,17 @@ def test_known_offsets_and_scales_are_recovered(seed: int) -> None:
     assert min(cal.extra["pose_still_s"]) >= 10.0
 
 
+@pytest.mark.parametrize("seed", range(8))
+def test_errors_at_the_limits_are_recovered(seed: int) -> None:
+    """The corners of the promised range: every offset +-100 mg and every scale 1 +- 5 %."""
+    rng = np.random.default_rng(500 + seed)
+    offset = rng.choice([-0.1, 0.1], 3)
+    scale = 1 + rng.choice([-0.05, 0.05], 3)
+    cal = fit_six_pose(six_pose_recording(rng, offset, scale), 50.0)
+    assert np.max(np.abs(cal.offset_g - offset)) * 1000 < 2.0
+    assert np.max(np.abs(cal.scale / scale - 1)) < 0.002
+
+
 def test_cross_axis_fit_recovers_a_misaligned_sensor() -> None:
     rng = np.random.default_rng(7)
     offset = np.array([0.04, -0.06, 0.02])
