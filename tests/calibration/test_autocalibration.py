@@ -118,6 +118,28 @@ def test_pooling_nights_covers_the_sphere() -> None:
     assert np.max(np.abs(result.calibration.scale / scale - 1)) < 0.002
 
 
+def test_error_left_after_the_fit_is_refused_and_the_previous_kept() -> None:
+    """Good coverage but window magnitudes no per-axis model can fit (+-40 mg at random)."""
+    rng = np.random.default_rng(15)
+    directions = random_directions(rng, 120)
+    magnitude = 1.0 + rng.choice([-0.04, 0.04], len(directions))
+    windows = StillWindows(
+        mean_g=directions * magnitude[:, None],
+        sd_g=np.full((len(directions), 3), 0.003),
+        start_s=np.arange(len(directions)) * 10.0,
+        temperature_degc=None,
+        window_s=10.0,
+        n_windows_total=len(directions),
+    )
+    previous = Calibration(offset_g=np.zeros(3), scale=np.ones(3), method="six-pose")
+    result = fit_auto_from_windows(windows, previous=previous)
+    assert not result.accepted
+    assert "the error after is" in result.reason and "need < 10 mg" in result.reason
+    assert result.error_after_mg >= 10.0
+    assert result.calibration is previous
+    assert result.candidate is not None and result.candidate.method == "auto"
+
+
 def test_out_of_bounds_offset_is_refused() -> None:
     rng = np.random.default_rng(14)
     raw, _, _ = free_living(
