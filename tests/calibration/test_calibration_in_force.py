@@ -79,6 +79,18 @@ def _matched_onsets(a: ScoreResult, b: ScoreResult, tol_s: float) -> int:
     return sum(bool(np.min(np.abs(on_b - m.onset_s)) <= tol_s) for m in a.movements)
 
 
+def _median_peak_error(a: ScoreResult, b: ScoreResult, tol_s: float) -> float:
+    """Median relative difference of ``peak_mg`` over b's movements matched to a's by onset."""
+    onset_a = np.array([m.onset_s for m in a.movements])
+    peak_a = np.array([m.peak_mg for m in a.movements])
+    errors = []
+    for m in b.movements:
+        j = int(np.argmin(np.abs(onset_a - m.onset_s)))
+        if abs(onset_a[j] - m.onset_s) <= tol_s:
+            errors.append(abs(m.peak_mg / peak_a[j] - 1.0))
+    return float(np.median(errors))
+
+
 @pytest.mark.parametrize("seed", [2, 3])
 def test_miscalibrated_night_with_calibration_scores_like_the_clean_night(seed: int) -> None:
     common = {"duration_s": 2400.0}
@@ -104,6 +116,10 @@ def test_miscalibrated_night_with_calibration_scores_like_the_clean_night(seed: 
         assert result.plm_per_h == pytest.approx(reference.plm_per_h, abs=0.1)
         matched = _matched_onsets(reference, result, tol_s=0.1)
         assert matched >= reference.counts["lm"] - 1
+        # the amplitudes in mg are the clean night's again (counts barely depend on calibration)
+        assert _median_peak_error(reference, result, tol_s=0.1) < 0.003
+    # ... and not without calibration: the same comparison on the raw samples is off by ~1-2 %
+    assert _median_peak_error(reference, score(raw), tol_s=0.1) > 0.006
 
 
 # --- the CLI with a store --------------------------------------------------------------------------
