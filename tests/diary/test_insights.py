@@ -79,6 +79,22 @@ def test_no_effect_intervals_cover_zero_95_percent(n_nights: int) -> None:
     assert 0.92 <= covered / total <= 0.98
 
 
+def test_no_effect_reported_intervals_cover_zero_95_percent() -> None:
+    """The same calibration end to end: the intervals ``analyse`` reports, every flag and slope."""
+    covered: dict[str, list[int]] = {}
+    for seed in range(120):
+        ins = analyse(simulate_nights(56, seed=2000 + seed), InsightsConfig(n_boot=500, seed=seed))
+        for ln in ins.lines:
+            if ln.enough and ln.ci_low_per_h is not None and ln.ci_high_per_h is not None:
+                hit_total = covered.setdefault(ln.kind, [0, 0])
+                hit_total[0] += ln.ci_low_per_h <= 0.0 <= ln.ci_high_per_h
+                hit_total[1] += 1
+    assert set(covered) == {"flag", "dose-response"}
+    for kind, (hits, total) in covered.items():
+        assert total > 400, kind
+        assert 0.92 <= hits / total <= 0.98, (kind, hits / total)
+
+
 def test_no_effect_rarely_called_clear() -> None:
     """Family-wise: with no true effect, Holm keeps false 'clear' findings rare."""
     false_alarms = sum(
