@@ -14,8 +14,10 @@ One :class:`BandSession` keeps one band's link alive for a night:
    ``RESEND`` and given up (counted) only when the band no longer has them.
 3. **Storing.** Delivered samples are appended to the night in the store in bounded transactions
    (every ``flush_samples`` samples or ``flush_interval_s`` seconds), in sequence order.
-4. **Time.** Sync points are fitted by a line (:class:`ClockFit`): band ticks map to UTC with the
-   band's drift corrected; the night's start time comes from the tick of its first sample.
+4. **Time.** Sync points are fitted by a line (:class:`ClockFit`): band ticks (unwrapped past
+   2**32) map to UTC with the band's drift corrected. The night is created with the host's
+   estimate of its start; when it ends, the band's clock is stored beside it (night metadata
+   ``clock``: tick of the first sample, its drift-corrected UTC, drift, sync points).
 5. **Link loss.** A disconnect event, or a link silent for ``watchdog_s`` (a dead link may never
    report itself), closes the transport and reconnects with exponential backoff.
 6. **Scoring.** Every ``rescore_interval_s`` the night so far is scored from the store, so the
@@ -971,7 +973,9 @@ class BandSession:
         self.end_seq: int | None = None
         self.info: BandInfo | None = None
         self.clock_fit: ClockFit | None = None
-        self.first_tick: int | None = None
+        #: (night sample index, unwrapped band tick) of the first DATA frame of this process
+        self.tick_anchor: tuple[int, int] | None = None
+        self._last_tick: int | None = None
         self.status = BandStatus(side=side, counts=LinkCounts(), tracker=self.tracker.counts)
         self._pending: dict[int, asyncio.Future[Any]] = {}
         self._cmd_id = 0
@@ -1050,8 +1054,9 @@ class BandSession:
                 self._check_done()
 
     def _on_data(self, block: DataBlock, arrival_s: float) -> None:
-        if block.seq == self.first_seq and self.first_tick is None:
-            self.first_tick = block.tick
+        if self.tick_anchor is None and block.seq >= self.first_seq:
+            sample = (block.seq - self.first_seq) * self.frame_samples
+            self.tick_anchor = (sample, self._unwrap_tick(block.tick))
         delivered = self.tracker.offer(block.seq, block, now_s=arrival_s)
         if delivered:
             self._deliver(delivered)
@@ -1099,6 +1104,41 @@ class BandSession:
         st.samples = self.next_sample
         if self.info is not None:
             st.recorded_s = self.next_sample / self.info.fs_hz
+
+    def _unwrap_tick(self, tick: int) -> int:
+        """The band's u32 tick, unwrapped: the nearest value to the last one seen."""
+        last = self._last_tick
+        if last is not None:
+            tick += round((last - tick) / 2**32) * 2**32
+        self._last_tick = tick
+        return tick
+
+    def clock_report(self) -> dict[str, Any] | None:
+        """The band's clock against UTC, for the night's metadata; ``None`` before any sync.
+
+        Returns
+        -------
+        dict or None
+            ``tick_hz``; ``sync_points`` (sync exchanges in the fit); ``drift_ppm`` (the band's
+            clock fast, positive, or slow, with two points or more); ``first_sample_tick`` (the
+            band tick of the night's sample 0, unwrapped, counted back from the first frame
+            received at the nominal ticks per sample) and ``first_sample_utc`` (its UTC by the
+            drift-corrected fit, ISO 8601).
+        """
+        fit, info = self.clock_fit, self.info
+        if fit is None or info is None or fit.points == 0:
+            return None
+        report: dict[str, Any] = {
+            "tick_hz": info.tick_hz,
+            "sync_points": fit.points,
+            "drift_ppm": round(fit.drift_ppm, 3) if fit.points >= 2 else None,
+        }
+        if self.tick_anchor is not None:
+            sample, tick = self.tick_anchor
+            first_tick = tick - sample * info.tick_hz / info.fs_hz
+            report["first_sample_tick"] = round(first_tick)
+            report["first_sample_utc"] = fit.to_utc(first_tick).isoformat()
+        return report
 
     def _check_done(self) -> None:
         if self.end_seq is not None and self.tracker.next_seq >= self.end_seq:
@@ -1184,7 +1224,7 @@ class BandSession:
         sent_unix = self.clock.now_unix_s()
         reply = await self._request(lambda cmd_id: self.wire.sync_time(cmd_id, sent_unix))
         received_unix = self.clock.now_unix_s()
-        tick = self.wire.sync_tick(reply)
+        tick = self._unwrap_tick(self.wire.sync_tick(reply))
         fit = self.clock_fit
         if fit is None:
             return
@@ -1610,6 +1650,17 @@ class NightRecorder:
             self.writer.stored[session.side] = stored
             return first_seq, first_seq + frames, frames * per
 
+    def _store_clock(self) -> None:
+        """Keep each band's clock against UTC (ticks and drift-corrected UTC) with the night."""
+        clock = dict(self._night_meta.get("clock") or {})
+        for session in self.sessions:
+            report = session.clock_report()
+            if report is not None:
+                clock[session.side] = report
+        if clock and self.night_id is not None:
+            self._night_meta["clock"] = clock
+            self.store.update_night_metadata(self.night_id, {"clock": clock})
+
     def _open_night(self) -> None:
         infos = self._infos
         device_ids = {side: info.device_id for side, info in infos.items()}
@@ -1845,6 +1896,7 @@ class NightRecorder:
             if failure is not None:
                 _store_mark_interrupted(self.store, self.night_id)
             else:
+                self._store_clock()
                 self.last_score = None  # the live score's arrays go before the final one
                 if self.on_device:
                     try:
