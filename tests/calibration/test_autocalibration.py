@@ -126,7 +126,7 @@ def test_error_left_after_the_fit_is_refused_and_the_previous_kept() -> None:
     windows = StillWindows(
         mean_g=directions * magnitude[:, None],
         sd_g=np.full((len(directions), 3), 0.003),
-        start_s=np.arange(len(directions)) * 10.0,
+        start_s=np.arange(len(directions), dtype=np.float64) * 10.0,
         temperature_degc=None,
         window_s=10.0,
         n_windows_total=len(directions),
