@@ -133,6 +133,12 @@ def map_ble_error(exc: BaseException, *, connected: bool, what: str) -> Transpor
         return LinkLost(f"{what}: {text}")
     if isinstance(exc, BleakNotFoundError | BleakDeviceNotFoundError):
         return DeviceNotFound(f"{what}: {text}")
+    if isinstance(exc, FileNotFoundError | ConnectionRefusedError):
+        # bleak's D-Bus socket (BlueZ) or the platform's Bluetooth service is absent
+        return ConnectError(
+            f"{what}: no Bluetooth service to talk to ({text}); is Bluetooth on and, on "
+            "Linux, bluetoothd running?"
+        )
     if isinstance(exc, BleakError | TimeoutError | OSError | EOFError | AttributeError):
         return ConnectError(f"{what}: {text}")
     return ConnectError(f"{what}: unexpected {type(exc).__name__}: {text}")

@@ -44,6 +44,12 @@ def test_ble_errors_are_mapped(exc: BaseException, connected: bool, expected: ty
     assert "connecting to AA" in str(mapped)
 
 
+def test_no_bluetooth_service_says_so() -> None:
+    exc = FileNotFoundError(errno.ENOENT, "No such file or directory")
+    mapped = map_ble_error(exc, connected=False, what="scanning")
+    assert type(mapped) is ConnectError and "bluetoothd" in str(mapped)
+
+
 def test_ble_mapping_keeps_our_own_errors() -> None:
     ours = LinkLost("already ours")
     assert map_ble_error(ours, connected=False, what="x") is ours
