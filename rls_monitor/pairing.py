@@ -78,19 +78,25 @@ async def read_band_info(
     backend: Any = None,
     config: LinkConfig | None = None,
 ) -> Any:
-    """Connect to a band, ask ``GET_INFO``, disconnect; return its :class:`BandInfo`.
+    """Connect to a band, read its identity, disconnect; return its :class:`BandInfo`.
+
+    Over BLE the identity is read from the band's INFO characteristic; a link without one
+    (serial) asks ``GET_INFO``, which answers with the same record.
 
     Raises
     ------
     DeviceNotFound, ConnectError, LinkLost
         The band could not be reached or did not answer.
     """
-    from rls_monitor.session import Wire
+    from rls_monitor.session import Reply, Wire
     from rls_monitor.transports.base import open_transport
 
     wire = Wire()
     transport = open_transport(spec, backend=backend, config=config)
     async with transport:
+        record = await transport.read_info()
+        if record is not None:
+            return wire.band_info(Reply(0, True, 0, record, 0))
         return await wire.request_info(transport, timeout_s=5.0)
 
 

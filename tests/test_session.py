@@ -123,10 +123,11 @@ async def test_pairing_remembers_the_band_and_refuses_another_one(tmp_path: Path
     db = tmp_path / "n.sqlite"
     counts, lsb_g, fs_hz = _source(duration_s=120.0)
     address = "C0:FF:EE:12:34:56"
-    air, _ = _air_with_band(counts, lsb_g, fs_hz, "RLS-00000000CAFE0001", address)
+    air, driver = _air_with_band(counts, lsb_g, fs_hz, "RLS-00000000CAFE0001", address)
     paired = await pair_band(
         db, f"ble:{address}", side="left", subject="P01", backend=air.backend, config=FAST.link
     )
+    assert driver.band.stats.commands == 0  # read from the INFO characteristic, no GET_INFO
     assert (paired.device_id, paired.side, paired.subject) == (
         "RLS-00000000CAFE0001",
         "left",
