@@ -152,8 +152,14 @@ def test_given_axis_is_used() -> None:
     assert np.allclose(pipe.shank_axis, night.truth.shank_axis, atol=1e-3)
 
 
-def _agreement(difficulty: str, seed: int) -> tuple[float, float | None, float | None, float]:
-    night = _night(difficulty, seed)
+def _agreement(
+    difficulty: str, seed: int, duration_s: float = 1800.0
+) -> tuple[float, float | None, float | None, float]:
+    night = (
+        _night(difficulty, seed)
+        if duration_s == 1800.0
+        else simulate_night(night_config(difficulty, duration_s=duration_s), seed=seed)
+    )
     frames, band = run_event_mode(night.counts, night.fs_hz, night.lsb_g)
     events = decode_band_events(frames, start_tick=0, duration_s=night.duration_s)
     inside, turn = lying_movements(events)
@@ -186,6 +192,22 @@ def test_band_events_agree_with_host_detector(difficulty: str, seed: int) -> Non
     else:
         assert band_plm == 0
     assert ratio >= 50
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("difficulty", ["easy", "ordinary", "hard"])
+def test_whole_nights_agree_with_host_detector(difficulty: str) -> None:
+    """Whole 8 h nights over the difficulty range (a PLM index needs long series to compare)."""
+    f1, host_plm, band_plm, ratio = _agreement(difficulty, 0, 8 * 3600.0)
+    assert host_plm is not None and host_plm > 5 and band_plm is not None
+    assert f1 >= 0.95, f1
+    assert band_plm == pytest.approx(host_plm, rel=0.05)
+    assert ratio >= 50
+
+
+def test_a_night_without_leg_movements_gives_none_on_the_band() -> None:
+    _, host_plm, band_plm, _ = _agreement("none", 0)
+    assert host_plm == 0 and band_plm == 0
 
 
 def test_frames_round_trip_and_result_is_marked() -> None:
