@@ -68,11 +68,13 @@ class NightRecord:
     fs_hz, lsb_g : float or None
         Sample rate (Hz) and g per count of the stored samples.
     n_samples : int
-        Samples stored per channel (the smallest channel).
+        Samples held in the store per channel (the smallest channel); samples the band lost
+        between blocks are not counted.
     calibration : str
         One of :data:`CALIBRATION_STATES`.
     calibrations : tuple of (mapping or None)
-        Each channel's stored calibration (``Calibration.to_dict()``), ``None`` when none.
+        The calibration each channel's score was computed with (``Calibration.to_dict()``, as
+        recorded with the score), ``None`` when none was applied.
     minutes : tuple of mapping
         Per-minute rows (``minute``, ``start_s``, ``activity_mg``, ``lm_count``, ``plm_count``,
         ``posture``, ``in_bed``); empty when the store has none.
@@ -267,19 +269,28 @@ def record_from_result(
 
 
 _SUMMARY_SQL = (
-    "SELECT id, metadata_json, json_remove(result_json, '$.movements', '$.per_hour', "
-    "'$.histograms') AS summary FROM nights WHERE result_json IS NOT NULL"
+    "SELECT id, metadata_json, calibration_json, json_remove(result_json, '$.movements', "
+    "'$.per_hour', '$.histograms') AS summary FROM nights WHERE result_json IS NOT NULL"
 )
 
+# What _record needs of a night besides its NightInfo: the (full or summary) result, its
+# metadata, and the calibration per channel its score was computed with (None: none applied).
+_Extra = tuple[dict[str, Any], dict[str, Any], list[Mapping[str, Any] | None] | None]
 
-def _summaries(store: Store) -> dict[int, tuple[dict[str, Any], dict[str, Any]]]:
-    """Every scored night's result without movements, per-hour table and histograms, and its
-    metadata, in one query (SQLite's JSON functions drop the bulky parts before Python parses).
+
+def _summaries(store: Store) -> dict[int, _Extra]:
+    """Every scored night's result without movements, per-hour table and histograms, its
+    metadata and its calibration, in one query (SQLite's JSON functions drop the bulky parts
+    before Python parses).
     """
     try:
         rows = list(store.db.query(_SUMMARY_SQL))
         return {
-            int(r["id"]): (json.loads(r["summary"]), json.loads(r["metadata_json"] or "{}"))
+            int(r["id"]): (
+                json.loads(r["summary"]),
+                json.loads(r["metadata_json"] or "{}"),
+                None if r["calibration_json"] is None else list(json.loads(r["calibration_json"])),
+            )
             for r in rows
         }
     except (sqlite3.Error, ValueError) as exc:
@@ -292,28 +303,30 @@ def _record(
     tz: tzinfo | None,
     with_minutes: bool,
     with_postures: bool,
-    summary: tuple[dict[str, Any], dict[str, Any]] | None = None,
-    devices: dict[str, Mapping[str, Any] | None] | None = None,
+    summary: _Extra | None = None,
+    stored: Mapping[int, int] | None = None,
 ) -> NightRecord:
+    night_cals: list[Mapping[str, Any] | None] | None
     if summary is not None:
-        result, metadata = summary
+        result, metadata, night_cals = summary
     else:
         full = store.get_result(info.id)
         if full is None:
             raise StorageError(f"night {info.id} has not been scored yet", path=store.path)
         result, metadata = full, store.night_metadata(info.id)
+        cals = store.night_calibration(info.id)
+        night_cals = None if cals is None else list(cals)
     zone = tz if tz is not None else resolve_timezone(metadata.get("timezone") or None)
-    calibrations: list[Mapping[str, Any] | None] = []
+    # The calibration the night's score was computed with (recorded with the score), not the
+    # band's calibration in force today: a night scored raw stays "none" after the band is
+    # calibrated, and its EDF+ holds the samples the score saw.
     stored_cal = metadata.get("calibration")
-    cache = devices if devices is not None else {}
-    for address in info.devices:
+    calibrations: list[Mapping[str, Any] | None] = []
+    for ch in range(len(info.devices)):
         if isinstance(stored_cal, Mapping):
             calibrations.append(stored_cal)
-            continue
-        if address not in cache:
-            device = store.get_device(address) if address else None
-            cache[address] = None if device is None else device.get("calibration")
-        calibrations.append(cache[address])
+        else:
+            calibrations.append(night_cals[ch] if night_cals and ch < len(night_cals) else None)
     state = calibration_state(calibrations)
     if isinstance(stored_cal, str) and stored_cal in CALIBRATION_STATES:
         state = stored_cal
@@ -329,7 +342,7 @@ def _record(
         sides=info.sides,
         fs_hz=info.fs_hz,
         lsb_g=info.lsb_g,
-        n_samples=info.n_samples,
+        n_samples=info.n_samples if stored is None else stored.get(info.id, 0),
         calibration=state,
         calibrations=tuple(calibrations),
         minutes=tuple(store.get_minutes(info.id)) if with_minutes else (),
@@ -406,7 +419,7 @@ def load_nights(
     else:
         infos = store.list_nights(subject)
     summaries = _summaries(store) if summary_only else {}
-    devices: dict[str, Mapping[str, Any] | None] = {}
+    stored = store.stored_samples(None if night is None else [night])
     out: list[NightRecord] = []
     slack = timedelta(days=1)  # a night date in any zone is within a day of the UTC one
     for info in infos:
@@ -419,7 +432,7 @@ def load_nights(
             or (date_to is not None and rough > date_to + slack)
         ):
             continue
-        rec = _record(store, info, tz, minutes, postures, summaries.get(info.id), devices)
+        rec = _record(store, info, tz, minutes, postures, summaries.get(info.id), stored)
         day = rec.night_date
         if date_from is not None and (day is None or day < date_from):
             continue

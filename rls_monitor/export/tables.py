@@ -112,7 +112,7 @@ NIGHT_COLUMNS: tuple[Column, ...] = (
     _c("device", "", "Band address(es), ';'-separated (keyed hash with --pseudonymise)"),
     _c("side", "", "Leg(s) of the band(s): left, right, both, unknown"),
     _c("fs_hz", "Hz", "Sample rate"),
-    _c("calibration", "", "Calibration state: none, six-pose, auto, mixed"),
+    _c("calibration", "", "Calibration the score was computed with: none, six-pose, auto, mixed"),
     _c("status", "", "complete, interrupted or recording"),
     _c("completeness_pct", "%", "Samples stored / samples expected between start and end"),
     _c("data_lost_s", "s", "Time of samples missing between start and end"),

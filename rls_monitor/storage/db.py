@@ -1262,6 +1262,39 @@ class Store:
                 )
         return gone
 
+    def stored_samples(self, night_ids: Sequence[int] | None = None) -> dict[int, int]:
+        """Samples actually held in blocks, per night (its channel with the fewest).
+
+        Unlike :attr:`NightInfo.n_samples` (the sequence number after the last stored sample),
+        samples the band lost between blocks are not counted: this is what data completeness
+        is computed from.
+
+        Parameters
+        ----------
+        night_ids : sequence of int, optional
+            Only these nights (every night when omitted, in one query).
+
+        Returns
+        -------
+        dict
+            Night id to stored samples (0 for a night without blocks).
+        """
+        sql = (
+            "SELECT night_id, min(n) AS n FROM (SELECT nd.night_id, nd.channel, "
+            "coalesce(sum(b.n_samples), 0) AS n FROM night_devices nd LEFT JOIN sample_blocks b "
+            "ON b.night_id = nd.night_id AND b.channel = nd.channel{where} "
+            "GROUP BY nd.night_id, nd.channel) GROUP BY night_id"
+        )
+        params: list[int] = []
+        where = ""
+        if night_ids is not None:
+            params = [int(i) for i in night_ids]
+            if not params:
+                return {}
+            where = f" WHERE nd.night_id IN ({', '.join('?' * len(params))})"
+        rows = self._query(sql.format(where=where), params)
+        return {int(r["night_id"]): int(r["n"]) for r in rows}
+
     def delete_night(self, night_id: int) -> None:
         """Delete a night with its samples, movements and minutes."""
         self._night_row(night_id)

@@ -57,11 +57,14 @@ def make_store(
     """A store with one simulated night per seed, of subject :data:`SUBJECT`, one a day.
 
     The default seeds give nights with PLM series (seed 4, 45 min: 3 series; seeds 12, 15, 19,
-    20 min: one or two). With ``calibrated``, the band has the six-pose :data:`CALIBRATION`.
+    20 min: one or two). With ``calibrated``, the band has the six-pose :data:`CALIBRATION` in force
+    before the import, so the nights are scored with it and record it.
     """
     ids: list[int] = []
     counts: dict[int, Any] = {}
     with Store(path) as store:
+        if calibrated:  # in force before the import, which scores with it and records it
+            store.add_calibration(DEVICE, CALIBRATION, source="test fixture")
         for k, seed in enumerate(seeds):
             night = simulate_night(
                 night_config("ordinary", duration_s=duration_s, fs_hz=FS_HZ), seed=seed
@@ -79,6 +82,4 @@ def make_store(
             )
             ids.append(imported.night_id)
             counts[imported.night_id] = night.counts
-        if calibrated:
-            store.upsert_device(DEVICE, calibration=CALIBRATION)
     return FixtureStore(path, ids, counts)

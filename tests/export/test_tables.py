@@ -176,3 +176,64 @@ def test_record_from_an_unstored_result() -> None:
     assert row["end_utc"] == (START_UTC + timedelta(hours=1)).isoformat(
         timespec="milliseconds"
     ).replace("+00:00", "Z")
+
+
+def _event_night(store: Store, blocks: list[tuple[int, int]], device: str = "band-1") -> int:
+    """A night of 25 Hz zero samples in blocks (first_seq, n), scored from a few events."""
+    from rls_monitor.events import EventList
+    from rls_monitor.scoring import score
+    from rls_monitor.storage import Channel
+
+    night = store.create_night(
+        "P03", fs_hz=25.0, lsb_g=2.0**-12, start_utc=START_UTC, channels=[Channel("left", device)]
+    )
+    for first, n in blocks:
+        store.append_samples(night, first, np.zeros((n, 3), np.int16))
+    onsets = 10.0 + 20.0 * np.arange(5.0)
+    store.save_score(night, score(EventList(onsets, onsets + 2.0, duration_s=200.0)).to_dict())
+    store.finish_night(night)
+    return night
+
+
+def test_completeness_counts_the_samples_lost_in_gaps(tmp_path: Path) -> None:
+    with Store(tmp_path / "gaps.sqlite") as store:
+        whole = _event_night(store, [(0, 5000)])
+        gappy = _event_night(store, [(0, 1000), (1500, 2000), (4000, 1000)])  # 1000 lost
+        assert store.stored_samples() == {whole: 5000, gappy: 4000}
+        assert store.get_night(gappy).n_samples == 5000  # the sequence end, gaps included
+        export(store, tmp_path / "n.csv", "csv")
+        (rec,) = load_nights(store, night=gappy)
+    rows = {int(r["night_id"]): r for r in _csv(tmp_path / "n.csv")}
+    assert float(rows[whole]["completeness_pct"]) == 100.0
+    assert float(rows[whole]["data_lost_s"]) == 0.0
+    assert float(rows[gappy]["completeness_pct"]) == 80.0
+    assert float(rows[gappy]["data_lost_s"]) == 40.0  # 1000 samples at 25 Hz
+    assert rec.completeness == pytest.approx(0.8)
+
+
+def test_calibration_state_is_the_one_the_night_was_scored_with(tmp_path: Path) -> None:
+    from tests.export.nightstore import CALIBRATION
+
+    with Store(tmp_path / "cal.sqlite") as store:
+        raw = _event_night(store, [(0, 2500)], device=DEVICE)
+        store.set_night_calibration(raw, None)  # scored from the raw samples
+        store.add_calibration(DEVICE, CALIBRATION, source="later")  # the band calibrated later
+        calibrated = _event_night(store, [(0, 2500)], device=DEVICE)
+        store.set_night_calibration(calibrated, [CALIBRATION])
+        export(store, tmp_path / "n.csv", "csv")
+        export(store, tmp_path / "raw.edf", "edf", night=raw)
+        full = {r.night_id: r for r in load_nights(store)}  # whole results, one night at a time
+    rows = {int(r["night_id"]): r for r in _csv(tmp_path / "n.csv")}
+    assert rows[raw]["calibration"] == "none"  # not the band's calibration in force today
+    assert rows[calibrated]["calibration"] == "six-pose"
+    assert full[raw].calibration == "none" and full[raw].calibrations == (None,)
+    assert full[calibrated].calibrations[0] == CALIBRATION
+    # the EDF+ of the raw night holds the samples its score saw: uncalibrated zeros
+    import pyedflib
+
+    f = pyedflib.EdfReader(str(tmp_path / "raw.edf"))
+    try:
+        assert not np.any(f.readSignal(0, digital=True))
+        assert "none; none" in f.getPrefilter(0)
+    finally:
+        f.close()
