@@ -10,7 +10,8 @@ salt each time and keeps it secret.
 Dates are shifted back by a random whole number of **weeks** (between 52 and 520), the same for
 every night of the export: intervals between nights, the time of day, and the **weekday** are kept
 (weekday and weekend nights differ in sleep), the calendar date is not. Times stay in their local
-UTC offset as recorded. The shift and the salt are never written into the export.
+UTC offset as recorded. The shift and the salt are never written into the export. With a given
+salt the shift is derived from it, so linked exports also agree on every date.
 """
 
 from __future__ import annotations
@@ -75,14 +76,20 @@ class Pseudonymiser:
         Returns
         -------
         Pseudonymiser
-            Shift: minus a random whole number of weeks in
-            [:data:`MIN_SHIFT_WEEKS`, :data:`MAX_SHIFT_WEEKS`], in days.
+            Shift: minus a whole number of weeks in [:data:`MIN_SHIFT_WEEKS`,
+            :data:`MAX_SHIFT_WEEKS`], in days: random with a random salt; derived from the salt
+            (a keyed hash) when one is given, so exports linked by a salt also share their date
+            shift (a night has the same dates in all of them).
         """
+        n_weeks = MAX_SHIFT_WEEKS - MIN_SHIFT_WEEKS + 1
         if salt is None:
             key = secrets.token_bytes(16)
+            weeks = MIN_SHIFT_WEEKS + secrets.randbelow(n_weeks)
         else:
             key = salt.encode("utf-8") if isinstance(salt, str) else bytes(salt)
-        weeks = MIN_SHIFT_WEEKS + secrets.randbelow(MAX_SHIFT_WEEKS - MIN_SHIFT_WEEKS + 1)
+            # exports linked by one salt share one shift, so their dates agree with each other
+            digest = hmac.new(key, b"rls-monitor date shift", hashlib.sha256).digest()
+            weeks = MIN_SHIFT_WEEKS + int.from_bytes(digest[:8], "big") % n_weeks
         return cls(salt=key, shift_days=-7 * weeks)
 
     def _hash(self, prefix: str, label: str) -> str:

@@ -8,14 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyedflib  # a dev dependency: the round trip must never skip silently
 import pytest
 
 from rls_monitor.export import export, load_nights, write_edf
 from rls_monitor.export.edf import edf_annotations
 from rls_monitor.storage import Store
 from tests.export.nightstore import CALIBRATION, FS_HZ, START_UTC, SUBJECT, FixtureStore
-
-pyedflib = pytest.importorskip("pyedflib")
 
 
 def _read(path: Path) -> tuple[dict[str, Any], list[np.ndarray], tuple[np.ndarray, ...]]:

@@ -13,7 +13,7 @@ from rls_monitor.errors import ConfigError
 from rls_monitor.export import Pseudonymiser, export
 from rls_monitor.export.pseudonym import MAX_SHIFT_WEEKS, MIN_SHIFT_WEEKS
 from rls_monitor.storage import Store
-from tests.export.nightstore import DEVICE, SUBJECT, FixtureStore
+from tests.export.nightstore import DEVICE, START_UTC, SUBJECT, FixtureStore
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -72,7 +72,24 @@ def test_edf_patient_field_is_the_pseudonym(one_night: FixtureStore, tmp_path: P
     head = (tmp_path / "p.edf").read_bytes()[:256].decode("ascii")
     assert SUBJECT not in head and "Jane" not in head
     assert Pseudonymiser(b"k" * 12, 0).subject(SUBJECT) in head
-    assert "2026" not in head[88:168] or "Startdate" in head  # date field is the shifted one
+    # the start date (recording field and header field) is the shifted one, nowhere the true one
+    shifted = (START_UTC + timedelta(days=Pseudonymiser.random("k" * 12).shift_days)).date()
+    recording, startdate = head[88:168], head[168:176]
+    assert recording.startswith(f"Startdate {shifted.strftime('%d-%b-%Y').upper()} ")
+    assert startdate == shifted.strftime("%d.%m.%y")
+    assert "2026" not in recording and "24.11.26" not in head
+
+
+def test_a_shared_salt_gives_one_date_shift(three_nights: FixtureStore, tmp_path: Path) -> None:
+    salt = "study-42-secret"
+    assert Pseudonymiser.random(salt) == Pseudonymiser.random(salt)
+    assert Pseudonymiser.random(salt).shift_days != Pseudonymiser.random("other-salt").shift_days
+    with Store(three_nights.path, readonly=True) as store:
+        export(store, tmp_path / "n.csv", "csv", pseudonymise=True, salt=salt)
+        export(store, tmp_path / "m.csv", "csv", pseudonymise=True, salt=salt, movements=True)
+    starts = {r["night_id"]: r["night_date"] for r in _rows(tmp_path / "n.csv")}
+    moves = {r["night_id"]: r["night_date"] for r in _rows(tmp_path / "m.csv")}
+    assert moves == starts  # the two linked exports agree on every night's date
 
 
 def test_pseudonymiser_rules() -> None:
