@@ -9,6 +9,8 @@ from __future__ import annotations
 import base64
 import html.parser
 import io
+import math
+import os
 import re
 import shutil
 import subprocess
@@ -20,7 +22,12 @@ import pytest
 from rls_monitor.errors import ConfigError
 from rls_monitor.export import NightRecord, load_nights
 from rls_monitor.report import DISCLAIMER, fmt, variability, write_report
-from rls_monitor.report.plots import REFERENCE_NOTE
+from rls_monitor.report.plots import (
+    ADULT_REFERENCE_PER_H,
+    REFERENCE_NOTE,
+    imi_histogram_figure,
+    trend_figure,
+)
 from rls_monitor.storage import Store
 from tests.export.nightstore import SUBJECT, FixtureStore, make_store
 
@@ -41,7 +48,10 @@ def _tool(name: str) -> str:
         path = shutil.which(candidate)
         if path:
             return path
-    pytest.skip(f"{name} is not installed (poppler-utils / chromium are needed to render reports)")
+    why = f"{name} is not installed (poppler-utils / chromium are needed to render reports)"
+    if os.environ.get("RLS_MONITOR_REQUIRE_RENDERERS") or os.environ.get("CI"):
+        pytest.fail(why)  # on CI the rendering checks must run, not skip
+    pytest.skip(why)
 
 
 @pytest.fixture(scope="module")
@@ -248,3 +258,41 @@ def test_report_without_minutes_says_so(night_record: NightRecord, tmp_path: Pat
     path = write_report([bare], tmp_path / "bare.html")
     text = path.read_text(encoding="utf-8")
     assert "Leg movement report" in text and "n/a" in text
+
+
+def test_imi_histograms_have_the_bins_sleep_medicine_uses(night_record: NightRecord) -> None:
+    hist = night_record.result["histograms"]
+    fig = imi_histogram_figure(hist)
+    ax_lin, ax_log = fig.axes[:2]
+    (lin,) = ax_lin.containers
+    assert [round(b.get_x(), 6) for b in lin] == [2.0 * k for k in range(45)]  # 0-90 s
+    assert {round(b.get_width(), 6) for b in lin} == {2.0}
+    assert [b.get_height() for b in lin] == hist["linear"]["counts"]
+    assert ax_lin.get_xlim() == (0.0, 90.0)
+    (log,) = ax_log.containers
+    assert [round(b.get_x(), 6) for b in log] == [round(0.1 * k, 6) for k in range(45)]
+    assert {round(b.get_width(), 6) for b in log} == {0.1}  # ln(IMI) bins 0.1 wide
+    assert [b.get_height() for b in log] == hist["log"]["counts"]
+    ticks = [t.get_text() for t in ax_log.get_xticklabels()]
+    assert ticks == ["2", "10", "20", "40", "60", "90"]
+    np.testing.assert_allclose(
+        ax_log.get_xticks(), [math.log(t) for t in (2, 10, 20, 40, 60, 90)], atol=1e-4
+    )
+    assert sum(hist["linear"]["counts"]) > 10  # a night with movements, not empty bins
+
+
+def test_trend_draws_the_15_per_hour_reference_line(records: list[NightRecord]) -> None:
+    fig = trend_figure(records)
+    ax = fig.axes[0]
+    flat = [
+        line
+        for line in ax.get_lines()
+        if len(set(line.get_ydata())) == 1 and line.get_ydata()[0] == ADULT_REFERENCE_PER_H
+    ]
+    assert ADULT_REFERENCE_PER_H == 15.0 and len(flat) == 1
+    assert flat[0].get_linestyle() == "--" and flat[0].get_label() == REFERENCE_NOTE
+    assert REFERENCE_NOTE in [t.get_text() for t in ax.get_legend().get_texts()]
+    lo, hi = ax.get_ylim()
+    assert lo < 15.0 < hi  # the line is inside the plot
+    plotted = [line for line in ax.get_lines() if line.get_label() == "PLM per hour in bed"]
+    assert list(plotted[0].get_ydata()) == [r.result["indices"]["plm_per_h"] for r in records]
