@@ -312,6 +312,8 @@ class Store:
         self._host = socket.gethostname()
         self._conn: sqlite3.Connection | None = None
         created = self._prepare_file(create)
+        side_files = [Path(f"{self.path}{suffix}") for suffix in ("-wal", "-shm")]
+        new_side_files = [f for f in side_files if not f.exists()]
         try:
             if readonly:
                 uri = self.path.resolve().as_uri() + "?mode=ro"
@@ -342,9 +344,11 @@ class Store:
                     )
                 if recover and not readonly:
                     self.recover_interrupted()
-        except BaseException:
+        except BaseException as exc:
             conn.close()
             self._conn = None
+            if isinstance(exc, StorageError) and "locked" not in str(exc):
+                _remove_empty_wal(new_side_files)
             raise
 
     # --- opening ------------------------------------------------------------------------------
@@ -384,11 +388,13 @@ class Store:
         if app_id == APPLICATION_ID:
             return
         n_objects = int(conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0])
-        if app_id == 0 and n_objects == 0 and not self.readonly:
+        user_version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        if app_id == 0 and n_objects == 0 and user_version == 0 and not self.readonly:
             return  # an empty SQLite file: ours to initialise
         raise StorageError(
             f"{self.path} is an SQLite database of another program (application_id "
-            f"{app_id:#x}, {n_objects} objects), not an rls-monitor database; refusing to use it",
+            f"{app_id:#x}, user_version {user_version}, {n_objects} objects), not an "
+            "rls-monitor database; refusing to use it",
             path=self.path,
         )
 
@@ -1628,6 +1634,22 @@ def _calibration_text(calibrations: Sequence[Mapping[str, Any] | None] | None) -
     return json.dumps(
         [None if c is None else dict(c) for c in calibrations], sort_keys=True, default=str
     )
+
+
+def _remove_empty_wal(created: Sequence[Path]) -> None:
+    """Remove the empty ``-wal`` and ``-shm`` files SQLite made beside a file we refused.
+
+    Only files that did not exist before we opened it, and only while the ``-wal`` holds nothing
+    (so no other process wrote through them): a refused file is left exactly as it was found.
+    """
+    wal = [f for f in created if f.name.endswith("-wal")]
+    try:
+        if any(f.exists() and f.stat().st_size > 0 for f in wal):
+            return
+        for f in created:
+            f.unlink(missing_ok=True)
+    except OSError as exc:  # never hide the refusal behind a clean-up problem
+        logger.debug("could not remove %s: %s", created, exc)
 
 
 def _pid_alive(pid: int) -> bool:

@@ -71,6 +71,17 @@ def test_a_foreign_sqlite_file_is_refused_and_untouched(db_path: Path) -> None:
     assert db_path.read_bytes() == before
 
 
+def test_an_empty_sqlite_file_marked_by_another_program_is_refused(db_path: Path) -> None:
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA user_version = 7")  # no tables yet, but another program's file
+    conn.commit()
+    conn.close()
+    before = db_path.read_bytes()
+    with pytest.raises(StorageError, match="another program"):
+        Store(db_path)
+    assert db_path.read_bytes() == before
+
+
 def test_a_truncated_database_gives_a_clear_error(db_path: Path) -> None:
     with Store(db_path) as store:
         night = store.create_night("P01", fs_hz=50.0, lsb_g=2**-12)
@@ -81,6 +92,9 @@ def test_a_truncated_database_gives_a_clear_error(db_path: Path) -> None:
     with pytest.raises(StorageError, match="not a readable rls-monitor database|malformed"):
         with Store(db_path) as store:
             store.list_nights()
+    assert db_path.read_bytes()[100:] == b"\xa5" * (len(data) - 100)  # not written
+    # nor left with -wal / -shm files beside it that were not there before
+    assert sorted(p.name for p in db_path.parent.iterdir()) == [db_path.name]
 
 
 def test_an_empty_file_is_initialised(db_path: Path) -> None:
