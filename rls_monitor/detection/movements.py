@@ -9,31 +9,41 @@ is replaced by an **activity envelope** of the ankle's dynamic acceleration, in 
 1. *Working rate*: the signal is block-averaged by ``floor(fs_hz / working_rate_hz)`` (50 Hz ->
    25 Hz, 100 Hz -> 20 Hz, 25 Hz unchanged); leg movements are 0.3-8 Hz.
 2. *Gravity removal*: a Butterworth band-pass ``band_hz`` (0.3-8 Hz; PAM-RL uses 0.3-20 Hz,
-   an Axivity ankle study 0.1-10 Hz), order ``filter_order``, per axis, float32, one causal pass
-   (``sosfilt`` started in the steady state of the first sample) whose group delay in the pass
-   band (about ``sqrt(2) / (2 pi f_high)`` s, ~30 ms at 8 Hz) is compensated by shifting the
-   output; ``sosfiltfilt`` would cost 4x the time for no gain at a 0.5 s tolerance. The passband
-   keeps the transient tilt of the shank that a leg movement causes (a few degrees, 20-90 mg
-   of gravity change over 0.2-0.5 s), so the slow orientation change adds to the envelope.
-3. *Envelope*: the vector magnitude of the band-passed acceleration (independent of the band's
-   orientation), in mg, smoothed by a centred moving average of ``envelope_s`` (0.15 s).
+   an Axivity ankle study 0.1-10 Hz), order ``filter_order``, per axis, float32, run twice:
+   a causal pass (``sosfilt`` started in the steady state of the first sample) and the same
+   filter on the time-reversed signal (started in the steady state of the last sample); the
+   group delay in the pass band (about ``sqrt(2) / (2 pi f_high)`` s, ~30 ms at 8 Hz) is
+   compensated by shifting each output. The passband keeps the transient tilt of the shank
+   that a leg movement causes (a few degrees, 20-90 mg of gravity change over 0.2-0.5 s), so
+   the slow orientation change adds to the envelope.
+3. *Envelopes*: the vector magnitude of the band-passed acceleration (independent of the band's
+   orientation), in mg, smoothed by a centred moving average of ``envelope_s`` (0.15 s). The
+   high-pass edge makes the causal pass ring for 1.5-2 s after the tilt of a movement returns:
+   offsets on it come ~2 s late on simulated nights (median +1.9 s, whatever the movement's
+   strength), so durations are overstated and 8-10 s movements can turn into non-CLMs. With
+   ``two_pass_offset`` (off by default until the band's pipeline follows) the reversed pass
+   is computed too: it rings before the onset instead, and the *quiet envelope*, the smaller of
+   the two passes per sample, falls at the true offset (median offset error ~0 s); the
+   *onset envelope* stays the causal one, and the thresholds come from its floor. See
+   :func:`activity_envelopes`. Without the option both envelopes are the causal one.
 4. *Adaptive noise floor* (the "resting level"): the ``floor_percentile`` (10th) percentile of
-   ``floor_block_s`` (1 s) block means of the envelope over a centred ``floor_window_s`` (60 s)
-   window, held per block, at least ``floor_min_mg``. Sensor noise of 2-8 mg per axis gives
+   ``floor_block_s`` (1 s) block means of the onset envelope over a centred ``floor_window_s``
+   (60 s) window, held per block, at least ``floor_min_mg``. Sensor noise of 2-8 mg per axis gives
    floors of about 2-7 mg; 60 s windows stay at rest even inside dense PLM series.
 5. *Thresholds* (per block): ``onset_mg = max(onset_factor * floor, floor + onset_min_mg)``
    (x 3, at least 8 mg above the floor; PAM-RL uses a fixed 200 mg on its own scale, ankle
    studies 15-30 mg, an open-source ankle app floor x 8 with a 20 mg minimum: our envelope is
    smoothed and band-limited, so its floor is lower); ``offset_mg = floor + offset_ratio *
    (onset_mg - floor)`` (0.25: the EMG rules' 2 uV / 8 uV).
-6. *Rules*: onset at the first sample above ``onset_mg``; offset at the start of the first run
-   of at least ``quiet_s`` (0.5 s) at or below ``offset_mg`` (this merges bursts less than 0.5 s
-   apart); an LM running into the end of the signal ends there; duration at least
-   ``min_duration_s`` (0.5 s) plus ``envelope_s`` (the moving average widens every event by its
-   length, so a 0.2 s twitch would otherwise last 0.5 s); with ``morphology`` (WASM 2016 computerised detection) the LM
-   must hold a window of ``morphology_s`` (0.5 s, an odd number of samples) whose median
-   envelope is at or above the offset threshold. Durations in samples are rounded up on the
-   working grid (0.5 s at 25 Hz is 13 samples, 0.52 s).
+6. *Rules*: onset at the first sample where the onset envelope is above ``onset_mg`` (and the
+   quiet envelope above ``offset_mg``); offset at the start of the first run of at least
+   ``quiet_s`` (0.5 s) with the quiet envelope at or below ``offset_mg`` (this merges bursts
+   less than 0.5 s apart); an LM running into the end of the signal ends there; duration at
+   least ``min_duration_s`` (0.5 s) plus ``envelope_s`` (the moving average widens every event
+   by its length, so a 0.2 s twitch would otherwise last 0.5 s); with ``morphology`` (WASM 2016
+   computerised detection) the LM must hold a window of ``morphology_s`` (0.5 s, an odd number
+   of samples) whose median quiet envelope is at or above the offset threshold. Durations in
+   samples are rounded up on the working grid (0.5 s at 25 Hz is 13 samples, 0.52 s).
 7. *Context*: only LMs entirely inside a lying bout of the posture, at least ``bed_edge_s`` from
    its ends (getting into bed is not an LM), are returned; those overlapping a turn-over (padded
    by ``turnover_pad_s``) are flagged ``posture_change``.
@@ -76,6 +86,7 @@ __all__ = [
     "Envelope",
     "LegMovements",
     "activity_envelope",
+    "activity_envelopes",
     "detect_leg_movements",
     "movement_thresholds",
     "samples_for",
@@ -127,6 +138,12 @@ class DetectorConfig:
         LMs within this of the start or end of a lying bout are not returned (s).
     turnover_pad_s : float
         LMs overlapping a turn-over widened by this on both sides are posture changes (s).
+    two_pass_offset : bool
+        Take offsets (and the morphology rule) from the quiet envelope of
+        :func:`activity_envelopes` (the smaller of a causal and a time-reversed band-pass)
+        instead of the causal envelope, whose high-pass ringing makes offsets ~2 s late.
+        Off by default for now: the band's on-device pipeline (``firmware_host.processing``)
+        mirrors the causal detector and must change with it; see ``docs/scoring.md``.
     """
 
     working_rate_hz: float = 20.0
@@ -146,6 +163,7 @@ class DetectorConfig:
     morphology_s: float = 0.5
     bed_edge_s: float = 5.0
     turnover_pad_s: float = 1.0
+    two_pass_offset: bool = False
 
     def __post_init__(self) -> None:
         lo, hi = self.band_hz
@@ -319,10 +337,40 @@ def _block_mean_t(accel_g: F32, k: int) -> F32:
     return work
 
 
-def activity_envelope(
+def _band_magnitude_mg(work: F32, sos: F64, zi_unit: F64) -> F32:
+    """Vector magnitude (mg) of the causal band-pass of ``work`` (3, m), started in steady state."""
+    zi = zi_unit[:, None, :] * work[None, :, :1].astype(np.float64)
+    filt, _ = signal.sosfilt(sos.astype(np.float32), work, axis=1, zi=zi.astype(np.float32))
+    filt = np.asarray(filt, dtype=np.float32)
+    filt *= filt
+    mag = filt[0]
+    mag += filt[1]
+    mag += filt[2]
+    np.sqrt(mag, out=mag)
+    mag *= np.float32(1000.0)
+    return np.ascontiguousarray(mag)
+
+
+def activity_envelopes(
     accel_g: F32, fs_hz: float, config: DetectorConfig | None = None
-) -> tuple[F32, float]:
-    """Activity envelope of the dynamic acceleration (mg) on the working grid.
+) -> tuple[F32, F32, float]:
+    """The two activity envelopes of the dynamic acceleration (mg) on the working grid.
+
+    A causal band-pass rings after a movement ends: a leg movement tilts the shank by a few
+    degrees (tens of mg of gravity) and the 0.3 Hz high-pass edge turns its return into a tail
+    of 1.5-2 s above the offset threshold, whatever the movement's strength, so offsets taken on
+    the causal envelope come about 2 s late (simulated nights: median +1.9 s). The same filter
+    run backwards in time rings *before* the movement instead. Hence two envelopes:
+
+    - the *onset envelope*: the causal pass (``sosfilt``), delay-compensated, smoothed; it rises
+      at the onset, and its peak is the reported ``peak_mg``;
+    - the *quiet envelope*: per sample the smaller of the causal and the time-reversed pass (each
+      with its group delay removed), smoothed; it falls at the offset, rises at the onset, and
+      stays low elsewhere. The offset rule and the morphology rule use it.
+
+    The noise floor and thresholds come from the onset envelope. (Taking them from the quiet
+    envelope, or using it for the onset too, was tried on simulated nights: lower floors gave
+    noise detections at 25 Hz, and later onsets of weak movements.)
 
     Parameters
     ----------
@@ -334,8 +382,9 @@ def activity_envelope(
 
     Returns
     -------
-    envelope_mg : ndarray of float32, shape (m,)
-        ``m = n // k`` with ``k`` the decimation factor.
+    onset_mg, quiet_mg : ndarray of float32, shape (m,)
+        ``m = n // k`` with ``k`` the decimation factor. Without
+        ``DetectorConfig.two_pass_offset`` the two are the same array (the causal envelope).
     fs_work_hz : float
         Working rate ``fs_hz / k`` (Hz).
 
@@ -353,25 +402,44 @@ def activity_envelope(
             f"{2 * cfg.band_hz[1]:g} Hz; got {fs_hz:g} Hz"
         )
     work = _block_mean_t(accel_g, k)  # (3, m): contiguous rows filter twice as fast
+    m = work.shape[1]
     sos = signal.butter(cfg.filter_order, cfg.band_hz, btype="band", fs=fw, output="sos")
-    zi = signal.sosfilt_zi(sos)[:, None, :] * work[None, :, :1].astype(np.float64)
-    filt, _ = signal.sosfilt(sos.astype(np.float32), work, axis=1, zi=zi.astype(np.float32))
-    filt = np.asarray(filt, dtype=np.float32)
+    zi_unit = np.asarray(signal.sosfilt_zi(sos), dtype=np.float64)
+    fwd = _band_magnitude_mg(work, sos, zi_unit)
+    w = samples_for(cfg.envelope_s, fw, odd=True)
+    # the low-pass group delay at low frequency, sqrt(2) / (2 pi f_high) s: the causal pass is
+    # advanced by it (the tail repeats the last value), the reversed pass delayed (the head
+    # repeats the first value)
+    delay = min(round(math.sqrt(2.0) / (2.0 * math.pi * cfg.band_hz[1]) * fw), m // 2)
+    quiet: F32 | None = None
+    if cfg.two_pass_offset:
+        back = _band_magnitude_mg(np.ascontiguousarray(work[:, ::-1]), sos, zi_unit)[::-1]
+        quiet_raw = np.empty_like(fwd)
+        if delay > 0:
+            np.minimum(fwd[2 * delay :], back[: m - 2 * delay], out=quiet_raw[delay : m - delay])
+            quiet_raw[:delay] = np.minimum(fwd[delay : 2 * delay], back[0])
+            quiet_raw[m - delay :] = np.minimum(fwd[m - 1], back[m - 2 * delay : m - delay])
+        else:
+            np.minimum(fwd, back, out=quiet_raw)
+        del back
+        quiet = np.empty_like(quiet_raw)
+        ndimage.uniform_filter1d(quiet_raw, w, output=quiet)
+        del quiet_raw
     del work
-    filt *= filt
-    mag = filt[0]
-    mag += filt[1]
-    mag += filt[2]
-    np.sqrt(mag, out=mag)
-    mag *= np.float32(1000.0)
-    env = np.empty_like(mag)
-    ndimage.uniform_filter1d(mag, samples_for(cfg.envelope_s, fw, odd=True), output=env)
-    del filt, mag
-    # compensate the low-pass group delay at low frequency: sqrt(2) / (2 pi f_high) s
-    delay = round(math.sqrt(2.0) / (2.0 * math.pi * cfg.band_hz[1]) * fw)
+    env = np.empty_like(fwd)
+    ndimage.uniform_filter1d(fwd, w, output=env)
+    del fwd
     if delay > 0:
         env[:-delay] = env[delay:]
         env[-delay:] = env[-delay - 1]
+    return env, env if quiet is None else quiet, fw
+
+
+def activity_envelope(
+    accel_g: F32, fs_hz: float, config: DetectorConfig | None = None
+) -> tuple[F32, float]:
+    """The onset envelope of :func:`activity_envelopes` (mg) and the working rate (Hz)."""
+    env, _quiet, fw = activity_envelopes(accel_g, fs_hz, config)
     return env, fw
 
 
@@ -423,22 +491,27 @@ def score_envelope(
     quiet_n: int,
     min_n: int,
     morphology_n: int | None,
+    quiet_mg: F32 | None = None,
 ) -> tuple[I64, I64]:
     """The LM state machine on an envelope, vectorised: onsets and offsets in samples.
 
     Parameters
     ----------
     envelope_mg : ndarray of float32, shape (m,)
-        Activity envelope (mg).
+        Activity envelope (mg) tested against ``onset_mg``.
     onset_mg, offset_mg : ndarray of float32, shape (m,)
         Thresholds per sample (mg), ``offset_mg <= onset_mg``.
     quiet_n : int
-        Samples of a quiet run (at or below ``offset_mg``) that ends an LM.
+        Samples of a quiet run (``quiet_mg`` at or below ``offset_mg``) that ends an LM.
     min_n : int
         Fewest samples of an LM.
     morphology_n : int or None
         Odd window (samples) of the morphology rule: some window inside the LM must have a
-        median of ``envelope - offset`` at or above 0; ``None`` skips the rule.
+        median of ``quiet_mg - offset`` at or above 0; ``None`` skips the rule.
+    quiet_mg : ndarray of float32, shape (m,), optional
+        The envelope of the offset and morphology rules (the quiet envelope of
+        :func:`activity_envelopes`); ``envelope_mg`` when not given. An onset is a sample with
+        ``envelope_mg`` above ``onset_mg`` that is not quiet.
 
     Returns
     -------
@@ -461,20 +534,21 @@ def score_envelope(
     """
     env = np.asarray(envelope_mg)
     m = env.size
-    if onset_mg.shape != (m,) or offset_mg.shape != (m,):
-        raise DetectionError("envelope and thresholds must have the same shape (m,)")
+    qenv = env if quiet_mg is None else np.asarray(quiet_mg)
+    if onset_mg.shape != (m,) or offset_mg.shape != (m,) or qenv.shape != (m,):
+        raise DetectionError("envelopes and thresholds must have the same shape (m,)")
     if quiet_n < 1 or min_n < 1 or (morphology_n is not None and morphology_n < 1):
         raise DetectionError("quiet_n, min_n and morphology_n must be positive")
     if (offset_mg > onset_mg).any():
         raise DetectionError("the offset threshold must not exceed the onset threshold")
-    quiet = env <= offset_mg
+    quiet = qenv <= offset_mg
     qs, qe = runs(quiet)
     long_run = (qe - qs) >= quiet_n
     qs, qe = qs[long_run], qe[long_run]
     # active stretches between long quiet runs; each holds at most one LM
     st_start = np.concatenate([[0], qe]).astype(np.int64)
     st_end = np.concatenate([qs, [m]]).astype(np.int64)
-    above = np.flatnonzero(env > onset_mg)
+    above = np.flatnonzero((env > onset_mg) & ~quiet)
     if above.size == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     j = np.searchsorted(above, st_start)
@@ -496,7 +570,7 @@ def score_envelope(
             on_c, len_c = onset[ok], length[ok]
             seg = np.cumsum(len_c) - len_c  # start of each LM in the gathered vector
             idx = np.arange(int(len_c.sum()), dtype=np.int64) + np.repeat(on_c - seg, len_c)
-            strong = np.concatenate([[0], np.cumsum(env[idx] >= offset_mg[idx], dtype=np.int64)])
+            strong = np.concatenate([[0], np.cumsum(qenv[idx] >= offset_mg[idx], dtype=np.int64)])
             good = (strong[w:] - strong[:-w]) >= need  # window starting at p
             gc = np.concatenate([[0], np.cumsum(good, dtype=np.int64)])
             ok[ok] = (gc[seg + len_c - w + 1] - gc[seg]) > 0
@@ -566,7 +640,7 @@ def detect_leg_movements(
         raise DetectionError(
             f"posture covers {posture.duration_s:.1f} s but the signal is {n / fs_hz:.1f} s"
         )
-    env_mg, fw = activity_envelope(a, fs_hz, cfg)
+    env_mg, quiet_mg, fw = activity_envelopes(a, fs_hz, cfg)
     th = movement_thresholds(env_mg, fw, cfg)
     on_i, off_i = score_envelope(
         env_mg,
@@ -575,7 +649,9 @@ def detect_leg_movements(
         quiet_n=samples_for(cfg.quiet_s, fw),
         min_n=samples_for(cfg.min_duration_s + cfg.envelope_s, fw),
         morphology_n=samples_for(cfg.morphology_s, fw, odd=True) if cfg.morphology else None,
+        quiet_mg=quiet_mg,
     )
+    del quiet_mg
     onset_s = on_i / fw
     offset_s = off_i / fw
     # keep LMs inside lying bouts, away from their edges

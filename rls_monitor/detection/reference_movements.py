@@ -16,12 +16,13 @@ What is shared with the vectorised code and what is not
   :func:`~rls_monitor.detection.signal.decimation_factor`,
   :func:`~rls_monitor.detection.signal.epoch_starts`).
 - Computed here with loops, in float64: block averaging (running sums), the band-pass as
-  per-sample biquad difference equations (direct form II transposed), the vector magnitude, the
-  centred moving average with ``scipy.ndimage``'s ``reflect`` edges (a running sum), the delay
-  shift, the block means and their rolling percentile, the thresholds, the LM state machine, the
-  morphology rule, the lying-bout context, turn-overs and peaks; for posture, the epoch means and
-  SDs, the elevation of the shank, its running median, the lying decision and the gap filling /
-  short-bout pruning.
+  per-sample biquad difference equations (direct form II transposed), forwards and on the
+  time-reversed signal, the vector magnitudes and their per-sample minimum (the quiet
+  envelope), the centred moving average with ``scipy.ndimage``'s ``reflect`` edges (a running
+  sum), the delay shifts, the block means and their rolling percentile, the thresholds, the LM
+  state machine, the morphology rule, the lying-bout context, turn-overs and peaks; for posture,
+  the epoch means and SDs, the elevation of the shank, its running median, the lying decision
+  and the gap filling / short-bout pruning.
 
 The vectorised detector computes in float32, this one in float64: envelopes agree to about
 1e-5 relative, so a sample lying within that of a threshold may cross it in one and not in the
@@ -45,6 +46,7 @@ from rls_monitor.errors import DetectionError
 
 __all__ = [
     "reference_activity_envelope",
+    "reference_activity_envelopes",
     "reference_detect_leg_movements",
     "reference_fill_and_prune",
     "reference_lying",
@@ -54,10 +56,53 @@ __all__ = [
 ]
 
 
-def reference_activity_envelope(
+def _reference_biquads(
+    work: list[list[float]], sos: list[list[float]], zi_unit: list[list[float]]
+) -> list[float]:
+    """Band-pass of every axis, one sample at a time, and the vector magnitude in mg.
+
+    Cascaded biquads in direct form II transposed, started in the steady state of the first
+    sample (as ``sosfilt`` with ``sosfilt_zi * x[0]``).
+    """
+    state = [[[z[0] * work[0][ax], z[1] * work[0][ax]] for z in zi_unit] for ax in range(3)]
+    mag: list[float] = []
+    for row in work:
+        power = 0.0
+        for ax in range(3):
+            x = row[ax]
+            for (b0, b1, b2, _a0, a1, a2), z in zip(sos, state[ax], strict=True):
+                y = b0 * x + z[0]
+                z[0] = b1 * x - a1 * y + z[1]
+                z[1] = b2 * x - a2 * y
+                x = y
+            power += x * x
+        mag.append(1000.0 * math.sqrt(power))
+    return mag
+
+
+def _reference_moving_average(values: list[float], w: int) -> list[float]:
+    """Centred moving average of ``w`` (odd) samples, edges mirrored as ``scipy.ndimage``'s
+    ``reflect`` (x[-1] = x[0], x[m] = x[m - 1]), as a running sum."""
+    m = len(values)
+    h = w // 2
+
+    def at(i: int) -> float:
+        while i < 0 or i >= m:
+            i = -i - 1 if i < 0 else 2 * m - i - 1
+        return values[i]
+
+    running = sum(at(i) for i in range(-h, h + 1))
+    out = [running / w]
+    for j in range(1, m):
+        running += at(j + h) - at(j - h - 1)
+        out.append(running / w)
+    return out
+
+
+def reference_activity_envelopes(
     accel_g: NDArray[np.float32], fs_hz: float, config: DetectorConfig | None = None
-) -> tuple[NDArray[np.float64], float]:
-    """The activity envelope (mg), one sample at a time (twin of ``activity_envelope``).
+) -> tuple[NDArray[np.float64], NDArray[np.float64], float]:
+    """The onset and quiet envelopes (mg), one sample at a time (twin of ``activity_envelopes``).
 
     Parameters
     ----------
@@ -69,8 +114,14 @@ def reference_activity_envelope(
 
     Returns
     -------
-    envelope_mg : ndarray of float64, shape (n // k,)
-        On the working grid of ``k = decimation_factor(fs_hz, working_rate_hz)``.
+    onset_mg : ndarray of float64, shape (n // k,)
+        The causal pass's magnitude, smoothed, then advanced by the group delay (the tail
+        repeats the last value); on the working grid of ``k = decimation_factor(fs_hz,
+        working_rate_hz)``.
+    quiet_mg : ndarray of float64, shape (n // k,)
+        With ``two_pass_offset``, per sample the smaller of the causal pass advanced by the
+        delay and the time-reversed pass delayed by it (edges repeat the end values), then
+        smoothed; otherwise ``onset_mg`` itself.
     fs_work_hz : float
         Working rate (Hz).
 
@@ -90,7 +141,7 @@ def reference_activity_envelope(
     rows: list[list[float]] = np.asarray(accel_g, dtype=np.float64).tolist()
     m = len(rows) // k
     if m == 0:
-        return np.zeros(0), fw
+        return np.zeros(0), np.zeros(0), fw
     # 1. block averaging: the mean of each block of k samples (trailing partial block dropped)
     work: list[list[float]] = []
     for b in range(m):
@@ -99,45 +150,31 @@ def reference_activity_envelope(
             for ax in range(3):
                 sums[ax] += rows[i][ax]
         work.append([s / k for s in sums])
-    # 2. band-pass: cascaded biquads, direct form II transposed, per axis and per sample,
-    # started in the steady state of the first sample (as sosfilt with sosfilt_zi * x[0])
+    # 2. band-pass forwards, and backwards in time (the reversed signal, reversed back)
     sos64 = signal.butter(cfg.filter_order, cfg.band_hz, btype="band", fs=fw, output="sos")
     sos: list[list[float]] = sos64.astype(np.float32).astype(np.float64).tolist()
     zi_unit: list[list[float]] = signal.sosfilt_zi(sos64).tolist()
-    state = [[[z[0] * work[0][ax], z[1] * work[0][ax]] for z in zi_unit] for ax in range(3)]
-    mag: list[float] = []
-    for j in range(m):
-        power = 0.0
-        for ax in range(3):
-            x = work[j][ax]
-            for (b0, b1, b2, _a0, a1, a2), z in zip(sos, state[ax], strict=True):
-                y = b0 * x + z[0]
-                z[0] = b1 * x - a1 * y + z[1]
-                z[1] = b2 * x - a2 * y
-                x = y
-            power += x * x
-        # 3. vector magnitude in mg
-        mag.append(1000.0 * math.sqrt(power))
-    # centred moving average of w samples, edges mirrored as scipy.ndimage's "reflect"
-    # (x[-1] = x[0], x[m] = x[m - 1]), as a running sum
+    fwd = _reference_biquads(work, sos, zi_unit)
+    # 3. the low-pass group delay, sqrt(2) / (2 pi f_high) s: the causal pass runs late by it,
+    # the reversed pass early
     w = samples_for(cfg.envelope_s, fw, odd=True)
-    h = w // 2
+    delay = min(round(math.sqrt(2.0) / (2.0 * math.pi * cfg.band_hz[1]) * fw), m // 2)
+    smooth = _reference_moving_average(fwd, w)
+    onset = np.array([smooth[min(j + delay, m - 1)] for j in range(m)], dtype=np.float64)
+    if not cfg.two_pass_offset:
+        return onset, onset, fw
+    back = _reference_biquads(work[::-1], sos, zi_unit)[::-1]
+    quiet_raw = [min(fwd[min(j + delay, m - 1)], back[max(j - delay, 0)]) for j in range(m)]
+    quiet = _reference_moving_average(quiet_raw, w)
+    return onset, np.array(quiet, dtype=np.float64), fw
 
-    def at(i: int) -> float:
-        while i < 0 or i >= m:
-            i = -i - 1 if i < 0 else 2 * m - i - 1
-        return mag[i]
 
-    running = sum(at(i) for i in range(-h, h + 1))
-    smooth = [running / w]
-    for j in range(1, m):
-        running += at(j + h) - at(j - h - 1)
-        smooth.append(running / w)
-    # 4. the low-pass group delay, sqrt(2) / (2 pi f_high) s, shifted out; the tail repeats
-    # the last value
-    delay = round(math.sqrt(2.0) / (2.0 * math.pi * cfg.band_hz[1]) * fw)
-    env = [smooth[min(j + delay, m - 1)] for j in range(m)]
-    return np.array(env, dtype=np.float64), fw
+def reference_activity_envelope(
+    accel_g: NDArray[np.float32], fs_hz: float, config: DetectorConfig | None = None
+) -> tuple[NDArray[np.float64], float]:
+    """The onset envelope of :func:`reference_activity_envelopes` (mg) and the working rate."""
+    onset, _quiet, fw = reference_activity_envelopes(accel_g, fs_hz, config)
+    return onset, fw
 
 
 def reference_detect_leg_movements(
@@ -182,9 +219,9 @@ def reference_detect_leg_movements(
         raise DetectionError(
             f"posture covers {posture.duration_s:.1f} s but the signal is {n / fs_hz:.1f} s"
         )
-    env, fw = reference_activity_envelope(a, fs_hz, cfg)
+    env, quiet, fw = reference_activity_envelopes(a, fs_hz, cfg)
     m = env.size
-    # 5. noise floor per block and the thresholds
+    # 5. noise floor per block (of the onset envelope) and the thresholds
     block_n = max(1, round(cfg.floor_block_s * fw))
     window_blocks = max(1, round(cfg.floor_window_s / cfg.floor_block_s))
     floor = reference_noise_floor(
@@ -203,6 +240,7 @@ def reference_detect_leg_movements(
         quiet_n=samples_for(cfg.quiet_s, fw),
         min_n=samples_for(cfg.min_duration_s + cfg.envelope_s, fw),
         morphology_n=samples_for(cfg.morphology_s, fw, odd=True) if cfg.morphology else None,
+        quiet_mg=quiet,
     )
     # 7. context: inside a lying bout, bed_edge_s away from its ends; turn-overs
     bouts: list[tuple[float, float]] = []
@@ -401,26 +439,30 @@ def reference_score_envelope(
     quiet_n: int,
     min_n: int,
     morphology_n: int | None,
+    quiet_mg: NDArray[np.floating[Any]] | None = None,
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """The LM state machine, one sample at a time (same contract as ``score_envelope``).
 
-    Idle: the first sample above ``onset_mg`` starts an LM. Active: a run of ``quiet_n``
-    samples at or below ``offset_mg`` ends it at the run's first sample; the end of the signal
-    ends it there. Then LMs shorter than ``min_n`` samples are dropped and, with
-    ``morphology_n``, those without a window of that many samples whose median of
-    ``envelope - offset`` is at or above zero.
+    A sample is *quiet* when ``quiet_mg`` (``envelope_mg`` when not given) is at or below
+    ``offset_mg``. Idle: the first sample with ``envelope_mg`` above ``onset_mg`` that is not
+    quiet starts an LM. Active: a run of ``quiet_n`` quiet samples ends it at the run's first
+    sample; the end of the signal ends it there. Then LMs shorter than ``min_n`` samples are
+    dropped and, with ``morphology_n``, those without a window of that many samples whose
+    median of ``quiet_mg - offset`` is at or above zero.
 
     Parameters
     ----------
     envelope_mg, onset_mg, offset_mg : ndarray, shape (m,)
     quiet_n, min_n : int
     morphology_n : int or None
+    quiet_mg : ndarray, shape (m,), optional
 
     Returns
     -------
     onset, offset : ndarray of int64
     """
     env = [float(v) for v in envelope_mg]
+    qenv = env if quiet_mg is None else [float(v) for v in quiet_mg]
     on_t = [float(v) for v in onset_mg]
     off_t = [float(v) for v in offset_mg]
     m = len(env)
@@ -430,11 +472,12 @@ def reference_score_envelope(
     start = 0
     quiet_run = 0
     for i in range(m):
+        quiet = qenv[i] <= off_t[i]
         if not active:
-            if env[i] > on_t[i]:
+            if env[i] > on_t[i] and not quiet:
                 active, start, quiet_run = True, i, 0
             continue
-        if env[i] <= off_t[i]:
+        if quiet:
             quiet_run += 1
             if quiet_run == quiet_n:
                 onsets.append(start)
@@ -454,7 +497,7 @@ def reference_score_envelope(
             w = morphology_n
             ok = False
             for s in range(a, b - w + 1):
-                diffs = [env[j] - off_t[j] for j in range(s, s + w)]
+                diffs = [qenv[j] - off_t[j] for j in range(s, s + w)]
                 if float(np.median(diffs)) >= 0.0:
                     ok = True
                     break

@@ -20,11 +20,13 @@ from rls_monitor.detection import (
 )
 from rls_monitor.detection.movements import (
     activity_envelope,
+    activity_envelopes,
     movement_thresholds,
     score_envelope,
 )
 from rls_monitor.detection.reference_movements import (
     reference_activity_envelope,
+    reference_activity_envelopes,
     reference_detect_leg_movements,
     reference_noise_floor,
     reference_score_envelope,
@@ -76,6 +78,50 @@ def test_state_machine_matches_reference(case) -> None:
     ref = reference_score_envelope(env, on, off, quiet_n=quiet_n, min_n=min_n, morphology_n=morph)
     np.testing.assert_array_equal(got[0], ref[0])
     np.testing.assert_array_equal(got[1], ref[1])
+
+
+@settings(max_examples=300, deadline=None)
+@given(envelopes(), st.integers(0, 2**32 - 1))
+def test_state_machine_with_quiet_envelope_matches_reference(case, seed: int) -> None:
+    """A separate quiet envelope (offsets, morphology; onsets need a sample that is not quiet)."""
+    env, on, off, quiet_n, min_n, morph = case
+    rng = np.random.default_rng(seed)
+    # the quiet envelope of the two-pass detector is mostly at or below the onset envelope
+    quiet = (env * rng.uniform(0.3, 1.1, env.size)).astype(np.float32)
+    ties = rng.random(env.size) < 0.1
+    quiet[ties] = off[ties]
+    kw = dict(quiet_n=quiet_n, min_n=min_n, morphology_n=morph, quiet_mg=quiet)
+    got = score_envelope(env, on, off, **kw)  # type: ignore[arg-type]
+    ref = reference_score_envelope(env, on, off, **kw)  # type: ignore[arg-type]
+    np.testing.assert_array_equal(got[0], ref[0])
+    np.testing.assert_array_equal(got[1], ref[1])
+    # the quiet envelope equal to the envelope is the one-envelope machine
+    same = score_envelope(env, on, off, quiet_n=quiet_n, min_n=min_n, morphology_n=morph)
+    again = score_envelope(
+        env, on, off, quiet_n=quiet_n, min_n=min_n, morphology_n=morph, quiet_mg=env.copy()
+    )
+    np.testing.assert_array_equal(same[0], again[0])
+    np.testing.assert_array_equal(same[1], again[1])
+
+
+def test_quiet_envelope_ends_a_movement_the_onset_envelope_would_prolong() -> None:
+    on = np.full(30, 5, np.float32)
+    off = np.full(30, 2, np.float32)
+    env = np.zeros(30, np.float32)
+    env[3:8] = 9
+    env[8:20] = 3  # a ringing tail above the offset threshold
+    quiet = env.copy()
+    quiet[8:20] = 1  # ... that the quiet envelope does not have
+    on_i, off_i = score_envelope(env, on, off, quiet_n=3, min_n=2, morphology_n=None)
+    assert on_i.tolist() == [3] and off_i.tolist() == [20]
+    on_i, off_i = score_envelope(
+        env, on, off, quiet_n=3, min_n=2, morphology_n=None, quiet_mg=quiet
+    )
+    assert on_i.tolist() == [3] and off_i.tolist() == [8]
+    # a sample above the onset threshold that is quiet is not an onset
+    quiet[3:8] = 1
+    on_i, _ = score_envelope(env, on, off, quiet_n=3, min_n=2, morphology_n=None, quiet_mg=quiet)
+    assert on_i.size == 0
 
 
 @settings(max_examples=60, deadline=None)
@@ -170,6 +216,56 @@ def test_detector_matches_loop_reference_on_simulated_nights(difficulty: str, fs
     np.testing.assert_array_equal(got.offset_s, ref.offset_s)
     np.testing.assert_array_equal(got.posture_change, ref.posture_change)
     np.testing.assert_allclose(got.onset_threshold_mg, ref.onset_threshold_mg, rtol=1e-4)
+
+
+@settings(max_examples=25, deadline=None)
+@given(lying_signals(), st.booleans())
+def test_two_pass_detector_matches_loop_reference(case, morphology: bool) -> None:
+    """``two_pass_offset``: both envelopes and the detection == the loop reference."""
+    a, fs = case
+    post = detect_posture(a, fs, PostureConfig(shank_axis=(1.0, 0.0, 0.0), min_lying_bout_s=0))
+    post = replace(post, lying=np.ones_like(post.lying))
+    cfg = DetectorConfig(bed_edge_s=0.0, morphology=morphology, two_pass_offset=True)
+    env, quiet, fw = activity_envelopes(a, fs, cfg)
+    env_ref, quiet_ref, fw_ref = reference_activity_envelopes(a, fs, cfg)
+    assert fw == fw_ref
+    np.testing.assert_allclose(env, env_ref, rtol=1e-3, atol=0.05)
+    np.testing.assert_allclose(quiet, quiet_ref, rtol=1e-3, atol=0.05)
+    got = detect_leg_movements(a, fs, posture=post, config=cfg)
+    ref = reference_detect_leg_movements(a, fs, posture=post, config=cfg)
+    step = 1.0 / fw
+    assert len(got) == len(ref), (got.onset_s, ref.onset_s)
+    assert _matched_within(got.onset_s, ref.onset_s, step), (got.onset_s, ref.onset_s)
+    assert _matched_within(got.offset_s, ref.offset_s, step), (got.offset_s, ref.offset_s)
+
+
+def test_one_pass_envelopes_are_one_array(rng: np.random.Generator) -> None:
+    a = _lying_signal(50.0, 60.0, [(20.0, 22.0, 0.06)], rng)
+    env, quiet, _ = activity_envelopes(a, 50.0)
+    assert quiet is env
+    env2, quiet2, _ = activity_envelopes(a, 50.0, DetectorConfig(two_pass_offset=True))
+    np.testing.assert_array_equal(env2, env)  # the onset envelope does not change
+    assert float(quiet2.mean()) < float(env.mean())
+
+
+@pytest.mark.parametrize("fs_hz", [25.0, 50.0, 100.0])
+def test_two_pass_offsets_are_on_time(fs_hz: float) -> None:
+    """The causal envelope rings ~2 s past a movement's end; the two-pass one does not."""
+    err: dict[bool, list[float]] = {False: [], True: []}
+    for two_pass in (False, True):
+        for seed in (11, 12):
+            night = simulated_night("ordinary", fs_hz, seed)
+            cfg = DetectorConfig(two_pass_offset=two_pass)
+            lms = detect_leg_movements(night.accel_g, fs_hz, config=cfg)
+            truth = night.truth.movements
+            for on, off in zip(lms.onset_s, lms.offset_s, strict=True):
+                j = int(np.argmin(np.abs(truth.onset_s - on)))
+                if abs(truth.onset_s[j] - on) < 0.5:
+                    err[two_pass].append(off - float(truth.offset_s[j]))
+    assert len(err[True]) > 20
+    assert float(np.median(err[False])) > 1.0  # the known bias of the default
+    assert abs(float(np.median(err[True]))) < 0.25
+    assert float(np.percentile(np.abs(err[True]), 75)) < 0.5
 
 
 @settings(max_examples=100, deadline=None)
