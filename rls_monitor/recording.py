@@ -55,7 +55,6 @@ import csv
 import logging
 import math
 import re
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -422,26 +421,39 @@ def _read_preamble(fh: Any, path: Path) -> tuple[dict[str, str], str, int]:
 def _parse_rows(
     path: Path, n_pre: int, max_rows: int | None, n_cols: int, first_line: int
 ) -> NDArray[np.float64]:
-    """Parse data rows: numpy's C parser first, a careful parser for empty fields and errors."""
+    """Parse data rows: Arrow's C++ CSV parser first, a careful parser for errors.
+
+    pyarrow reads an 8 h, 50 Hz night (70 MB) several times faster than ``numpy.loadtxt``; its float
+    parsing rounds correctly, so values round-trip exactly. Any row it will not take (a wrong number
+    of fields, text where a number belongs) sends the file to the careful parser, which names the line.
+    """
+    import pyarrow as pa
+    from pyarrow import csv as pa_csv
+
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # numpy warns on an empty body
-            data = np.loadtxt(
-                path,
-                delimiter=",",
-                dtype=np.float64,
-                ndmin=2,
-                usecols=range(4),
-                skiprows=n_pre,
-                max_rows=max_rows,
-                encoding="utf-8",
-            )
-    except ValueError:
+        table = pa_csv.read_csv(
+            path,
+            read_options=pa_csv.ReadOptions(
+                skip_rows=n_pre, autogenerate_column_names=True, use_threads=False
+            ),
+            parse_options=pa_csv.ParseOptions(delimiter=","),
+            convert_options=pa_csv.ConvertOptions(
+                include_columns=[f"f{j}" for j in range(4)],
+                column_types={f"f{j}": pa.float64() for j in range(4)},
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowKeyError, ValueError):
         pass
     else:
-        if data.shape[0] == 0:
+        if max_rows is not None:
+            table = table.slice(0, max_rows)
+        if table.num_rows == 0:
             raise RecordingError("no data rows after the header", path=path)
-        return data
+        data = np.empty((table.num_rows, 4), dtype=np.float64)
+        for j in range(4):
+            data[:, j] = table.column(j).to_numpy(zero_copy_only=False)
+        if not np.isinf(data).any():  # an infinity goes to the careful parser, which names its line
+            return data
     with path.open("r", encoding="utf-8", newline="") as fh:
         lines = fh.read().splitlines()[n_pre:]
     if max_rows is not None:
