@@ -1236,8 +1236,10 @@ class Store:
     def recover_interrupted(self) -> list[int]:
         """Mark ``interrupted`` every ``recording`` night whose writer no longer runs.
 
-        A writer on this host is gone when its process id no longer exists; a writer on another
-        host when it has not written for ``stale_after_s``.
+        A writer on this host is gone when its process id no longer exists, or when it has not
+        written for ``stale_after_s`` and the process now holding its id started after its last
+        write (after a power cut and reboot the id may belong to another program; Linux only); a
+        writer on another host when it has not written for ``stale_after_s``.
 
         Returns
         -------
@@ -1251,11 +1253,18 @@ class Store:
         now = datetime.now(UTC)
         gone = []
         for row in rows:
+            beat = _parse_iso(row["heartbeat_utc"])
+            stale = beat is None or (now - beat).total_seconds() > self.stale_after_s
             if row["writer_host"] == self._host and row["writer_pid"] is not None:
-                dead = not _pid_alive(int(row["writer_pid"]))
+                pid = int(row["writer_pid"])
+                dead = not _pid_alive(pid)
+                if not dead and stale and beat is not None and pid != os.getpid():
+                    # the writer ran at its last heartbeat: a process with its id that started
+                    # later (after a reboot, or the id reused) is another program
+                    started = _process_start(pid)
+                    dead = started is not None and started > beat + timedelta(seconds=2)
             else:
-                beat = _parse_iso(row["heartbeat_utc"])
-                dead = beat is None or (now - beat).total_seconds() > self.stale_after_s
+                dead = stale
             if dead:
                 gone.append(int(row["id"]))
         for night_id in gone:
@@ -1650,6 +1659,24 @@ def _remove_empty_wal(created: Sequence[Path]) -> None:
             f.unlink(missing_ok=True)
     except OSError as exc:  # never hide the refusal behind a clean-up problem
         logger.debug("could not remove %s: %s", created, exc)
+
+
+def _process_start(pid: int) -> datetime | None:
+    """When a running process started (UTC, to about a second), or ``None`` when not known.
+
+    Linux only (``/proc``): the process's start in clock ticks after boot plus the boot time.
+    """
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        ticks = int(stat.rsplit(")", 1)[1].split()[19])  # field 22, starttime
+        boot = next(
+            int(line.split()[1])
+            for line in Path("/proc/stat").read_text().splitlines()
+            if line.startswith("btime ")
+        )
+        return datetime.fromtimestamp(boot + ticks / os.sysconf("SC_CLK_TCK"), UTC)
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
 
 
 def _pid_alive(pid: int) -> bool:

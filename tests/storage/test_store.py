@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 import stat
-from datetime import UTC, datetime
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -406,3 +409,38 @@ def test_any_chunking_reads_back_the_same_samples(
             assert store.check().ok
             if not compact:
                 store.finish_night(night)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="process start times need /proc")
+def test_a_writer_whose_process_id_was_reused_is_taken_as_gone(db_path: Path) -> None:
+    with Store(db_path) as store:
+        night = store.create_night("P01", fs_hz=50.0, lsb_g=2**-12)
+    # after a power cut the writer's process id belongs to a program started since its last write
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        time.sleep(0.2)
+        conn = sqlite3.connect(db_path)
+        old = (datetime.now(UTC) - timedelta(minutes=10)).isoformat()
+        conn.execute(
+            "UPDATE nights SET writer_pid = ?, heartbeat_utc = ? WHERE id = ?",
+            [other.pid, old, night],
+        )
+        conn.commit()
+        conn.close()
+        with Store(db_path, stale_after_s=3600.0) as store:  # written 10 min ago: not stale yet
+            assert store.get_night(night).status == "recording"
+        with Store(db_path) as store:
+            assert store.get_night(night).status == "interrupted"
+        # a live writer that has not written for a while (its process older than its last
+        # write) keeps its night
+        with Store(db_path) as store:
+            night2 = store.create_night("P01", fs_hz=50.0, lsb_g=2**-12)
+        conn = sqlite3.connect(db_path)
+        conn.execute("UPDATE nights SET writer_pid = ? WHERE id = ?", [other.pid, night2])
+        conn.commit()
+        conn.close()
+        with Store(db_path, stale_after_s=0.0) as store:
+            assert store.get_night(night2).status == "recording"
+    finally:
+        other.kill()
+        other.wait()
