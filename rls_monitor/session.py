@@ -2423,8 +2423,8 @@ def build_simulated_links(
         driver = BandDriver(band, speed=speed)
         drivers[side] = driver
         if link == "ble":
+            from firmware_host.ble_air import SimAir
             from rls_monitor.transports.ble import BleTransport
-            from rls_monitor.transports.sim_backend import SimAir
 
             if air is None:
                 air = SimAir()

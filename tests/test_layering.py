@@ -81,8 +81,7 @@ def test_detection_is_pure() -> None:
     ("library", "allowed"),
     [
         ("sqlite_utils", ("rls_monitor/storage/",)),
-        # The simulated band's backend is a bleak backend plugin (it subclasses bleak's base classes).
-        ("bleak", ("rls_monitor/transports/ble.py", "rls_monitor/transports/sim_backend.py")),
+        ("bleak", ("rls_monitor/transports/ble.py",)),
         ("bleak_retry_connector", ("rls_monitor/transports/ble.py",)),
         ("serial", ("rls_monitor/transports/serial_port.py",)),
     ],

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from firmware_host.band import SimulatedBand
+from firmware_host.ble_air import SimAir
 from rls_monitor.errors import DeviceNotFound
 from rls_monitor.pairing import pair_band
 from rls_monitor.recording import Recording
@@ -40,7 +41,6 @@ from rls_monitor.session import (
 from rls_monitor.storage import Store
 from rls_monitor.transports import LinkConfig
 from rls_monitor.transports.ble import BleTransport
-from rls_monitor.transports.sim_backend import SimAir
 from rls_monitor.transports.simulated import DEFAULT_EPOCH, BandDriver, SimulatedBandPeripheral
 
 FAST = SessionConfig(

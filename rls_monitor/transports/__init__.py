@@ -1,9 +1,9 @@
 """Links to a band: one small :class:`Transport` interface, a factory, private backends.
 
 ``ble`` (bleak), ``serial_port`` (pyserial) and ``replay`` (recorded frame captures) are imported
-only when used, so importing this package loads no radio stack. ``sim_backend`` is the simulated
-band seen through bleak's backend hook and through a pseudo-terminal, for tests, demos and
-``rls-monitor record --simulate``.
+only when used, so importing this package loads no radio stack. ``simulated`` drives the simulated
+band of :mod:`firmware_host` through a pseudo-terminal and, through bleak's backend hook, in the
+simulated air of :mod:`firmware_host.ble_air`, for tests, demos and ``rls-monitor record --simulate``.
 """
 
 from __future__ import annotations

@@ -29,12 +29,20 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from rls_monitor.errors import ConnectError, DeviceNotFound, LinkLost, TransportError
 from rls_monitor.transports.base import LinkConfig, LinkState, TransportBase
 
-__all__ = ["BleBackend", "BleTransport", "FoundBand", "GattProfile", "map_ble_error", "scan"]
+__all__ = [
+    "BackendClasses",
+    "BleBackend",
+    "BleTransport",
+    "FoundBand",
+    "GattProfile",
+    "map_ble_error",
+    "scan",
+]
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +74,19 @@ class GattProfile:
             control_uuid=str(protocol.CONTROL_CHAR_UUID).lower(),
             info_uuid=str(protocol.INFO_CHAR_UUID).lower(),
         )
+
+
+class BackendClasses(Protocol):
+    """What ``backend=`` takes: bleak backend classes (a :class:`BleBackend`, or the simulated air's
+    :class:`firmware_host.ble_air.BleakBackendClasses`)."""
+
+    @property
+    def client(self) -> type | None:
+        """A ``BaseBleakClient`` subclass, or ``None`` for the platform's."""
+
+    @property
+    def scanner(self) -> type | None:
+        """A ``BaseBleakScanner`` subclass, or ``None`` for the platform's."""
 
 
 @dataclass(frozen=True)
@@ -147,7 +168,7 @@ def map_ble_error(exc: BaseException, *, connected: bool, what: str) -> Transpor
 async def scan(
     timeout_s: float = 5.0,
     *,
-    backend: BleBackend | None = None,
+    backend: BackendClasses | None = None,
     service_uuid: str | None = None,
 ) -> list[FoundBand]:
     """Listen for bands advertising our service.
@@ -156,7 +177,7 @@ async def scan(
     ----------
     timeout_s : float
         How long to listen, in seconds.
-    backend : BleBackend, optional
+    backend : BackendClasses, optional
         bleak backend classes (default: the platform's radio).
     service_uuid : str, optional
         The service to filter on (default: the band's, from the protocol).
@@ -202,7 +223,7 @@ class BleTransport(TransportBase):
     ----------
     address : str
         The band's address (as :func:`scan` reports it).
-    backend : BleBackend, optional
+    backend : BackendClasses, optional
         bleak backend classes (default: the platform's radio).
     config : LinkConfig, optional
         Timeouts and attempts.
@@ -216,14 +237,14 @@ class BleTransport(TransportBase):
         self,
         address: str,
         *,
-        backend: BleBackend | None = None,
+        backend: BackendClasses | None = None,
         config: LinkConfig | None = None,
         service_uuid: str | None = None,
         profile: GattProfile | None = None,
     ) -> None:
         super().__init__(config)
         self.address = address
-        self.backend = backend or BleBackend()
+        self.backend: BackendClasses = backend or BleBackend()
         prof = profile or GattProfile.default()
         if service_uuid:
             prof = GattProfile(

@@ -3,7 +3,7 @@
 :class:`BandDriver` runs a :class:`firmware_host.band.SimulatedBand` in simulated time, at a speed
 relative to real time (``math.inf``: as fast as the host consumes). It is reached through:
 
-- :class:`SimulatedBandPeripheral`: a peripheral in a :class:`~rls_monitor.transports.sim_backend.SimAir`
+- :class:`SimulatedBandPeripheral`: a peripheral in a :class:`~firmware_host.ble_air.SimAir`
   (the bleak backend classes) or in the bumble test backend; frames are sized to the ATT MTU the
   connection agreed; the band's injected link drops become real disconnects;
 - :class:`PtyBand`: the band owns the master end of a pseudo-terminal in a thread and speaks
@@ -165,7 +165,7 @@ class SimulatedBandPeripheral:
         return [str(self.protocol.SERVICE_UUID)], {}, -55
 
     def gatt_table(self) -> dict[str, list[Any]]:
-        from rls_monitor.transports.sim_backend import SimCharacteristic
+        from firmware_host.ble_air import SimCharacteristic
 
         p = self.protocol
         return {

@@ -6,7 +6,7 @@ test goes through bleak's front-end *and* real advertising reports, an ATT MTU e
 and characteristic discovery, CCCD writes, notifications sized by the negotiated MTU, writes with
 response, and a peripheral-initiated disconnect.
 
-The peripheral's behaviour comes from a :class:`rls_monitor.transports.sim_backend.SimPeripheral`
+The peripheral's behaviour comes from a :class:`firmware_host.ble_air.SimPeripheral`
 (the simulated band's adapter), exactly as in the lighter simulated backend: only the air
 between them changes.
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from firmware_host.ble_air import SimCharacteristic
 from rls_monitor.transports.ble import GattProfile
-from rls_monitor.transports.sim_backend import SimCharacteristic
 
 TOY_PROFILE = GattProfile(
     service_uuid="7d3a0001-5c1e-4b7a-9a53-2f2b1c0e4d01",

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 
+from firmware_host.ble_air import SimAir
 from rls_monitor.errors import ConnectError, DeviceNotFound, LinkLost
 from rls_monitor.transports import LinkConfig, LinkState
 from rls_monitor.transports.ble import BleTransport, scan
-from rls_monitor.transports.sim_backend import SimAir
 from tests.transports.conftest import TOY_PROFILE, EchoPeripheral
 
 FAST = LinkConfig(scan_timeout_s=0.5, connect_attempts=3)

@@ -1,4 +1,4 @@
-"""Simulated bands behind bleak's backend hook (the second module allowed to import bleak).
+"""The simulated band's radio: simulated peripherals behind bleak's backend hook.
 
 bleak lets a caller choose the backend classes of ``BleakClient`` and ``BleakScanner``
 (``backend=``). This module provides such classes, bound to a :class:`SimAir`: the "air" in which
@@ -6,14 +6,18 @@ simulated peripherals advertise. Our BLE transport then scans, connects (through
 bleak-retry-connector), discovers, subscribes, writes and receives disconnect callbacks through
 bleak's own front-end code, exactly as with a radio.
 
-A peripheral in the air implements :class:`SimPeripheral`; :mod:`rls_monitor.simulation` wraps the
-simulated band of :mod:`firmware_host.band` as one. Faults the air can inject at the link layer:
+A peripheral in the air implements :class:`SimPeripheral`; the host's
+:class:`~rls_monitor.transports.simulated.SimulatedBandPeripheral` wraps the simulated band of
+:mod:`firmware_host.band` as one. Faults the air can inject at the link layer:
 connection attempts that fail, unsolicited disconnects (reported through bleak's disconnected
 callback), and silent links (notifications stop but ``is_connected`` stays true: only a watchdog
 notices).
 
-bleak is imported when this module is imported; nothing in the library imports it except
-:mod:`rls_monitor.simulation` (lazily) and the tests.
+The module belongs to the band's side (``firmware_host``): it is the air a simulated band
+advertises in, not part of the host. It imports bleak's backend base classes because a bleak
+backend plugin must subclass them; it imports nothing of ``rls_monitor``, and the host itself keeps
+its single bleak module, :mod:`rls_monitor.transports.ble`. bleak is loaded only when this module
+is imported (the simulation and the tests do so lazily).
 """
 
 from __future__ import annotations
@@ -33,14 +37,28 @@ from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
 from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
 from bleak.exc import BleakDeviceNotFoundError, BleakError
 
-from rls_monitor.transports.ble import BleBackend
-
-__all__ = ["SimAir", "SimCharacteristic", "SimPeripheral"]
+__all__ = ["BleakBackendClasses", "SimAir", "SimCharacteristic", "SimPeripheral"]
 
 log = logging.getLogger(__name__)
 
 CCCD_UUID = "00002902-0000-1000-8000-00805f9b34fb"
 ADVERTISING_INTERVAL_S = 0.02
+
+
+@dataclass(frozen=True)
+class BleakBackendClasses:
+    """bleak backend classes bound to one :class:`SimAir`.
+
+    Attributes
+    ----------
+    client : type
+        A ``BaseBleakClient`` subclass, for ``BleakClient(backend=)``.
+    scanner : type
+        A ``BaseBleakScanner`` subclass, for ``BleakScanner(backend=)``.
+    """
+
+    client: type
+    scanner: type
 
 
 @dataclass(frozen=True)
@@ -155,7 +173,7 @@ class SimAir:
         return None
 
     @property
-    def backend(self) -> BleBackend:
+    def backend(self) -> BleakBackendClasses:
         """The bleak backend classes bound to this air (give to ``open_transport(backend=)``)."""
         air = self
 
@@ -167,7 +185,7 @@ class SimAir:
 
         Client.__name__ = "SimBleakClient"
         Scanner.__name__ = "SimBleakScanner"
-        return BleBackend(client=Client, scanner=Scanner)
+        return BleakBackendClasses(client=Client, scanner=Scanner)
 
 
 class SimBleakScanner(BaseBleakScanner):
