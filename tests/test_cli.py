@@ -65,8 +65,31 @@ def test_missing_file_is_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "no such file" in result.output
 
 
-def test_unknown_rules_are_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["score", "{csv}"],
+        ["import", "{csv}"],
+        ["rescore", "--all"],
+        ["insights"],
+    ],
+)
+def test_unknown_rules_are_a_usage_error(tmp_path: Path, args: list[str]) -> None:
+    """A rule set we do not know is wrong usage (exit 2, as the README says), named with the choices."""
     path = tmp_path / "x.csv"
     path.write_text("time,x,y,z\n0,0,0,1\n")
-    result = CliRunner().invoke(main, ["score", str(path), "--rules", "mine"])
-    assert result.exit_code == 1 and "'wasm2016', 'aasm'" in result.output
+    argv = [a.format(csv=path) for a in args] + ["--rules", "mine"]
+    if args[0] != "score":
+        argv += ["--db", str(tmp_path / "n.sqlite")]
+    result = CliRunner().invoke(main, argv)
+    assert result.exit_code == 2, result.output
+    assert "'mine' is not one of 'wasm2016', 'aasm'" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "n.sqlite").exists()
+
+
+def test_cli_rule_choices_are_the_rule_sets() -> None:
+    from rls_monitor.cli.store import RULE_CHOICES
+    from rls_monitor.detection.series import RULE_SETS
+
+    assert RULE_CHOICES == tuple(RULE_SETS)

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from rls_monitor.cli.store import RULE_CHOICES, F, _open, db_option
+from rls_monitor.cli.store import F, _open, db_option, rules_filter_option
 from rls_monitor.errors import ConfigError
 
 __all__ = ["diary_group", "insights_command"]
@@ -426,7 +426,7 @@ def treatment_stop(treatment_id: int, day: str, db_path: Path | None) -> None:
 @click.option("--subject", default=None, help="The subject (needed when there are several).")
 @click.option("--from", "start", default=None, help="First night (date of the evening).")
 @click.option("--to", "end", default=None, help="Last night (date of the evening).")
-@click.option("--rules", default=None, help="Only nights scored with this rule set.")
+@rules_filter_option("Only nights scored with this rule set.")
 @click.option("--seed", default=0, show_default=True, help="Seed of the bootstrap.")
 @click.option("--json", "as_json", is_flag=True, help="Print the insights as JSON.")
 @db_option
@@ -444,11 +444,8 @@ def insights_command(
     Associations over this patient's nights, not causes: a monitoring aid, not a diagnosis.
     """
     from rls_monitor.diary import night_table
-    from rls_monitor.errors import check_option
     from rls_monitor.insights import InsightsConfig, analyse
 
-    if rules is not None:
-        check_option("--rules", rules, RULE_CHOICES)
     with _open(db_path, create=False) as store:
         table = night_table(store, subject, start=start, end=end, rules=rules)
     result = analyse(table, InsightsConfig(seed=seed))

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import click
 
-from rls_monitor.cli.store import RULE_CHOICES, _echo_json, rules_option
-from rls_monitor.errors import check_option
+from rls_monitor.cli.store import _echo_json, rules_option
 
 __all__ = ["score_command"]
 
@@ -21,7 +20,6 @@ def score_command(path: Path, rules: str, as_json: bool) -> None:
 
     Prints the leg movements, PLM series and indices, each labelled with the rule set.
     """
-    check_option("--rules", rules, RULE_CHOICES)
     from rls_monitor.events import read_event_list
     from rls_monitor.recording import read_recording
     from rls_monitor.scoring import format_summary, score

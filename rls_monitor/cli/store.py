@@ -13,10 +13,12 @@ from typing import Any, TypeVar
 
 import click
 
-from rls_monitor.errors import ConfigError, check_option
+from rls_monitor.errors import ConfigError
 
 __all__ = ["db_group", "import_command", "nights_command", "rescore_command", "show_command"]
 
+#: The rule sets a command takes (the names of :data:`rls_monitor.detection.series.RULE_SETS`; kept
+#: literal so that ``--help`` loads no NumPy); a wrong name is a usage error (exit status 2).
 RULE_CHOICES = ("wasm2016", "aasm")
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,10 +40,16 @@ def rules_option(func: F) -> F:
     """The ``--rules`` option (default wasm2016) of the commands that score a file."""
     return click.option(
         "--rules",
+        type=click.Choice(RULE_CHOICES),
         default="wasm2016",
         show_default=True,
         help="Rule set: wasm2016 (WASM/IRLSSG 2016) or aasm (AASM scoring manual).",
     )(func)
+
+
+def rules_filter_option(help_text: str) -> Callable[[F], F]:
+    """An optional ``--rules`` (no default) limited to the known rule sets."""
+    return click.option("--rules", type=click.Choice(RULE_CHOICES), default=None, help=help_text)
 
 
 def _open(db_path: Path | None, *, create: bool = True, readonly: bool = False) -> Any:
@@ -71,7 +79,6 @@ def import_command(
     path: Path, subject: str, rules: str, calibration: str, as_json: bool, db_path: Path | None
 ) -> None:
     """Store the recording PATH (.csv, .cwa, .bin) as a night, score it, and print the night's id."""
-    check_option("--rules", rules, RULE_CHOICES)
     from rls_monitor.nights import import_recording
 
     with _open(db_path) as store:
@@ -120,7 +127,7 @@ def show_command(night: int, as_json: bool, db_path: Path | None) -> None:
 @click.command("rescore")
 @click.argument("night", type=int, required=False)
 @click.option("--all", "all_nights", is_flag=True, help="Rescore every stored night.")
-@click.option("--rules", default=None, help="Rule set (default: each night's current one).")
+@rules_filter_option("Rule set (default: each night's current one).")
 @click.option(
     "--calibration",
     type=click.Choice(["stored", "latest", "none"]),
@@ -141,8 +148,6 @@ def rescore_command(
 
     Scoring is deterministic: rescoring with the same rules and calibration changes nothing.
     """
-    if rules is not None:
-        check_option("--rules", rules, RULE_CHOICES)
     if (night is None) == (not all_nights):
         raise ConfigError("give either a NIGHT id or --all (not both)", name="night")
     from rls_monitor.nights import rescore_night

@@ -106,7 +106,7 @@ def test_errors_are_one_line(cli: click.Group, db_path: Path, tmp_path: Path) ->
     res = run(cli, ["rescore", "--db", str(db_path)])
     assert res.exit_code == 1 and "--all" in res.output
     res = run(cli, ["rescore", "--all", "--rules", "x", "--db", str(db_path)])
-    assert res.exit_code == 1 and "wasm2016" in res.output
+    assert res.exit_code == 2 and "wasm2016" in res.output
 
 
 def test_db_check_reports_a_damaged_block(cli: click.Group, db_path: Path, csv_path: Path) -> None:
