@@ -14,14 +14,45 @@ The Python API comes first; the ``rls-monitor`` command line is a thin layer ove
 
 from __future__ import annotations
 
+import importlib
 import logging
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
 from rls_monitor.errors import RLSMonitorError
-from rls_monitor.events import EventList, read_event_list
-from rls_monitor.recording import Recording, read_recording, write_csv
-from rls_monitor.scoring import ScoreResult, format_summary, score
+
+if TYPE_CHECKING:
+    from rls_monitor.events import EventList, read_event_list
+    from rls_monitor.recording import Recording, read_recording, write_csv
+    from rls_monitor.scoring import ScoreResult, format_summary, score
+
+# The scientific stack (NumPy, SciPy) is loaded on first use of the API, not when the package is
+# imported: the command line then starts at once, and a Ctrl-C during start-up meets its handler.
+_LAZY = {
+    "EventList": "rls_monitor.events",
+    "read_event_list": "rls_monitor.events",
+    "Recording": "rls_monitor.recording",
+    "read_recording": "rls_monitor.recording",
+    "write_csv": "rls_monitor.recording",
+    "ScoreResult": "rls_monitor.scoring",
+    "format_summary": "rls_monitor.scoring",
+    "score": "rls_monitor.scoring",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rls_monitor' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 

@@ -120,7 +120,7 @@ def test_libraries_do_not_print_or_configure_logging() -> None:
 def test_import_pulls_in_no_radio_or_database_stack() -> None:
     code = (
         "import sys, rls_monitor, rls_monitor.cli;"
-        "heavy = {'bleak', 'serial', 'sqlite_utils', 'matplotlib', 'bumble'} & set(sys.modules);"
+        "heavy = {'bleak', 'serial', 'sqlite_utils', 'matplotlib', 'bumble', 'scipy'} & set(sys.modules);"
         "print(sorted(heavy))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
