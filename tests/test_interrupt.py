@@ -15,8 +15,17 @@ import pytest
 def test_ctrl_c_at_any_moment_ends_cleanly(tmp_path: Path, after_s: float) -> None:
     db = tmp_path / "night.sqlite"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "rls_monitor", "record", "--simulate", "--speed", "60"]
-        + ["--db", str(db)],
+        [
+            sys.executable,
+            "-m",
+            "rls_monitor",
+            "record",
+            "--simulate",
+            "--speed",
+            "60",
+            "--db",
+            str(db),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
