@@ -24,7 +24,6 @@ its own reconnection loop, which scans again for a fresh ``BLEDevice`` before ev
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -337,7 +336,7 @@ class BleTransport(TransportBase):
             )
         except BaseException as exc:
             self._set_state(LinkState.CLOSED)
-            if isinstance(exc, asyncio.CancelledError):
+            if not isinstance(exc, Exception):  # cancellation, Ctrl-C, exit: not a link error
                 raise
             raise map_ble_error(exc, connected=False, what=f"connecting to {self.address}") from exc
         self._client = client
@@ -353,7 +352,7 @@ class BleTransport(TransportBase):
         except BaseException as exc:
             await self._disconnect_quietly()
             self._set_state(LinkState.CLOSED)
-            if isinstance(exc, asyncio.CancelledError | TransportError):
+            if not isinstance(exc, Exception) or isinstance(exc, TransportError):
                 raise
             raise map_ble_error(
                 exc, connected=False, what=f"subscribing to {self.address}"
@@ -394,9 +393,7 @@ class BleTransport(TransportBase):
         client = self._require_client()
         try:
             await client.write_gatt_char(self.profile.control_uuid, data, response=True)
-        except BaseException as exc:
-            if isinstance(exc, asyncio.CancelledError):
-                raise
+        except Exception as exc:
             raise map_ble_error(exc, connected=True, what=f"writing to {self.address}") from exc
 
     async def read_info(self) -> bytes | None:
@@ -410,7 +407,5 @@ class BleTransport(TransportBase):
         client = self._require_client()
         try:
             return bytes(await client.read_gatt_char(self.profile.info_uuid))
-        except BaseException as exc:
-            if isinstance(exc, asyncio.CancelledError):
-                raise
+        except Exception as exc:
             raise map_ble_error(exc, connected=True, what=f"reading {self.address}") from exc
