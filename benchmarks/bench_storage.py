@@ -1,6 +1,8 @@
 """Benchmark of the store: an 8 h, 50 Hz night imported and scored; bytes per night; listing.
 
 Run with ``python -m benchmarks storage`` (or ``make bench``). Prints figures; asserts nothing.
+Every codec of ``CODECS`` is measured on the simulated nights; the store and the real files use
+the default (``CODECS[0]``, ``p16s-zlib``).
 Targets (issue 3): database bytes per night under 40 % of the raw int16 size; listing 1,000 nights
 and exporting their summaries under 1 s.
 """
