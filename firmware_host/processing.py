@@ -27,12 +27,25 @@ Stages (``fw`` is the working rate, ``k`` the decimation factor, as in the host 
 5. *Thresholds* per block, as the host: ``onset = max(3 * floor, floor + 8 mg)``,
    ``offset = floor + (onset - floor) >> 2`` (ratio 0.25), in quarter units.
 6. *LM rules*, exactly the host's (``rls_monitor.detection.movements.score_envelope``): onset at
-   the first sample above ``onset``; offset at the start of the first run of ``quiet_n`` samples
-   (0.5 s rounded up) at or below ``offset``; at least ``min_n`` samples (0.5 s plus the
+   the first sample above ``onset``; the LM ends at the start of the first run of ``quiet_n``
+   samples (0.5 s rounded up) at or below ``offset``; at least ``min_n`` samples (0.5 s plus the
    envelope's 0.15 s, as the host); the WASM 2016 morphology rule (some window of ``morph_n``
    samples, odd, inside the LM with at least ``morph_n // 2 + 1`` samples at or above
-   ``offset``: its median) with a bit mask of the last ``morph_n`` samples and a popcount. An LM
-   longer than 10 s is sent as ``KIND_LONG``.
+   ``offset``: its median) with a bit mask of the last ``morph_n`` samples and a popcount.
+   The *reported* offset, as the host's default (``DetectorConfig.quiet_offset``), is the WASM
+   2016 offset on the *quiet envelope*: the start of the first run of ``quiet_n`` samples at or
+   below ``offset`` that begins at or after onset + ``min_n`` (a counter running beside the
+   rules; the causal offset when there is none). An LM longer than 10 s (reported duration) is
+   sent as ``KIND_LONG``.
+6a. *Quiet envelope*: the causal FIR rings for ~2 s after a movement's tilt returns, which makes
+   the causal offsets ~2 s late. The same FIR applied backwards in time (``sum taps[i] *
+   w[t + i]``, from the 64 working samples the FIR ring already holds, so 2.56 s late at 25 Hz)
+   rings before movements instead; per sample the smaller of the two magnitudes (each with its
+   one-sample delay removed), averaged over 5 samples like the envelope, is the quiet envelope
+   (the host's, up to the FIR approximation; the host's reversed pass runs over the whole night).
+   It is saturated to u8 (255 = loud; one unit is ~0.25 mg, so only offset thresholds above
+   ~63 mg lose it) and brought to the LM rules, 30 s late, by a delay line of ``delay_n - 61``
+   bytes. The last 61 samples of a recording have no reversed pass (their causal offset stands).
 7. *Posture* per 1-s epoch: the epoch's gravity (sum of working samples ``>> 4``); *walking* =
    runs of at least 8 epochs whose mean envelope exceeds 150 mg (the host's walking SD and bout
    length; no autocorrelation); the **shank axis** is learned on the band as the mean gravity
@@ -55,10 +68,10 @@ The block API :meth:`Pipeline.process_block` runs stages 1-3 and 6 as numpy inte
 operations (cumulative sums for the moving sums, ``flatnonzero``/``searchsorted`` jumps for the
 state machine, a loop over transitions, not samples) and is exactly equivalent to feeding
 :meth:`Pipeline.process_sample` one sample at a time, whatever the block sizes (property-tested).
-The FIR is ``np.convolve`` on int64 (exact), the state machine runs once per 1-s segment of
+The FIRs are ``np.convolve`` on int64 (exact), the state machine runs once per 1-s segment of
 constant thresholds. The per-block stages 4-5 and 7-9 are the same code in both paths. State is
-2.6 KiB at 50 Hz (:meth:`Pipeline.state_bytes`); the per-sample cost is counted in
-:meth:`Pipeline.ops_per_sample`.
+3.4 KiB at 25 and 50 Hz, 2.9 KiB at 100 Hz (:meth:`Pipeline.state_bytes`; 2.6 KiB before the
+quiet envelope); the per-sample cost is counted in :meth:`Pipeline.ops_per_sample`.
 
 Times are in working samples from the first sample (``j / fw`` s); :mod:`firmware_host.event_mode`
 turns them into band ticks and frames.
@@ -132,6 +145,12 @@ _ENV_LAG = ENVELOPE_N // 2 + 1  # centred window j - 2 .. j + 2, shifted 1 sampl
 _MAG_MAX = 50000  # magnitudes are clamped so that ((sum + 2) * _DIV5) >> 18 == (sum + 2) // 5
 _DIV5 = 52429  # ceil(2**18 / 5)
 _DEG10_NUM, _DEG10_DEN = 970, 1000  # cos^2(10 deg) = 0.9698
+# the quiet envelope: q[j] = round(mean of qraw[j - 2 .. j + 2]), qraw[t] = min(fwd magnitude at
+# t + 1, reversed magnitude at t - 1) (both filters' one-sample delay removed); the reversed FIR
+# output at t needs working samples t .. t + GRAVITY_N - 1, so q[j] is made with sample
+# j + _Q_LAG, when the FIR ring holds them
+_Q_LAG = GRAVITY_N
+_Q_LOUD = 255  # quiet-envelope ring values are u8, saturated: 255 never counts as quiet
 
 
 class BandEvent(NamedTuple):
@@ -433,6 +452,15 @@ class Pipeline:
         self.delay_n = (FLOOR_BLOCKS // 2) * self.block_n
         self.env_ring = np.zeros(self.delay_n, np.uint16)  # the envelope of the last 30 s
         self.ring_pos = 0
+        # quiet envelope (offsets): forward magnitudes of the last GRAVITY_N samples, the
+        # 5-sample ring of qraw, and a delay line bringing q[j] to the LM rules with env[j]
+        self.fmag_ring = np.zeros(GRAVITY_N, np.uint16)
+        self.qraw_ring = np.zeros(ENVELOPE_N, np.uint16)
+        self.qraw_pos = 0
+        self.qraw_sum = 0  # u32
+        self.q_len = self.delay_n - (_Q_LAG - _ENV_LAG)
+        self.q_ring = np.full(self.q_len, _Q_LOUD, np.uint8)
+        self.q_pos = 0
         self.have_floor = 0
         self.floor_u = 0
         self.on_u = 0
@@ -446,6 +474,9 @@ class Pipeline:
         self.morph_q = 0
         self.peak = 0
         self.sbits = 0
+        self.qrun = 0  # quiet-envelope run inside the current LM
+        self.qfound = 0  # its reported offset is known
+        self.qoff = 0
         # posture
         self.axis = np.zeros(3, np.int32)  # Q14
         self.axis_known = 0
@@ -515,6 +546,11 @@ class Pipeline:
         sub, cmp, add); the envelope ring (add, sub, load, store, cmp) and ``/5`` (add, mul,
         shift); the 30-s delay ring (load, store, cmp); block accumulators (4 add, cmp); the LM
         state machine's worst path (shift, or, and, 6 cmp, 3 add, popcount as 10 shift/add).
+        The quiet envelope (offsets), per working sample: the reversed FIR (3 x ``GRAVITY_N``
+        MACs and loads), its rounding, clamp, squares and square root as above, the forward
+        magnitude ring (store, load, and), the minimum (cmp), its 5-sample ring and ``/5`` (2
+        add, mul, shift, 2 load/store, cmp), saturation to u8 (cmp), the delay line (load,
+        store, cmp) and the quiet-run counter of the LM rules (2 cmp, 2 add, shift, 3 cmp).
         Per block (divided by ``k * block_n``): the percentile by selection on a copy of the 60
         block means (60 load/store, ~120 cmp), thresholds (~10), posture (~40 mul, 40 add, 20
         cmp) and the summary (~10).
@@ -526,13 +562,21 @@ class Pipeline:
         """
         nt = GRAVITY_N
         per_raw = {"mac": 0, "mul": 0, "add": 3, "shift": 0, "cmp": 1, "load_store": 3}
-        per_work = {
+        fir_mag = {  # one band-pass FIR and its magnitude (forward, or reversed in time)
             "mac": 3 * nt + 3,
-            "mul": 1 + 1,
-            "add": 3 + 2 * 16 + 2 + 2 + 1 + 1 + 4 + 3 + 5,
-            "shift": 3 + 16 + 1 + 1 + 5,
-            "cmp": 3 * 2 + 16 + 1 + 1 + 1 + 1 + 6,
-            "load_store": 3 * nt + 3 + 2 + 2,
+            "mul": 1,
+            "add": 3 + 2 * 16 + 2,
+            "shift": 3 + 16,
+            "cmp": 3 * 2 + 16 + 1,
+            "load_store": 3 * nt,
+        }
+        per_work = {
+            "mac": 2 * fir_mag["mac"],
+            "mul": 2 * fir_mag["mul"] + 1 + 1,
+            "add": 2 * fir_mag["add"] + 2 + 1 + 1 + 4 + 3 + 5 + 2 + 2,
+            "shift": 2 * fir_mag["shift"] + 1 + 1 + 5 + 1 + 1,
+            "cmp": 2 * fir_mag["cmp"] + 1 + 1 + 1 + 6 + 1 + 1 + 1 + 1 + 5,
+            "load_store": 2 * fir_mag["load_store"] + 3 + 2 + 2 + 2 + 2 + 2,
         }
         per_block = {"mac": 0, "mul": 40, "add": 50, "shift": 10, "cmp": 150, "load_store": 70}
         out: dict[str, float] = {}
@@ -587,13 +631,41 @@ class Pipeline:
         self.mag_ring[mp] = m
         self.mag_pos = 0 if mp + 1 == ENVELOPE_N else mp + 1
         env = ((self.mag_sum + 2) * _DIV5) >> 18  # round(sum / 5)
-        j = self.n_work - self.env_delay
+        n = self.n_work
+        self.fmag_ring[n & (GRAVITY_N - 1)] = m
+        qd = _Q_LOUD  # q[n - 3 - delay_n], for the LM rules
+        if n >= GRAVITY_N - 1:
+            # reversed FIR at t = n - 63 over w[t .. n], oldest first (p is the oldest)
+            fwd_order = (p + np.arange(GRAVITY_N)) & (GRAVITY_N - 1)
+            baccs = self._taps64 @ hist[fwd_order].astype(np.int64)  # 3 x 64 MACs
+            b2 = 0
+            for a in range(3):
+                d = (int(baccs[a]) + (1 << (self.d_shift - 1))) >> self.d_shift
+                d = -32767 if d < -32767 else (32767 if d > 32767 else d)
+                b2 += d * d
+            r = math.isqrt(b2)
+            bm = min(r + (b2 - r * r > r), _MAG_MAX)
+            fm = int(self.fmag_ring[(n - (GRAVITY_N - 3)) & (GRAVITY_N - 1)])  # fwd at n - 61
+            qraw = bm if bm < fm else fm  # qraw[n - 62]
+            qp = self.qraw_pos
+            self.qraw_sum += qraw - int(self.qraw_ring[qp])
+            self.qraw_ring[qp] = qraw
+            self.qraw_pos = 0 if qp + 1 == ENVELOPE_N else qp + 1
+            jq = n - _Q_LAG  # q[jq] = round(mean of qraw[jq - 2 .. jq + 2])
+            if jq >= 0:
+                q = ((self.qraw_sum + 2) * _DIV5) >> 18
+                q = _Q_LOUD if jq < ENVELOPE_N // 2 + 1 or q > _Q_LOUD else q
+                qpos = self.q_pos
+                qd = int(self.q_ring[qpos])  # q[jq - q_len] = q[n - 3 - delay_n]
+                self.q_ring[qpos] = q
+                self.q_pos = 0 if qpos + 1 == self.q_len else qpos + 1
+        j = n - self.env_delay
         self.n_work += 1
         if j >= 0:
             g_at = hist[(p - 1 - _ENV_LAG) & (GRAVITY_N - 1)]  # w[n - 3]
-            self._env_sample(j, env, g_at)
+            self._env_sample(j, env, g_at, qd)
 
-    def _env_sample(self, j: int, v: int, g_at: NDArray[np.int32]) -> None:
+    def _env_sample(self, j: int, v: int, g_at: NDArray[np.int32], qd: int) -> None:
         self.n_env = j + 1
         self.blk_env += v
         self.blk_grav += g_at
@@ -601,15 +673,16 @@ class Pipeline:
             self.min_max = v
         rp = self.ring_pos
         if j >= self.delay_n:  # the LM rules run 30 s late, when the centred floor is known
-            self._lm_step(j - self.delay_n, int(self.env_ring[rp]))
+            self._lm_step(j - self.delay_n, int(self.env_ring[rp]), qd)
         self.env_ring[rp] = v
         self.ring_pos = 0 if rp + 1 == self.delay_n else rp + 1
         self.blk_n += 1
         if self.blk_n == self.block_n:
             self._end_of_block()
 
-    def _lm_step(self, j: int, v: int) -> None:
-        """One sample of the LM state machine (envelope ``v`` at working sample ``j``)."""
+    def _lm_step(self, j: int, v: int, qv: int) -> None:
+        """One sample of the LM state machine (envelope ``v``, quiet envelope ``qv`` (u8, 255
+        = loud) at working sample ``j``)."""
         off = self.off_u
         v4 = v << FLOOR_FRAC  # thresholds carry FLOOR_FRAC fractional bits
         self.sbits = ((self.sbits << 1) | (v4 >= off)) & ((1 << self.morph_n) - 1)
@@ -620,9 +693,16 @@ class Pipeline:
             self.quiet = 0
             self.morph = 0
             self.morph_q = 0
+            self.qrun = 0
+            self.qfound = 0
         if self.state == _ACTIVE:
             if v > self.peak:
                 self.peak = v
+            if not self.qfound:  # the reported offset: first quiet run from onset + min_n
+                self.qrun = self.qrun + 1 if qv < _Q_LOUD and (qv << FLOOR_FRAC) <= off else 0
+                if self.qrun >= self.quiet_n and j >= self.onset + self.min_n + self.quiet_n - 1:
+                    self.qfound = 1
+                    self.qoff = max(j - self.qrun + 1, self.onset + self.min_n)
             if v4 <= off:
                 if self.quiet == 0:
                     self.qstart = j
@@ -636,9 +716,10 @@ class Pipeline:
                 self._end_lm(self.qstart, self.morph_q)
 
     def _end_lm(self, offset: int, morph: int) -> None:
+        """End the LM at ``offset`` (the causal rule's); report the quiet envelope's offset."""
         self.state = _IDLE
         if offset - self.onset >= self.min_n and morph:
-            dur = offset - self.onset
+            dur = (self.qoff if self.qfound else offset) - self.onset
             kind = KIND_LONG if dur > self.long_n else KIND_LM
             self._out.append(BandEvent(kind, self.onset, dur, (self.peak * self.mg_q16) >> 16))
             self.min_lm += 1
@@ -708,6 +789,7 @@ class Pipeline:
         mcs = np.concatenate([[0], np.cumsum(mext)])
         env = ((mcs[idx + ENVELOPE_N + 1] - mcs[idx + 1] + 2) * _DIV5) >> 18
         g_at = ext[idx + GRAVITY_N - _ENV_LAG]  # w[n - 3]
+        qd = self._quiet_block(ext, mag)
         # save the rings in order (position 0 = oldest)
         self.hist[:] = ext[-GRAVITY_N:]
         self.hist_pos = 0
@@ -719,9 +801,64 @@ class Pipeline:
         skip = max(0, -first_j)
         if skip >= m:
             return
-        self._env_block(first_j + skip, env[skip:], g_at[skip:])
+        self._env_block(first_j + skip, env[skip:], g_at[skip:], qd[skip:])
 
-    def _env_block(self, j0: int, env: NDArray[np.int64], g_at: NDArray[np.int64]) -> None:
+    def _quiet_block(self, ext: NDArray[np.int64], fmag: NDArray[np.int64]) -> NDArray[np.int64]:
+        """The quiet envelope of a block (as ``_work``), vectorised; updates its rings.
+
+        ``ext`` holds the previous ``GRAVITY_N`` working samples and the block's ``m`` (oldest
+        first), ``fmag`` the block's forward magnitudes. Returns, per working sample ``n`` of
+        the block, ``q[n - 3 - delay_n]`` (255 where it does not exist).
+        """
+        m = fmag.size
+        n0 = self.n_work
+        nn = n0 + np.arange(m)
+        gm = GRAVITY_N - 1
+        # forward magnitudes of samples n0 - 64 .. n0 + m - 1
+        fext = np.concatenate([self.fmag_ring[(n0 + np.arange(GRAVITY_N)) & gm], fmag])
+        self.fmag_ring[(nn[-GRAVITY_N:]) & gm] = fmag[-GRAVITY_N:]
+        qd = np.full(m, _Q_LOUD, np.int64)
+        sel = nn >= GRAVITY_N - 1  # samples with a reversed FIR output (t = n - 63)
+        if not sel.any():
+            return qd
+        d = np.empty((m, 3), np.int64)
+        for a in range(3):  # reversed FIR: w[t .. t + 63] . taps
+            acc = np.convolve(ext[:, a], self._taps64[::-1], mode="valid")[1:]
+            d[:, a] = (acc + (1 << (self.d_shift - 1))) >> self.d_shift
+        np.clip(d, -32767, 32767, out=d)
+        b2 = np.einsum("ij,ij->i", d, d)
+        r = isqrt_u32(b2)
+        bmag = np.minimum(r + (b2 - r * r > r), _MAG_MAX)
+        k0 = int(np.argmax(sel))
+        qraw = np.minimum(bmag[k0:], fext[np.arange(k0, m) + 3])  # fwd at n - 61
+        order = (np.arange(ENVELOPE_N) + self.qraw_pos) % ENVELOPE_N
+        rext = np.concatenate([self.qraw_ring[order].astype(np.int64), qraw])
+        rcs = np.concatenate([[0], np.cumsum(rext)])
+        c = qraw.size
+        ci = np.arange(c)
+        qsum = rcs[ci + ENVELOPE_N + 1] - rcs[ci + 1]  # the ring's sum after each qraw
+        self.qraw_ring[:] = rext[-ENVELOPE_N:]
+        self.qraw_pos = 0
+        self.qraw_sum = int(rext[-ENVELOPE_N:].sum())
+        jq = nn[k0:] - _Q_LAG
+        has = jq >= 0
+        if not has.any():
+            return qd
+        k1 = int(np.argmax(has))
+        q = ((qsum[k1:] + 2) * _DIV5) >> 18
+        jqs = jq[k1:]
+        q = np.where((jqs < ENVELOPE_N // 2 + 1) | (q > _Q_LOUD), _Q_LOUD, q)
+        ql = self.q_len
+        qorder = (np.arange(ql) + self.q_pos) % ql
+        qext = np.concatenate([self.q_ring[qorder].astype(np.int64), q])
+        qd[k0 + k1 :] = qext[: q.size]  # read before write: q[jq - q_len]
+        self.q_ring[:] = qext[-ql:]
+        self.q_pos = 0
+        return qd
+
+    def _env_block(
+        self, j0: int, env: NDArray[np.int64], g_at: NDArray[np.int64], qd: NDArray[np.int64]
+    ) -> None:
         """Envelope samples ``j0 ..``: per segment inside one 1-s block, vectorised."""
         dn = self.delay_n
         order = (np.arange(dn) + self.ring_pos) % dn
@@ -736,7 +873,7 @@ class Pipeline:
             self.min_max = max(self.min_max, int(seg.max()))
             jd = j0 + pos - dn  # segments never straddle a block, and dn is whole blocks
             if jd >= 0:
-                self._lm_segment(jd, dext[pos : pos + take])
+                self._lm_segment(jd, dext[pos : pos + take], qd[pos : pos + take])
             self.n_env = j0 + pos + take
             self.blk_n += take
             pos += take
@@ -745,7 +882,7 @@ class Pipeline:
         self.env_ring[:] = dext[-dn:]
         self.ring_pos = 0
 
-    def _lm_segment(self, j0: int, e: NDArray[np.int64]) -> None:
+    def _lm_segment(self, j0: int, e: NDArray[np.int64], qv: NDArray[np.int64]) -> None:
         """The LM state machine over a segment with constant thresholds (vectorised)."""
         n = e.size
         on, off = self.on_u, self.off_u
@@ -763,6 +900,8 @@ class Pipeline:
         above = np.flatnonzero(e4 > on)
         nq_idx = np.where(~quiet, np.arange(n), -1)
         last_reset = np.maximum.accumulate(nq_idx)  # last non-quiet index <= i (or -1)
+        qquiet = (qv < _Q_LOUD) & ((qv << FLOOR_FRAC) <= off)
+        q_reset = np.maximum.accumulate(np.where(~qquiet, np.arange(n), -1))
         p = 0
         while p < n:
             if self.state == _IDLE:
@@ -776,12 +915,28 @@ class Pipeline:
                 self.quiet = 0
                 self.morph = 0
                 self.morph_q = 0
+                self.qrun = 0
+                self.qfound = 0
             # ACTIVE from p: running quiet count c_i for i >= p
             ii = np.arange(p, n)
             lr = last_reset[p:]
             c = np.where(lr >= p, ii - lr, self.quiet + ii - p + 1)
             c = np.where(quiet[p:], c, 0)
             hit = np.flatnonzero(c >= self.quiet_n)
+            end = p + int(hit[0]) + 1 if hit.size else n  # the LM's samples in the segment
+            if not self.qfound:  # the reported offset: first quiet run from onset + min_n
+                iq = np.arange(p, end)
+                lq = q_reset[p:end]
+                cq = np.where(lq >= p, iq - lq, self.qrun + iq - p + 1)
+                cq = np.where(qquiet[p:end], cq, 0)
+                ok = (cq >= self.quiet_n) & (j0 + iq >= self.onset + self.min_n + self.quiet_n - 1)
+                fq = np.flatnonzero(ok)
+                if fq.size:
+                    f = int(fq[0])
+                    self.qfound = 1
+                    self.qoff = max(j0 + p + f - int(cq[f]) + 1, self.onset + self.min_n)
+                elif cq.size:
+                    self.qrun = int(cq[-1])
             lo_win = max(p, self.onset - j0 + w - 1)  # windows ending at >= lo_win are valid
             if hit.size:
                 i = p + int(hit[0])
@@ -1027,10 +1182,15 @@ class Pipeline:
                 pad = int(self.floor_ring[(self.floor_pos - 1) % FLOOR_BLOCKS])
             order = (np.arange(dn) + self.ring_pos) % dn
             delayed = self.env_ring[order]  # env[m - dn .. m - 1]
+            # q[jd] for jd < nq is in the delay line (oldest at q_pos: q[nq - q_len]); the last
+            # _Q_LAG - _ENV_LAG samples have no reversed pass: loud (the causal offset stands)
+            nq, ql = max(0, self.n_work - _Q_LAG), self.q_len
             for jd in range(max(0, m - dn), m):
                 while self.n_push - FLOOR_BLOCKS < jd // b:  # windows padded on the right
                     self._floor_push(pad)
-                self._lm_step(jd, int(delayed[jd - (m - dn)]))
+                back = jd - (nq - ql)
+                qv = int(self.q_ring[(self.q_pos + back) % ql]) if 0 <= back < ql else _Q_LOUD
+                self._lm_step(jd, int(delayed[jd - (m - dn)]), qv)
         if self.state == _ACTIVE:
             self._end_lm(m, self.morph)
         if self.in_bed:
@@ -1056,7 +1216,7 @@ class Pipeline:
 
 
 _STATE_ARRAYS = (
-    "dec_acc", "hist", "env_ring", "mag_ring", "blk_grav", "floor_ring", "axis", "axis_acc",
+    "dec_acc", "hist", "env_ring", "fmag_ring", "qraw_ring", "q_ring", "mag_ring", "blk_grav", "floor_ring", "axis", "axis_acc",
     "walk_sum", "prev_g", "st_dir", "last_dir", "ref",
 )  # fmt: skip
 _STATE_SCALARS = (
@@ -1070,5 +1230,6 @@ _STATE_SCALARS = (
     ("prev_ok", "u8"), ("st_len", "u32"), ("st_start", "u32"), ("last_end", "u32"),
     ("have_last", "u8"), ("broken", "u8"), ("have_ref", "u8"), ("posture", "u8"),
     ("min_blocks", "u8"), ("min_act", "u32"), ("min_max", "u16"), ("min_still", "u8"),
-    ("min_lm", "u8"), ("minute", "u16"),
+    ("min_lm", "u8"), ("minute", "u16"), ("qraw_pos", "u8"), ("qraw_sum", "u32"),
+    ("q_pos", "u16"), ("qrun", "u16"), ("qfound", "u8"), ("qoff", "u32"),
 )  # fmt: skip

@@ -119,9 +119,9 @@ def reference_activity_envelopes(
         repeats the last value); on the working grid of ``k = decimation_factor(fs_hz,
         working_rate_hz)``.
     quiet_mg : ndarray of float64, shape (n // k,)
-        With ``two_pass_offset``, per sample the smaller of the causal pass advanced by the
-        delay and the time-reversed pass delayed by it (edges repeat the end values), then
-        smoothed; otherwise ``onset_mg`` itself.
+        With ``quiet_offset`` or ``two_pass_offset``, per sample the smaller of the causal
+        pass advanced by the delay and the time-reversed pass delayed by it (edges repeat the
+        end values), then smoothed; otherwise ``onset_mg`` itself.
     fs_work_hz : float
         Working rate (Hz).
 
@@ -161,7 +161,7 @@ def reference_activity_envelopes(
     delay = min(round(math.sqrt(2.0) / (2.0 * math.pi * cfg.band_hz[1]) * fw), m // 2)
     smooth = _reference_moving_average(fwd, w)
     onset = np.array([smooth[min(j + delay, m - 1)] for j in range(m)], dtype=np.float64)
-    if not cfg.two_pass_offset:
+    if not (cfg.two_pass_offset or cfg.quiet_offset):
         return onset, onset, fw
     back = _reference_biquads(work[::-1], sos, zi_unit)[::-1]
     quiet_raw = [min(fwd[min(j + delay, m - 1)], back[max(j - delay, 0)]) for j in range(m)]
@@ -240,7 +240,8 @@ def reference_detect_leg_movements(
         quiet_n=samples_for(cfg.quiet_s, fw),
         min_n=samples_for(cfg.min_duration_s + cfg.envelope_s, fw),
         morphology_n=samples_for(cfg.morphology_s, fw, odd=True) if cfg.morphology else None,
-        quiet_mg=quiet,
+        quiet_mg=quiet if cfg.two_pass_offset else None,
+        report_mg=quiet if cfg.quiet_offset and not cfg.two_pass_offset else None,
     )
     # 7. context: inside a lying bout, bed_edge_s away from its ends; turn-overs
     bouts: list[tuple[float, float]] = []
@@ -440,6 +441,7 @@ def reference_score_envelope(
     min_n: int,
     morphology_n: int | None,
     quiet_mg: NDArray[np.floating[Any]] | None = None,
+    report_mg: NDArray[np.floating[Any]] | None = None,
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """The LM state machine, one sample at a time (same contract as ``score_envelope``).
 
@@ -448,14 +450,17 @@ def reference_score_envelope(
     quiet starts an LM. Active: a run of ``quiet_n`` quiet samples ends it at the run's first
     sample; the end of the signal ends it there. Then LMs shorter than ``min_n`` samples are
     dropped and, with ``morphology_n``, those without a window of that many samples whose
-    median of ``quiet_mg - offset`` is at or above zero.
+    median of ``quiet_mg - offset`` is at or above zero. With ``report_mg``, each LM ``[a, b)``
+    left is then reported to end at the first ``i`` from ``a + min_n`` to ``b`` where
+    ``report_mg`` is at or below ``offset_mg`` for ``quiet_n`` samples inside the signal (WASM
+    2016: the start of at least 0.5 s at or below the offset threshold), or at ``b``.
 
     Parameters
     ----------
     envelope_mg, onset_mg, offset_mg : ndarray, shape (m,)
     quiet_n, min_n : int
     morphology_n : int or None
-    quiet_mg : ndarray, shape (m,), optional
+    quiet_mg, report_mg : ndarray, shape (m,), optional
 
     Returns
     -------
@@ -503,6 +508,13 @@ def reference_score_envelope(
                     break
             if not ok:
                 continue
+        if report_mg is not None:
+            for i in range(a + min_n, b + 1):
+                if i + quiet_n <= m and all(
+                    float(report_mg[j]) <= off_t[j] for j in range(i, i + quiet_n)
+                ):
+                    b = i
+                    break
         keep_on.append(a)
         keep_off.append(b)
     return np.array(keep_on, dtype=np.int64), np.array(keep_off, dtype=np.int64)

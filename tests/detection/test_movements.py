@@ -104,6 +104,55 @@ def test_state_machine_with_quiet_envelope_matches_reference(case, seed: int) ->
     np.testing.assert_array_equal(same[1], again[1])
 
 
+@settings(max_examples=300, deadline=None)
+@given(envelopes(), st.integers(0, 2**32 - 1))
+def test_state_machine_with_report_envelope_matches_reference(case, seed: int) -> None:
+    """The ``quiet_offset`` hybrid: LMs decided on one envelope, offsets reported from another."""
+    env, on, off, quiet_n, min_n, morph = case
+    rng = np.random.default_rng(seed)
+    rep = (env * rng.uniform(0.3, 1.1, env.size)).astype(np.float32)
+    ties = rng.random(env.size) < 0.1
+    rep[ties] = off[ties]
+    kw = dict(quiet_n=quiet_n, min_n=min_n, morphology_n=morph)
+    plain = score_envelope(env, on, off, **kw)  # type: ignore[arg-type]
+    got = score_envelope(env, on, off, report_mg=rep, **kw)  # type: ignore[arg-type]
+    ref = reference_score_envelope(env, on, off, report_mg=rep, **kw)  # type: ignore[arg-type]
+    np.testing.assert_array_equal(got[0], ref[0])
+    np.testing.assert_array_equal(got[1], ref[1])
+    # the same LMs, never longer, never shorter than the minimum
+    np.testing.assert_array_equal(got[0], plain[0])
+    assert (got[1] <= plain[1]).all()
+    assert (got[1] - got[0] >= min_n).all()
+    # the envelope itself as the report envelope changes nothing
+    same = score_envelope(env, on, off, report_mg=env.copy(), **kw)  # type: ignore[arg-type]
+    np.testing.assert_array_equal(same[1], plain[1])
+
+
+def test_report_envelope_moves_only_the_offset() -> None:
+    on = np.full(40, 5, np.float32)
+    off = np.full(40, 2, np.float32)
+    env = np.zeros(40, np.float32)
+    env[3:8] = 9
+    env[8:20] = 3  # a ringing tail above the offset threshold
+    rep = env.copy()
+    rep[8:20] = 1  # ... that the quiet envelope does not have
+    kw = dict(quiet_n=3, min_n=2, morphology_n=None)
+    on_i, off_i = score_envelope(env, on, off, report_mg=rep, **kw)  # type: ignore[arg-type]
+    assert on_i.tolist() == [3] and off_i.tolist() == [8]
+    # never before onset + min_n: a movement kept thanks to the tail ends at the minimum
+    on_i, off_i = score_envelope(env, on, off, report_mg=rep, quiet_n=3, min_n=9,
+                                 morphology_n=None)  # fmt: skip
+    assert on_i.tolist() == [3] and off_i.tolist() == [12]
+    # a quiet run that does not fit in the signal does not end the LM
+    env2, rep2 = env.copy(), rep.copy()
+    env2[30:] = 9
+    rep2[30:38] = 9
+    rep2[38:] = 0
+    on_i, off_i = score_envelope(env2, on, off, report_mg=rep2, quiet_n=3, min_n=2,
+                                 morphology_n=None)  # fmt: skip
+    assert on_i.tolist() == [3, 30] and off_i.tolist() == [8, 40]
+
+
 def test_quiet_envelope_ends_a_movement_the_onset_envelope_would_prolong() -> None:
     on = np.full(30, 5, np.float32)
     off = np.full(30, 2, np.float32)
@@ -219,13 +268,14 @@ def test_detector_matches_loop_reference_on_simulated_nights(difficulty: str, fs
 
 
 @settings(max_examples=25, deadline=None)
-@given(lying_signals(), st.booleans())
-def test_two_pass_detector_matches_loop_reference(case, morphology: bool) -> None:
-    """``two_pass_offset``: both envelopes and the detection == the loop reference."""
+@given(lying_signals(), st.booleans(), st.booleans())
+def test_two_pass_detector_matches_loop_reference(case, morphology: bool, two: bool) -> None:
+    """``two_pass_offset`` and the default ``quiet_offset``: both envelopes and the detection
+    == the loop reference."""
     a, fs = case
     post = detect_posture(a, fs, PostureConfig(shank_axis=(1.0, 0.0, 0.0), min_lying_bout_s=0))
     post = replace(post, lying=np.ones_like(post.lying))
-    cfg = DetectorConfig(bed_edge_s=0.0, morphology=morphology, two_pass_offset=True)
+    cfg = DetectorConfig(bed_edge_s=0.0, morphology=morphology, two_pass_offset=two)
     env, quiet, fw = activity_envelopes(a, fs, cfg)
     env_ref, quiet_ref, fw_ref = reference_activity_envelopes(a, fs, cfg)
     assert fw == fw_ref
@@ -241,31 +291,46 @@ def test_two_pass_detector_matches_loop_reference(case, morphology: bool) -> Non
 
 def test_one_pass_envelopes_are_one_array(rng: np.random.Generator) -> None:
     a = _lying_signal(50.0, 60.0, [(20.0, 22.0, 0.06)], rng)
-    env, quiet, _ = activity_envelopes(a, 50.0)
+    env, quiet, _ = activity_envelopes(a, 50.0, DetectorConfig(quiet_offset=False))
     assert quiet is env
     env2, quiet2, _ = activity_envelopes(a, 50.0, DetectorConfig(two_pass_offset=True))
     np.testing.assert_array_equal(env2, env)  # the onset envelope does not change
     assert float(quiet2.mean()) < float(env.mean())
+    env3, quiet3, _ = activity_envelopes(a, 50.0)  # the default (quiet_offset) has both
+    np.testing.assert_array_equal(env3, env)
+    np.testing.assert_array_equal(quiet3, quiet2)
 
 
 @pytest.mark.parametrize("fs_hz", [25.0, 50.0, 100.0])
 def test_two_pass_offsets_are_on_time(fs_hz: float) -> None:
-    """The causal envelope rings ~2 s past a movement's end; the two-pass one does not."""
-    err: dict[bool, list[float]] = {False: [], True: []}
-    for two_pass in (False, True):
+    """The causal envelope rings ~2 s past a movement's end; the quiet envelope does not.
+
+    ``causal``: both options off (offsets ~2 s late); ``two``: ``two_pass_offset``;
+    ``default``: ``quiet_offset``, whose onsets are the causal detector's.
+    """
+    cfgs = {
+        "causal": DetectorConfig(quiet_offset=False),
+        "two": DetectorConfig(two_pass_offset=True),
+        "default": DetectorConfig(),
+    }
+    err: dict[str, list[float]] = {name: [] for name in cfgs}
+    onsets: dict[str, list[float]] = {name: [] for name in cfgs}
+    for name, cfg in cfgs.items():
         for seed in (11, 12):
             night = simulated_night("ordinary", fs_hz, seed)
-            cfg = DetectorConfig(two_pass_offset=two_pass)
             lms = detect_leg_movements(night.accel_g, fs_hz, config=cfg)
+            onsets[name] += lms.onset_s.tolist()
             truth = night.truth.movements
             for on, off in zip(lms.onset_s, lms.offset_s, strict=True):
                 j = int(np.argmin(np.abs(truth.onset_s - on)))
                 if abs(truth.onset_s[j] - on) < 0.5:
-                    err[two_pass].append(off - float(truth.offset_s[j]))
-    assert len(err[True]) > 20
-    assert float(np.median(err[False])) > 1.0  # the known bias of the default
-    assert abs(float(np.median(err[True]))) < 0.25
-    assert float(np.percentile(np.abs(err[True]), 75)) < 0.5
+                    err[name].append(off - float(truth.offset_s[j]))
+    assert float(np.median(err["causal"])) > 1.0  # the known bias of the causal offsets
+    assert onsets["default"] == onsets["causal"]  # the hybrid keeps the causal decisions
+    for name in ("two", "default"):
+        assert len(err[name]) > 20
+        assert abs(float(np.median(err[name]))) < 0.25
+        assert float(np.percentile(np.abs(err[name]), 75)) < 0.5
 
 
 @settings(max_examples=100, deadline=None)
