@@ -32,9 +32,15 @@ def test_ctrl_c_at_any_moment_ends_cleanly(tmp_path: Path, after_s: float) -> No
     )
     time.sleep(after_s)
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
+    try:
+        out, err = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        pytest.fail(f"record did not end within 2 min of a Ctrl-C at {after_s} s")
     assert "Traceback" not in out + err, err
-    assert proc.returncode in (0, 130), (proc.returncode, err)
+    # 0: the night was closed; 130 or death by SIGINT: interrupted while starting up
+    assert proc.returncode in (0, 130, -signal.SIGINT), (proc.returncode, err)
     if db.exists():
         check = subprocess.run(
             [sys.executable, "-m", "rls_monitor", "db", "check", "--db", str(db)],
