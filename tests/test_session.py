@@ -42,6 +42,7 @@ from rls_monitor.storage import Store
 from rls_monitor.transports import LinkConfig
 from rls_monitor.transports.ble import BleTransport
 from rls_monitor.transports.simulated import DEFAULT_EPOCH, BandDriver, SimulatedBandPeripheral
+from tests.transports.conftest import record_until_band_done
 
 FAST = SessionConfig(
     link=LinkConfig(backoff_initial_s=0.01, backoff_max_s=0.05, watchdog_s=0.5, scan_timeout_s=2.0),
@@ -292,24 +293,7 @@ async def test_bad_frames_silences_and_drift_are_counted_and_survived(tmp_path: 
     config = dataclasses.replace(FAST, sync_interval_s=60.0)
     with Store(tmp_path / "n.sqlite") as store:
         transport = BleTransport(peripheral.address, backend=air.backend, config=config.link)
-        recorder = NightRecorder(
-            store,
-            [BandLink(transport, side="left", device_id=band.device_id)],
-            config=config,
-            clock=SessionClock(driver.now_unix_s),
-            start="oldest",
-        )
-        stop = StopSignal()
-
-        async def stop_when_done() -> None:
-            session = recorder.sessions[0]
-            while not (driver.finished and session.tracker.next_seq >= band.frames_total):
-                await asyncio.sleep(0.02)
-            stop.set()
-
-        watcher = asyncio.get_running_loop().create_task(stop_when_done())
-        result = await recorder.run(stop)
-        await watcher
+        result = await record_until_band_done(store, transport, driver, band, config)
         stored = store.read_samples(result.night_id, 0, fill_gaps=False)
         saved = store.get_result(result.night_id)
         clock = store.night_metadata(result.night_id)["clock"]["left"]

@@ -1,13 +1,57 @@
-"""Fixtures of the transport tests: a minimal echo peripheral for link-level checks."""
+"""Fixtures of the transport tests: a minimal echo peripheral for link-level checks, and a
+night recorded from one band until it has sent everything."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 
+from firmware_host.band import SimulatedBand
 from firmware_host.ble_air import SimCharacteristic
+from rls_monitor.session import (
+    BandLink,
+    NightRecorder,
+    NightResult,
+    SessionClock,
+    SessionConfig,
+    StopSignal,
+)
+from rls_monitor.storage import Store
+from rls_monitor.transports.base import Transport
 from rls_monitor.transports.ble import GattProfile
+from rls_monitor.transports.simulated import BandDriver
+
+
+async def record_until_band_done(
+    store: Store,
+    transport: Transport,
+    driver: BandDriver,
+    band: SimulatedBand,
+    config: SessionConfig,
+) -> NightResult:
+    """Record the band's whole flash (from its oldest frame) and stop once every frame is in."""
+    recorder = NightRecorder(
+        store,
+        [BandLink(transport, side="left", device_id=band.device_id)],
+        config=config,
+        clock=SessionClock(driver.now_unix_s),
+        start="oldest",
+    )
+    stop = StopSignal()
+
+    async def stop_when_done() -> None:
+        session = recorder.sessions[0]
+        while not (driver.finished and session.tracker.next_seq >= band.frames_total):
+            await asyncio.sleep(0.02)
+        stop.set()
+
+    watcher = asyncio.get_running_loop().create_task(stop_when_done())
+    result = await recorder.run(stop)
+    await watcher
+    return result
+
 
 TOY_PROFILE = GattProfile(
     service_uuid="7d3a0001-5c1e-4b7a-9a53-2f2b1c0e4d01",

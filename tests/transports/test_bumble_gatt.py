@@ -8,7 +8,6 @@ initiated by the peripheral reaching bleak's disconnected callback.
 
 from __future__ import annotations
 
-import asyncio
 import importlib.metadata
 import math
 from pathlib import Path
@@ -19,18 +18,14 @@ import pytest
 from firmware_host.band import SimulatedBand
 from rls_monitor.errors import LinkLost
 from rls_monitor.session import (
-    BandLink,
-    NightRecorder,
-    SessionClock,
     SessionConfig,
-    StopSignal,
     simulated_sources,
 )
 from rls_monitor.storage import Store
 from rls_monitor.transports import LinkConfig, LinkState
 from rls_monitor.transports.ble import BleTransport, scan
 from rls_monitor.transports.simulated import BandDriver, SimulatedBandPeripheral
-from tests.transports.conftest import TOY_PROFILE, EchoPeripheral
+from tests.transports.conftest import TOY_PROFILE, EchoPeripheral, record_until_band_done
 
 pytest.importorskip("bumble")
 from tests.transports import bumble_backend
@@ -95,24 +90,7 @@ async def test_a_night_over_real_att_with_the_bands_gatt_table(tmp_path: Path) -
     )
     with Store(tmp_path / "n.sqlite") as store:
         transport = BleTransport(air.address, backend=air.backend, config=config.link)
-        recorder = NightRecorder(
-            store,
-            [BandLink(transport, side="left", device_id="RLS-BUMBLE")],
-            config=config,
-            clock=SessionClock(driver.now_unix_s),
-            start="oldest",
-        )
-        stop = StopSignal()
-
-        async def stop_when_done() -> None:
-            session = recorder.sessions[0]
-            while not (driver.finished and session.tracker.next_seq >= band.frames_total):
-                await asyncio.sleep(0.02)
-            stop.set()
-
-        watcher = asyncio.get_running_loop().create_task(stop_when_done())
-        result = await recorder.run(stop)
-        await watcher
+        result = await record_until_band_done(store, transport, driver, band, config)
         assert np.array_equal(store.read_samples(result.night_id, 0), counts)
     assert transport.mtu == bumble_backend.REQUESTED_MTU - 3
     sizes = set(air.notified_sizes)
