@@ -340,6 +340,11 @@ def _score(
         result = _default_scorer(recordings[0], rules, posture)
     else:
         result = _default_scorer(recordings, rules)
+    # the float32 night is no longer needed: drop it before the int16 counts are read, so the
+    # two are never held at once (the peak memory of a night's final scoring)
+    del recordings
+    if scorer is not None:
+        del source
     counts = store.read_samples(night_id, 0)
     return result, posture, counts
 

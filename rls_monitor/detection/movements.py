@@ -358,18 +358,83 @@ def _block_mean_t(accel_g: F32, k: int) -> F32:
     return work
 
 
-def _band_magnitude_mg(work: F32, sos: F64, zi_unit: F64) -> F32:
-    """Vector magnitude (mg) of the causal band-pass of ``work`` (3, m), started in steady state."""
-    zi = zi_unit[:, None, :] * work[None, :, :1].astype(np.float64)
-    filt, _ = signal.sosfilt(sos.astype(np.float32), work, axis=1, zi=zi.astype(np.float32))
+_CHUNK_WORK = 1 << 15
+"""Working samples per chunk of the band-pass (a ``(3, 32768)`` float32 block, about 400 kB)."""
+
+
+def _band_square_sum(
+    chunk: F32, sos32: NDArray[np.float32], zi: NDArray[np.float32], out: F32
+) -> NDArray[np.float32]:
+    """Sum over the axes of the squared band-pass of ``chunk`` (3, c), written into ``out`` (c,).
+
+    ``zi`` is the filter state at the chunk's first sample; the state at its end is returned,
+    so chunks filtered one after the other give the values of one pass over the whole signal
+    (``sosfilt`` keeps its state in the signal's dtype). The axes are summed in the order
+    ``filt[0] + filt[1] + filt[2]``.
+    """
+    filt, zf = signal.sosfilt(sos32, chunk, axis=1, zi=zi)  # a new array (sosfilt copies)
     filt = np.asarray(filt, dtype=np.float32)
     filt *= filt
-    mag = filt[0]
-    mag += filt[1]
-    mag += filt[2]
-    np.sqrt(mag, out=mag)
-    mag *= np.float32(1000.0)
-    return np.ascontiguousarray(mag)
+    np.add(filt[0], filt[1], out=out)
+    out += filt[2]
+    return np.asarray(zf, dtype=np.float32)
+
+
+def _steady_state(zi_unit: F64, sample: F32) -> NDArray[np.float32]:
+    """Filter state ``(n_sections, 3, 2)`` of a band-pass in steady state at ``sample`` (3,)."""
+    zi = zi_unit[:, None, :] * sample.astype(np.float64)[None, :, None]
+    return zi.astype(np.float32)
+
+
+_CHUNK_AVERAGE = 1 << 16
+"""Samples per chunk of :func:`_moving_average` (a few float64 scratch vectors of 512 kB)."""
+
+
+def _moving_average(x: F32, w: int, out: F32) -> F32:
+    """``scipy.ndimage.uniform_filter1d(x, w, output=out)`` (mode ``reflect``), in chunks.
+
+    ``uniform_filter1d`` copies the whole line into two float64 buffers (16 bytes a sample,
+    4x the float32 vector); this computes the same values with the same float64 operations in
+    the same order (those of SciPy 1.17, pinned by a test), chunk by chunk: the sum of the
+    first window (left to right), then the running sum ``total += x[i + w - 1] - x[i - 1]``
+    over the line extended by reflection (a sequential ``np.cumsum`` carrying ``total`` from
+    chunk to chunk), each divided by ``w`` and rounded to float32. Short signals (or windows
+    longer than the signal) go to
+    ``uniform_filter1d`` itself. ``out`` must not overlap ``x``.
+    """
+    m = x.shape[0]
+    if m < 2 * _CHUNK_AVERAGE or w >= m:
+        ndimage.uniform_filter1d(x, w, output=out)
+        return out
+    s1 = w // 2
+    inv = float(w)
+
+    def ext(j0: int, j1: int) -> F64:
+        # samples j0..j1-1 of the line extended by w // 2 on the left ("d c b a | a b c d | d c")
+        idx = np.arange(j0 - s1, j1 - s1, dtype=np.int64)
+        idx = np.where(idx < 0, -1 - idx, idx)
+        idx = np.where(idx >= m, 2 * m - 1 - idx, idx)
+        return x[idx].astype(np.float64)
+
+    total = float(np.add.accumulate(ext(0, w))[-1])  # the first window's sum, left to right
+    out[0] = total / inv
+    for c0 in range(1, m, _CHUNK_AVERAGE):  # a loop over chunks, not samples
+        c1 = min(m, c0 + _CHUNK_AVERAGE)
+        d = ext(c0 - 1 + w, c1 - 1 + w)
+        d -= ext(c0 - 1, c1 - 1)
+        d[0] += total
+        np.cumsum(d, out=d)  # sequential: the running sum of the window
+        total = float(d[-1])
+        d /= inv
+        out[c0:c1] = d
+    return out
+
+
+def _finish_magnitude_mg(acc: F32) -> F32:
+    """Vector magnitude (mg) from the summed squares, in place."""
+    np.sqrt(acc, out=acc)
+    acc *= np.float32(1000.0)
+    return acc
 
 
 def activity_envelopes(
@@ -423,37 +488,52 @@ def activity_envelopes(
             f"the band's upper edge {cfg.band_hz[1]:g} Hz needs a rate above "
             f"{2 * cfg.band_hz[1]:g} Hz; got {fs_hz:g} Hz"
         )
-    work = _block_mean_t(accel_g, k)  # (3, m): contiguous rows filter twice as fast
-    m = work.shape[1]
+    # Chunks of the working signal, block-averaged from the input as they are needed: the
+    # working signal is never held whole as a (3, m) array, nor its filtered copies. The
+    # causal pass runs forwards over the chunks, the reversed pass backwards over the reversed
+    # chunks, each carrying its filter state, so the values are those of whole-signal passes.
+    m = accel_g.shape[0] // k
     sos = signal.butter(cfg.filter_order, cfg.band_hz, btype="band", fs=fw, output="sos")
+    sos32 = sos.astype(np.float32)
     zi_unit = np.asarray(signal.sosfilt_zi(sos), dtype=np.float64)
-    fwd = _band_magnitude_mg(work, sos, zi_unit)
+    both = cfg.two_pass_offset or cfg.quiet_offset
+    fwd = np.empty(m, np.float32)
+    zi = _steady_state(zi_unit, _block_mean_t(accel_g[:k], k)[:, 0])
+    for c0 in range(0, m, _CHUNK_WORK):  # a loop over chunks (~22 per 8 h), not samples
+        c1 = min(m, c0 + _CHUNK_WORK)
+        zi = _band_square_sum(_block_mean_t(accel_g[c0 * k : c1 * k], k), sos32, zi, fwd[c0:c1])
+    _finish_magnitude_mg(fwd)
     w = samples_for(cfg.envelope_s, fw, odd=True)
     # the low-pass group delay at low frequency, sqrt(2) / (2 pi f_high) s: the causal pass is
     # advanced by it (the tail repeats the last value), the reversed pass delayed (the head
     # repeats the first value)
     delay = min(round(math.sqrt(2.0) / (2.0 * math.pi * cfg.band_hz[1]) * fw), m // 2)
+    spare = np.empty_like(fwd)
     quiet: F32 | None = None
-    if cfg.two_pass_offset or cfg.quiet_offset:
-        back = _band_magnitude_mg(np.ascontiguousarray(work[:, ::-1]), sos, zi_unit)[::-1]
-        quiet_raw = np.empty_like(fwd)
+    if both:
+        # the reversed pass, kept in forward time order
+        back = np.empty(m, np.float32)
+        zi = _steady_state(zi_unit, _block_mean_t(accel_g[(m - 1) * k : m * k], k)[:, 0])
+        for c1 in range(m, 0, -_CHUNK_WORK):
+            c0 = max(0, c1 - _CHUNK_WORK)
+            rev = _block_mean_t(accel_g[c0 * k : c1 * k], k)[:, ::-1]
+            zi = _band_square_sum(rev, sos32, zi, back[c0:c1][::-1])
+        _finish_magnitude_mg(back)
+        quiet_raw = spare
         if delay > 0:
             np.minimum(fwd[2 * delay :], back[: m - 2 * delay], out=quiet_raw[delay : m - delay])
             quiet_raw[:delay] = np.minimum(fwd[delay : 2 * delay], back[0])
             quiet_raw[m - delay :] = np.minimum(fwd[m - 1], back[m - 2 * delay : m - delay])
         else:
             np.minimum(fwd, back, out=quiet_raw)
-        del back
-        quiet = np.empty_like(quiet_raw)
-        ndimage.uniform_filter1d(quiet_raw, w, output=quiet)
-        del quiet_raw
-    del work
-    env = np.empty_like(fwd)
-    ndimage.uniform_filter1d(fwd, w, output=env)
-    del fwd
-    if delay > 0:
-        env[:-delay] = env[delay:]
-        env[-delay:] = env[-delay - 1]
+        quiet = _moving_average(quiet_raw, w, back)  # in the reversed pass's place
+        del back, quiet_raw
+    env = _moving_average(fwd, w, spare)
+    if delay > 0:  # advanced into the causal pass's place (no overlapping copy)
+        fwd[:-delay] = env[delay:]
+        fwd[-delay:] = env[-1]
+        env = fwd
+    del fwd, spare
     return env, env if quiet is None else quiet, fw
 
 
@@ -609,13 +689,19 @@ def score_envelope(
         rep = np.asarray(report_mg)
         if rep.shape != (m,):
             raise DetectionError("report_mg must have the shape (m,) of the envelope")
-        qc = np.concatenate([[0], np.cumsum(rep <= offset_mg, dtype=np.int64)])
-        # i starts a run of quiet_n samples at or below the offset threshold, inside the signal
-        starts = np.flatnonzero(qc[quiet_n:] - qc[: max(m + 1 - quiet_n, 0)] == quiet_n)
-        if starts.size and m >= quiet_n:
-            t = np.searchsorted(starts, onset + min_n)
-            cand = starts[np.minimum(t, starts.size - 1)]
-            offset = np.where((t < starts.size) & (cand <= offset), cand, offset).astype(np.int64)
+        # i starts a run of quiet_n samples at or below the offset threshold, inside the signal,
+        # when it lies in [rs, re - quiet_n] of a run [rs, re) of such samples: the first such
+        # i at or after t is max(t, rs) of the first run with re - quiet_n >= t (the runs
+        # are sorted and disjoint), so only the runs are held, not every start
+        rs, re = runs(rep <= offset_mg)
+        long_rep = (re - rs) >= quiet_n
+        rs, last = rs[long_rep], re[long_rep] - quiet_n
+        if rs.size:
+            first_ok = onset + min_n
+            t = np.searchsorted(last, first_ok)
+            tt = np.minimum(t, rs.size - 1)
+            cand = np.maximum(rs[tt], first_ok)
+            offset = np.where((t < rs.size) & (cand <= offset), cand, offset).astype(np.int64)
     return onset, offset
 
 

@@ -597,3 +597,69 @@ def test_transposed_block_mean_is_block_mean(k: int, rng: np.random.Generator) -
 
     a = rng.normal(0.0, 1.0, (1001, 3)).astype(np.float32)
     np.testing.assert_array_equal(_block_mean_t(a, k), block_mean(a, k).T)
+
+
+@pytest.mark.parametrize("w", [1, 3, 4, 5, 13])
+def test_chunked_moving_average_is_uniform_filter1d(w: int, rng: np.random.Generator) -> None:
+    """The chunked moving average gives uniform_filter1d's float32 values bit for bit."""
+    from scipy import ndimage
+
+    from rls_monitor.detection.movements import _CHUNK_AVERAGE, _moving_average
+
+    for m in (2 * _CHUNK_AVERAGE + 7, 3 * _CHUNK_AVERAGE, 1000):
+        x = (rng.gamma(1.0, 5.0, m) * rng.choice([1.0, 100.0], m)).astype(np.float32)
+        out = np.empty_like(x)
+        _moving_average(x, w, out)
+        np.testing.assert_array_equal(
+            out.view(np.int32), ndimage.uniform_filter1d(x, w).view(np.int32)
+        )
+
+
+@pytest.mark.parametrize("fs", [25.0, 50.0, 100.0])
+def test_chunked_band_pass_is_whole_signal_pass(fs: float, rng: np.random.Generator) -> None:
+    """Envelopes from the chunked passes equal those of whole-signal (3, m) passes exactly."""
+    import math
+
+    from scipy import ndimage, signal
+
+    from rls_monitor.detection.movements import (
+        DetectorConfig,
+        _block_mean_t,
+        activity_envelopes,
+        samples_for,
+    )
+    from rls_monitor.detection.signal import decimation_factor
+
+    n = int(fs * 3600)
+    a = rng.normal(0.0, 0.01, (n, 3)).astype(np.float32)
+    a[:, 2] += 1.0
+    cfg = DetectorConfig()
+    k = decimation_factor(fs, cfg.working_rate_hz)
+    fw = fs / k
+    work = _block_mean_t(a, k)
+    m = work.shape[1]
+    sos = signal.butter(cfg.filter_order, cfg.band_hz, btype="band", fs=fw, output="sos")
+    zi_unit = np.asarray(signal.sosfilt_zi(sos), dtype=np.float64)
+
+    def mag(x: np.ndarray) -> np.ndarray:
+        zi = (zi_unit[:, None, :] * x[None, :, :1].astype(np.float64)).astype(np.float32)
+        f = np.asarray(signal.sosfilt(sos.astype(np.float32), x, axis=1, zi=zi)[0], np.float32)
+        f *= f
+        out = f[0] + f[1]
+        out += f[2]
+        return np.sqrt(out) * np.float32(1000.0)
+
+    fwd = mag(work)
+    back = mag(np.ascontiguousarray(work[:, ::-1]))[::-1]
+    w = samples_for(cfg.envelope_s, fw, odd=True)
+    d = min(round(math.sqrt(2.0) / (2.0 * math.pi * cfg.band_hz[1]) * fw), m // 2)
+    q = np.empty_like(fwd)
+    q[d : m - d] = np.minimum(fwd[2 * d :], back[: m - 2 * d])
+    q[:d] = np.minimum(fwd[d : 2 * d], back[0])
+    q[m - d :] = np.minimum(fwd[m - 1], back[m - 2 * d : m - d])
+    env = ndimage.uniform_filter1d(fwd, w)
+    env = np.concatenate([env[d:], np.full(d, env[-1], np.float32)])
+    got_env, got_quiet, got_fw = activity_envelopes(a, fs, cfg)
+    assert got_fw == fw
+    np.testing.assert_array_equal(got_env, env)
+    np.testing.assert_array_equal(got_quiet, ndimage.uniform_filter1d(q, w))
