@@ -411,6 +411,8 @@ def _moving_average(x: F32, w: int, out: F32) -> F32:
 
     def ext(j0: int, j1: int) -> F64:
         # samples j0..j1-1 of the line extended by w // 2 on the left ("d c b a | a b c d | d c")
+        if j0 - s1 >= 0 and j1 - s1 <= m:  # inside the line: a plain slice
+            return x[j0 - s1 : j1 - s1].astype(np.float64)
         idx = np.arange(j0 - s1, j1 - s1, dtype=np.int64)
         idx = np.where(idx < 0, -1 - idx, idx)
         idx = np.where(idx >= m, 2 * m - 1 - idx, idx)
