@@ -587,6 +587,24 @@ def movement_thresholds(
     )
 
 
+def _per_sample_le(x: F32, thr: F32, block_n: int) -> NDArray[np.bool_]:
+    """``x <= thr`` sample by sample, ``thr`` holding one value per ``block_n`` samples (the
+    comparison is made block-wise, broadcasting each value; no per-sample threshold array)."""
+    if block_n == 1:
+        return np.asarray(x <= thr)
+    m = x.size
+    whole = m // block_n
+    out = np.empty(m, np.bool_)
+    np.less_equal(
+        x[: whole * block_n].reshape(whole, block_n),
+        thr[:whole, None],
+        out=out[: whole * block_n].reshape(whole, block_n),
+    )
+    if whole * block_n < m:
+        np.less_equal(x[whole * block_n :], thr[whole], out=out[whole * block_n :])
+    return out
+
+
 def score_envelope(
     envelope_mg: F32,
     onset_mg: F32,
@@ -597,6 +615,7 @@ def score_envelope(
     morphology_n: int | None,
     quiet_mg: F32 | None = None,
     report_mg: F32 | None = None,
+    block_n: int | None = None,
 ) -> tuple[I64, I64]:
     """The LM state machine on an envelope, vectorised: onsets and offsets in samples.
 
@@ -604,8 +623,10 @@ def score_envelope(
     ----------
     envelope_mg : ndarray of float32, shape (m,)
         Activity envelope (mg) tested against ``onset_mg``.
-    onset_mg, offset_mg : ndarray of float32, shape (m,)
-        Thresholds per sample (mg), ``offset_mg <= onset_mg``.
+    onset_mg, offset_mg : ndarray of float32, shape (m,), or (ceil(m / block_n),) with ``block_n``
+        Thresholds per sample (mg), ``offset_mg <= onset_mg``; with ``block_n``, one value per
+        block of ``block_n`` samples (the adaptive floor's blocks), which gives the same result
+        as the values spread over the samples without holding them per sample.
     quiet_n : int
         Samples of a quiet run (``quiet_mg`` at or below ``offset_mg``) that ends an LM.
     min_n : int
@@ -624,6 +645,8 @@ def score_envelope(
         ``offset_mg`` for ``quiet_n`` samples inside the signal (the WASM 2016 offset: the
         start of at least 0.5 s at or below the offset threshold), or at ``b`` if there is
         none. Onsets, the LMs kept and their number do not change.
+    block_n : int, optional
+        Samples per threshold value (see ``onset_mg``); per-sample thresholds when not given.
 
     Returns
     -------
@@ -647,20 +670,26 @@ def score_envelope(
     env = np.asarray(envelope_mg)
     m = env.size
     qenv = env if quiet_mg is None else np.asarray(quiet_mg)
-    if onset_mg.shape != (m,) or offset_mg.shape != (m,) or qenv.shape != (m,):
-        raise DetectionError("envelopes and thresholds must have the same shape (m,)")
+    bn = 1 if block_n is None else int(block_n)
+    if bn < 1:
+        raise DetectionError("block_n must be positive")
+    n_thr = m if block_n is None else max(1, -(-m // bn))
+    if onset_mg.shape != (n_thr,) or offset_mg.shape != (n_thr,) or qenv.shape != (m,):
+        raise DetectionError(
+            "envelopes must have the shape (m,) and thresholds (m,) or (ceil(m / block_n),)"
+        )
     if quiet_n < 1 or min_n < 1 or (morphology_n is not None and morphology_n < 1):
         raise DetectionError("quiet_n, min_n and morphology_n must be positive")
     if (offset_mg > onset_mg).any():
         raise DetectionError("the offset threshold must not exceed the onset threshold")
-    quiet = qenv <= offset_mg
+    quiet = _per_sample_le(qenv, offset_mg, bn)
     qs, qe = runs(quiet)
     long_run = (qe - qs) >= quiet_n
     qs, qe = qs[long_run], qe[long_run]
     # active stretches between long quiet runs; each holds at most one LM
     st_start = np.concatenate([[0], qe]).astype(np.int64)
     st_end = np.concatenate([qs, [m]]).astype(np.int64)
-    above = np.flatnonzero((env > onset_mg) & ~quiet)
+    above = np.flatnonzero(~_per_sample_le(env, onset_mg, bn) & ~quiet)
     if above.size == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     j = np.searchsorted(above, st_start)
@@ -682,7 +711,9 @@ def score_envelope(
             on_c, len_c = onset[ok], length[ok]
             seg = np.cumsum(len_c) - len_c  # start of each LM in the gathered vector
             idx = np.arange(int(len_c.sum()), dtype=np.int64) + np.repeat(on_c - seg, len_c)
-            strong = np.concatenate([[0], np.cumsum(qenv[idx] >= offset_mg[idx], dtype=np.int64)])
+            strong = np.concatenate(
+                [[0], np.cumsum(qenv[idx] >= offset_mg[idx // bn], dtype=np.int64)]
+            )
             good = (strong[w:] - strong[:-w]) >= need  # window starting at p
             gc = np.concatenate([[0], np.cumsum(good, dtype=np.int64)])
             ok[ok] = (gc[seg + len_c - w + 1] - gc[seg]) > 0
@@ -695,7 +726,7 @@ def score_envelope(
         # when it lies in [rs, re - quiet_n] of a run [rs, re) of such samples: the first such
         # i at or after t is max(t, rs) of the first run with re - quiet_n >= t (the runs
         # are sorted and disjoint), so only the runs are held, not every start
-        rs, re = runs(rep <= offset_mg)
+        rs, re = runs(_per_sample_le(rep, offset_mg, bn))
         long_rep = (re - rs) >= quiet_n
         rs, last = rs[long_rep], re[long_rep] - quiet_n
         if rs.size:
@@ -773,8 +804,9 @@ def detect_leg_movements(
     th = movement_thresholds(env_mg, fw, cfg)
     on_i, off_i = score_envelope(
         env_mg,
-        th.per_sample(th.onset_mg),
-        th.per_sample(th.offset_mg),
+        th.onset_mg,
+        th.offset_mg,
+        block_n=th.block_n,
         quiet_n=samples_for(cfg.quiet_s, fw),
         min_n=samples_for(cfg.min_duration_s + cfg.envelope_s, fw),
         morphology_n=samples_for(cfg.morphology_s, fw, odd=True) if cfg.morphology else None,

@@ -81,6 +81,43 @@ def test_state_machine_matches_reference(case) -> None:
 
 
 @settings(max_examples=300, deadline=None)
+@given(envelopes(), st.integers(1, 30), st.integers(0, 2**32 - 1), st.booleans())
+def test_block_thresholds_equal_thresholds_spread_over_the_samples(
+    case, block_n: int, seed: int, with_report: bool
+) -> None:
+    """Thresholds given once per block (as the detector gives them) score exactly as the same
+    values repeated over every sample of their block, the last block possibly partial."""
+    env, _on, _off, quiet_n, min_n, morph = case
+    rng = np.random.default_rng(seed)
+    n_blocks = -(-env.size // block_n)
+    on_b = rng.uniform(4.0, 14.0, n_blocks).astype(np.float32)
+    off_b = (on_b * np.float32(rng.choice([0.1, 0.25, 0.5, 1.0]))).astype(np.float32)
+    on_s, off_s = np.repeat(on_b, block_n)[: env.size], np.repeat(off_b, block_n)[: env.size]
+    ties = rng.random(env.size) < 0.1
+    env[ties] = off_s[ties]
+    rep = (env * rng.uniform(0.3, 1.1, env.size)).astype(np.float32) if with_report else None
+    kw = dict(quiet_n=quiet_n, min_n=min_n, morphology_n=morph, report_mg=rep)
+    spread = score_envelope(env, on_s, off_s, **kw)  # type: ignore[arg-type]
+    blocks = score_envelope(env, on_b, off_b, block_n=block_n, **kw)  # type: ignore[arg-type]
+    np.testing.assert_array_equal(blocks[0], spread[0])
+    np.testing.assert_array_equal(blocks[1], spread[1])
+
+
+def test_block_thresholds_must_cover_the_envelope() -> None:
+    env = np.zeros(10, np.float32)
+    with pytest.raises(DetectionError, match="ceil"):
+        score_envelope(
+            env,
+            np.ones(3, np.float32),
+            np.ones(3, np.float32),
+            quiet_n=1,
+            min_n=1,
+            morphology_n=None,
+            block_n=5,
+        )
+
+
+@settings(max_examples=300, deadline=None)
 @given(envelopes(), st.integers(0, 2**32 - 1))
 def test_state_machine_with_quiet_envelope_matches_reference(case, seed: int) -> None:
     """A separate quiet envelope (offsets, morphology; onsets need a sample that is not quiet)."""
