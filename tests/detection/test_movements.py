@@ -117,16 +117,23 @@ def test_block_thresholds_must_cover_the_envelope() -> None:
         )
 
 
+def _second_envelope(env: np.ndarray, offset: np.ndarray, seed: int) -> np.ndarray:
+    """An envelope mostly at or below ``env`` (as the two-pass envelopes are), with ties at
+    the offset threshold on about a tenth of the samples."""
+    rng = np.random.default_rng(seed)
+    second = (env * rng.uniform(0.3, 1.1, env.size)).astype(np.float32)
+    ties = rng.random(env.size) < 0.1
+    second[ties] = offset[ties]
+    return second
+
+
 @settings(max_examples=300, deadline=None)
 @given(envelopes(), st.integers(0, 2**32 - 1))
 def test_state_machine_with_quiet_envelope_matches_reference(case, seed: int) -> None:
     """A separate quiet envelope (offsets, morphology; onsets need a sample that is not quiet)."""
     env, on, off, quiet_n, min_n, morph = case
-    rng = np.random.default_rng(seed)
     # the quiet envelope of the two-pass detector is mostly at or below the onset envelope
-    quiet = (env * rng.uniform(0.3, 1.1, env.size)).astype(np.float32)
-    ties = rng.random(env.size) < 0.1
-    quiet[ties] = off[ties]
+    quiet = _second_envelope(env, off, seed)
     kw = dict(quiet_n=quiet_n, min_n=min_n, morphology_n=morph, quiet_mg=quiet)
     got = score_envelope(env, on, off, **kw)  # type: ignore[arg-type]
     ref = reference_score_envelope(env, on, off, **kw)  # type: ignore[arg-type]
@@ -146,10 +153,7 @@ def test_state_machine_with_quiet_envelope_matches_reference(case, seed: int) ->
 def test_state_machine_with_report_envelope_matches_reference(case, seed: int) -> None:
     """The ``quiet_offset`` hybrid: LMs decided on one envelope, offsets reported from another."""
     env, on, off, quiet_n, min_n, morph = case
-    rng = np.random.default_rng(seed)
-    rep = (env * rng.uniform(0.3, 1.1, env.size)).astype(np.float32)
-    ties = rng.random(env.size) < 0.1
-    rep[ties] = off[ties]
+    rep = _second_envelope(env, off, seed)
     kw = dict(quiet_n=quiet_n, min_n=min_n, morphology_n=morph)
     plain = score_envelope(env, on, off, **kw)  # type: ignore[arg-type]
     got = score_envelope(env, on, off, report_mg=rep, **kw)  # type: ignore[arg-type]

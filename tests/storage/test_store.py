@@ -62,21 +62,25 @@ def test_a_file_that_is_not_sqlite_is_refused_and_untouched(db_path: Path, conte
     assert db_path.read_bytes() == content
 
 
-def test_a_foreign_sqlite_file_is_refused_and_untouched(db_path: Path) -> None:
+@pytest.mark.parametrize(
+    "statements",
+    [
+        # another program's tables and rows
+        [
+            "CREATE TABLE photos (id INTEGER PRIMARY KEY, name TEXT)",
+            "INSERT INTO photos (name) VALUES ('beach')",
+        ],
+        # no tables yet, but another program's file (its own user_version)
+        ["PRAGMA user_version = 7"],
+    ],
+    ids=["tables", "user-version"],
+)
+def test_a_foreign_sqlite_file_is_refused_and_untouched(
+    db_path: Path, statements: list[str]
+) -> None:
     conn = sqlite3.connect(db_path)
-    conn.execute("CREATE TABLE photos (id INTEGER PRIMARY KEY, name TEXT)")
-    conn.execute("INSERT INTO photos (name) VALUES ('beach')")
-    conn.commit()
-    conn.close()
-    before = db_path.read_bytes()
-    with pytest.raises(StorageError, match="another program"):
-        Store(db_path)
-    assert db_path.read_bytes() == before
-
-
-def test_an_empty_sqlite_file_marked_by_another_program_is_refused(db_path: Path) -> None:
-    conn = sqlite3.connect(db_path)
-    conn.execute("PRAGMA user_version = 7")  # no tables yet, but another program's file
+    for sql in statements:
+        conn.execute(sql)
     conn.commit()
     conn.close()
     before = db_path.read_bytes()
