@@ -169,14 +169,21 @@ def test_state_machine_with_report_envelope_matches_reference(case, seed: int) -
     np.testing.assert_array_equal(same[1], plain[1])
 
 
-def test_report_envelope_moves_only_the_offset() -> None:
-    on = np.full(40, 5, np.float32)
-    off = np.full(40, 2, np.float32)
-    env = np.zeros(40, np.float32)
+def _ringing_tail(m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Thresholds 5/2 mg, an LM at samples 3-7 whose envelope rings above the offset threshold
+    until sample 20, and a quiet envelope without the tail: ``(on, off, env, quiet)``."""
+    on = np.full(m, 5, np.float32)
+    off = np.full(m, 2, np.float32)
+    env = np.zeros(m, np.float32)
     env[3:8] = 9
     env[8:20] = 3  # a ringing tail above the offset threshold
-    rep = env.copy()
-    rep[8:20] = 1  # ... that the quiet envelope does not have
+    quiet = env.copy()
+    quiet[8:20] = 1  # ... that the quiet envelope does not have
+    return on, off, env, quiet
+
+
+def test_report_envelope_moves_only_the_offset() -> None:
+    on, off, env, rep = _ringing_tail(40)
     kw = dict(quiet_n=3, min_n=2, morphology_n=None)
     on_i, off_i = score_envelope(env, on, off, report_mg=rep, **kw)  # type: ignore[arg-type]
     assert on_i.tolist() == [3] and off_i.tolist() == [8]
@@ -195,13 +202,7 @@ def test_report_envelope_moves_only_the_offset() -> None:
 
 
 def test_quiet_envelope_ends_a_movement_the_onset_envelope_would_prolong() -> None:
-    on = np.full(30, 5, np.float32)
-    off = np.full(30, 2, np.float32)
-    env = np.zeros(30, np.float32)
-    env[3:8] = 9
-    env[8:20] = 3  # a ringing tail above the offset threshold
-    quiet = env.copy()
-    quiet[8:20] = 1  # ... that the quiet envelope does not have
+    on, off, env, quiet = _ringing_tail(30)
     on_i, off_i = score_envelope(env, on, off, quiet_n=3, min_n=2, morphology_n=None)
     assert on_i.tolist() == [3] and off_i.tolist() == [20]
     on_i, off_i = score_envelope(
