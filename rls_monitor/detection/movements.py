@@ -268,14 +268,6 @@ class Envelope:
     offset_mg: F32
     block_n: int
 
-    def per_sample(self, block_values: F32) -> F32:
-        """Spread a per-block array over the working samples (shape (m,))."""
-        m = self.envelope_mg.size
-        out = np.repeat(block_values, self.block_n)
-        if out.size < m:
-            out = np.concatenate([out, np.full(m - out.size, block_values[-1], np.float32)])
-        return out[:m]
-
 
 @dataclass(frozen=True)
 class LegMovements:
