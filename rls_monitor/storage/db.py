@@ -324,11 +324,13 @@ class Store:
             raise _translate(exc, self.path) from exc
         self._conn = conn
         self.db = Database(conn)
+        foreign = True  # until the file is known to be ours (or ours in the making)
         try:
             with self._errors():
                 conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
                 conn.execute("PRAGMA foreign_keys = ON")
                 self._check_ours(created)
+                foreign = False
                 if not readonly:
                     mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
                     if str(mode).lower() != "wal":
@@ -347,7 +349,15 @@ class Store:
         except BaseException as exc:
             conn.close()
             self._conn = None
-            if isinstance(exc, StorageError) and "locked" not in str(exc):
+            # Side files are cleaned up only beside a file refused as foreign or unreadable:
+            # beside our own database (or an empty one another process is initialising) they
+            # may be a writer's live WAL, empty for the moment, and removing it loses its data.
+            if (
+                foreign
+                and isinstance(exc, StorageError)
+                and not isinstance(exc, _EmptyDatabase)
+                and "locked" not in str(exc)
+            ):
                 _remove_empty_wal(new_side_files)
             raise
 
@@ -389,8 +399,14 @@ class Store:
             return
         n_objects = int(conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0])
         user_version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-        if app_id == 0 and n_objects == 0 and user_version == 0 and not self.readonly:
-            return  # an empty SQLite file: ours to initialise
+        if app_id == 0 and n_objects == 0 and user_version == 0:
+            if not self.readonly:
+                return  # an empty SQLite file: ours to initialise
+            raise _EmptyDatabase(
+                f"{self.path} holds no rls-monitor data yet (an empty database, or one being "
+                "created right now); nothing to read",
+                path=self.path,
+            )
         raise StorageError(
             f"{self.path} is an SQLite database of another program (application_id "
             f"{app_id:#x}, user_version {user_version}, {n_objects} objects), not an "
@@ -1643,6 +1659,11 @@ def _calibration_text(calibrations: Sequence[Mapping[str, Any] | None] | None) -
     return json.dumps(
         [None if c is None else dict(c) for c in calibrations], sort_keys=True, default=str
     )
+
+
+class _EmptyDatabase(StorageError):
+    """A read-only open found an empty SQLite file: not yet a database of ours, maybe one that
+    another process is creating at this moment (so its side files are never touched)."""
 
 
 def _remove_empty_wal(created: Sequence[Path]) -> None:

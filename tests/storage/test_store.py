@@ -104,6 +104,35 @@ def test_a_truncated_database_gives_a_clear_error(db_path: Path) -> None:
     assert sorted(p.name for p in db_path.parent.iterdir()) == [db_path.name]
 
 
+def test_a_reader_never_removes_the_live_wal_of_a_database_being_created(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reader that opens the file while a recorder is creating it (empty, WAL mode just set,
+    the WAL still empty) is refused, and leaves the recorder's -wal and -shm alone: removing
+    them would send everything the recorder writes next into unlinked files."""
+    db_path.touch()  # the recorder has created the file ...
+    writer = sqlite3.connect(db_path)
+    original = Store._check_ours
+
+    def writer_sets_wal_meanwhile(self: Store, created: bool) -> None:
+        # ... and switches it to WAL between the reader's look at the side files and its check
+        assert writer.execute("PRAGMA journal_mode = WAL").fetchone()[0] == "wal"
+        original(self, created)
+
+    monkeypatch.setattr(Store, "_check_ours", writer_sets_wal_meanwhile)
+    with pytest.raises(StorageError, match="no rls-monitor data yet"):
+        Store(db_path, readonly=True)
+    monkeypatch.undo()
+    assert Path(f"{db_path}-wal").exists() and Path(f"{db_path}-shm").exists()
+    writer.execute("CREATE TABLE t (x)")
+    writer.execute("INSERT INTO t VALUES (1)")
+    writer.commit()
+    reader = sqlite3.connect(db_path)  # what the writer wrote is there for others to read
+    assert reader.execute("SELECT x FROM t").fetchall() == [(1,)]
+    reader.close()
+    writer.close()
+
+
 def test_an_empty_file_is_initialised(db_path: Path) -> None:
     db_path.touch()
     with Store(db_path) as store:
