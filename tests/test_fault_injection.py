@@ -29,10 +29,13 @@ from rls_monitor.transports.simulated import BandDriver, PtyBand
 
 REPO = Path(__file__).resolve().parents[1]
 NIGHT_S = float(os.environ.get("RLS_FAULT_NIGHT_S", 8 * 3600))
+# a guard against a hang, not a speed target: generous for a loaded 2-core machine
+DEADLINE_S = float(os.environ.get("RLS_FAULT_DEADLINE_S", 600))
 FS_HZ = 25.0
 
 HOST = r"""
-import asyncio, signal, sys
+import asyncio, faulthandler, signal, sys
+faulthandler.register(signal.SIGUSR1)  # the test asks for every thread's stack if it stalls
 from rls_monitor.session import SessionConfig, record_night_async
 from rls_monitor.transports import LinkConfig
 
@@ -69,6 +72,26 @@ def _stored(db: Path) -> int:
         return 0
 
 
+def _wait_for(
+    db: Path, n_samples: float, host: subprocess.Popen[bytes], pty: PtyBand, deadline: float
+) -> None:
+    """Wait until the store holds ``n_samples``; fail at once if the host or the band died,
+    and at the deadline with the host's thread stacks, so a stall says where it is."""
+    while _stored(db) < n_samples:
+        assert host.poll() is None, host.stderr.read().decode() if host.stderr else ""
+        assert pty.error is None, f"the band failed: {pty.error!r}"
+        if time.monotonic() >= deadline:
+            host.send_signal(signal.SIGUSR1)  # faulthandler: every thread's stack
+            time.sleep(1.0)
+            host.kill()
+            _, err = host.communicate()
+            pytest.fail(
+                f"no progress within {DEADLINE_S:g} s: {_stored(db)} of {n_samples:.0f} samples "
+                f"stored; host stacks:\n{err.decode(errors='replace')[-6000:]}"
+            )
+        time.sleep(0.05)
+
+
 @pytest.mark.slow
 def test_a_night_survives_link_losses_bad_frames_drift_and_a_sigkill(tmp_path: Path) -> None:
     counts, lsb_g, fs_hz = simulated_sources(
@@ -88,22 +111,15 @@ def test_a_night_survives_link_losses_bad_frames_drift_and_a_sigkill(tmp_path: P
     try:
         with PtyBand(BandDriver(band, step_s=2.0)) as pty:
             hosts.append(host := _start_host(db, pty.port))
-            # a guard against a hang, not a speed target: generous for a loaded 2-core machine
-            deadline = time.monotonic() + 600
-            while _stored(db) < 0.4 * len(counts):  # mid-night: the host dies without warning
-                assert host.poll() is None, host.stderr.read().decode() if host.stderr else ""
-                assert time.monotonic() < deadline, "the host made no progress for 10 min"
-                time.sleep(0.05)
-            host.send_signal(signal.SIGKILL)
+            deadline = time.monotonic() + DEADLINE_S
+            _wait_for(db, 0.4 * len(counts), host, pty, deadline)  # mid-night: ...
+            host.send_signal(signal.SIGKILL)  # ... the host dies without warning
             host.wait()
             killed_at = _stored(db)
 
             # the next start continues the interrupted night
             hosts.append(host := _start_host(db, pty.port))
-            while _stored(db) < len(counts):
-                assert host.poll() is None, host.stderr.read().decode() if host.stderr else ""
-                assert time.monotonic() < deadline, "the host made no progress for 10 min"
-                time.sleep(0.05)
+            _wait_for(db, len(counts), host, pty, deadline)
             host.send_signal(signal.SIGINT)  # morning: Ctrl-C ends the night cleanly
             _, err = host.communicate(timeout=60)
             assert host.returncode == 0, err.decode()
