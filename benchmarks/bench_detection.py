@@ -13,8 +13,9 @@ Run as ``python -m benchmarks.bench_detection``. On an 8 h, 50 Hz simulated nigh
   buffers) against the size of the recording (float32, n x 3).
 
 One core: the thread pools are limited to one thread before NumPy is imported when this module
-is run as a script; the detector is single-threaded anyway (``sosfilt``, ``ndimage`` filters and
-element-wise NumPy do not use BLAS threads; the only BLAS call is a 3 x 3 eigen-decomposition).
+is run as a script; the detector barely uses BLAS anyway (``ndimage`` filters and element-wise
+NumPy do not; its BLAS calls are the band-pass's small block products, 32 x 32 and 32 x 4, and a
+3 x 3 eigen-decomposition).
 """
 
 from __future__ import annotations

@@ -9,8 +9,10 @@ is replaced by an **activity envelope** of the ankle's dynamic acceleration, in 
 1. *Working rate*: the signal is block-averaged by ``floor(fs_hz / working_rate_hz)`` (50 Hz ->
    25 Hz, 100 Hz -> 20 Hz, 25 Hz unchanged); leg movements are 0.3-8 Hz.
 2. *Gravity removal*: a Butterworth band-pass ``band_hz`` (0.3-8 Hz; PAM-RL uses 0.3-20 Hz,
-   an Axivity ankle study 0.1-10 Hz), order ``filter_order``, per axis, float32, run twice:
-   a causal pass (``sosfilt`` started in the steady state of the first sample) and the same
+   an Axivity ankle study 0.1-10 Hz), order ``filter_order``, per axis, in float64 (designed
+   and run by :mod:`rls_monitor.detection.iir` with NumPy: a block-recursive state space, not
+   ``scipy.signal``, whose import alone would cost the host ~50 MB), run twice:
+   a causal pass (started in the steady state of the first sample) and the same
    filter on the time-reversed signal (started in the steady state of the last sample); the
    group delay in the pass band (about ``sqrt(2) / (2 pi f_high)`` s, ~30 ms at 8 Hz) is
    compensated by shifting each output. The passband keeps the transient tilt of the shank
@@ -81,14 +83,16 @@ References
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import ndimage, signal
+from scipy import ndimage
 
+from rls_monitor.detection.iir import BlockFilter, butter_band_pass
 from rls_monitor.detection.posture import Posture, detect_posture
 from rls_monitor.detection.signal import check_accel, decimation_factor, runs
 from rls_monitor.errors import ConfigError, DetectionError
@@ -354,28 +358,27 @@ _CHUNK_WORK = 1 << 15
 """Working samples per chunk of the band-pass (a ``(3, 32768)`` float32 block, about 400 kB)."""
 
 
-def _band_square_sum(
-    chunk: F32, sos32: NDArray[np.float32], zi: NDArray[np.float32], out: F32
-) -> NDArray[np.float32]:
+def _band_square_sum(chunk: F32, band: BlockFilter, state: F64, out: F32) -> F64:
     """Sum over the axes of the squared band-pass of ``chunk`` (3, c), written into ``out`` (c,).
 
-    ``zi`` is the filter state at the chunk's first sample; the state at its end is returned,
-    so chunks filtered one after the other give the values of one pass over the whole signal
-    (``sosfilt`` keeps its state in the signal's dtype). The axes are summed in the order
-    ``filt[0] + filt[1] + filt[2]``.
+    ``state`` (3, k) is the filter's state at the chunk's first sample; the state at its end
+    is returned, so chunks filtered one after the other give the values of one pass over the
+    whole signal. The filter and the squares run in float64 (``filt[0]**2 + filt[1]**2 +
+    filt[2]**2``), rounded to float32 once, into ``out``.
     """
-    filt, zf = signal.sosfilt(sos32, chunk, axis=1, zi=zi)  # a new array (sosfilt copies)
-    filt = np.asarray(filt, dtype=np.float32)
+    filt, state = band.run(chunk, state)
     filt *= filt
-    np.add(filt[0], filt[1], out=out)
-    out += filt[2]
-    return np.asarray(zf, dtype=np.float32)
+    power = filt[0]
+    power += filt[1]
+    power += filt[2]
+    out[:] = power
+    return state
 
 
-def _steady_state(zi_unit: F64, sample: F32) -> NDArray[np.float32]:
-    """Filter state ``(n_sections, 3, 2)`` of a band-pass in steady state at ``sample`` (3,)."""
-    zi = zi_unit[:, None, :] * sample.astype(np.float64)[None, :, None]
-    return zi.astype(np.float32)
+@functools.lru_cache(maxsize=16)
+def _band_filter(order: int, band_hz: tuple[float, float], fs_work_hz: float) -> BlockFilter:
+    """The Butterworth band-pass of the detector at the working rate (designed once per rate)."""
+    return BlockFilter(butter_band_pass(order, band_hz, fs_work_hz))
 
 
 _CHUNK_AVERAGE = 1 << 16
@@ -442,7 +445,7 @@ def activity_envelopes(
     the causal envelope come about 2 s late (simulated nights: median +1.9 s). The same filter
     run backwards in time rings *before* the movement instead. Hence two envelopes:
 
-    - the *onset envelope*: the causal pass (``sosfilt``), delay-compensated, smoothed; it rises
+    - the *onset envelope*: the causal pass, delay-compensated, smoothed; it rises
       at the onset, and its peak is the reported ``peak_mg``;
     - the *quiet envelope*: per sample the smaller of the causal and the time-reversed pass (each
       with its group delay removed), smoothed; it falls at the offset, rises at the onset, and
@@ -487,15 +490,14 @@ def activity_envelopes(
     # causal pass runs forwards over the chunks, the reversed pass backwards over the reversed
     # chunks, each carrying its filter state, so the values are those of whole-signal passes.
     m = accel_g.shape[0] // k
-    sos = signal.butter(cfg.filter_order, cfg.band_hz, btype="band", fs=fw, output="sos")
-    sos32 = sos.astype(np.float32)
-    zi_unit = np.asarray(signal.sosfilt_zi(sos), dtype=np.float64)
+    band = _band_filter(cfg.filter_order, (float(cfg.band_hz[0]), float(cfg.band_hz[1])), fw)
     both = cfg.two_pass_offset or cfg.quiet_offset
     fwd = np.empty(m, np.float32)
-    zi = _steady_state(zi_unit, _block_mean_t(accel_g[:k], k)[:, 0])
-    for c0 in range(0, m, _CHUNK_WORK):  # a loop over chunks (~22 per 8 h), not samples
+    state = band.steady_state(_block_mean_t(accel_g[:k], k)[:, 0])
+    for c0 in range(0, m, _CHUNK_WORK):  # a loop over chunks (~18 per 8 h), not samples
         c1 = min(m, c0 + _CHUNK_WORK)
-        zi = _band_square_sum(_block_mean_t(accel_g[c0 * k : c1 * k], k), sos32, zi, fwd[c0:c1])
+        work = _block_mean_t(accel_g[c0 * k : c1 * k], k)
+        state = _band_square_sum(work, band, state, fwd[c0:c1])
     _finish_magnitude_mg(fwd)
     w = samples_for(cfg.envelope_s, fw, odd=True)
     # the low-pass group delay at low frequency, sqrt(2) / (2 pi f_high) s: the causal pass is
@@ -507,11 +509,11 @@ def activity_envelopes(
     if both:
         # the reversed pass, kept in forward time order
         back = np.empty(m, np.float32)
-        zi = _steady_state(zi_unit, _block_mean_t(accel_g[(m - 1) * k : m * k], k)[:, 0])
+        state = band.steady_state(_block_mean_t(accel_g[(m - 1) * k : m * k], k)[:, 0])
         for c1 in range(m, 0, -_CHUNK_WORK):
             c0 = max(0, c1 - _CHUNK_WORK)
             rev = _block_mean_t(accel_g[c0 * k : c1 * k], k)[:, ::-1]
-            zi = _band_square_sum(rev, sos32, zi, back[c0:c1][::-1])
+            state = _band_square_sum(rev, band, state, back[c0:c1][::-1])
         _finish_magnitude_mg(back)
         quiet_raw = spare
         if delay > 0:

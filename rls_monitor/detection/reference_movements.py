@@ -8,10 +8,11 @@ night in production: they run at roughly 10^5 samples per second.
 
 What is shared with the vectorised code and what is not
 --------------------------------------------------------
-- Shared (designs, not computations): the Butterworth SOS coefficients from
-  :func:`scipy.signal.butter` (rounded to float32 as the vectorised filter uses them), the
-  filter's steady-state initial conditions from :func:`scipy.signal.sosfilt_zi` (a 2x2 linear
-  solve per section), the configuration dataclass and the rounding helpers
+- Shared: nothing of the band-pass. The vectorised detector designs its Butterworth filter
+  itself (:mod:`rls_monitor.detection.iir`, one state space run block by block); this twin takes
+  the SOS coefficients of :func:`scipy.signal.butter` and the steady-state initial conditions of
+  :func:`scipy.signal.sosfilt_zi` and runs the biquads sample by sample, so it checks the design
+  too. Shared: the configuration dataclass and the rounding helpers
   (:func:`~rls_monitor.detection.movements.samples_for`,
   :func:`~rls_monitor.detection.signal.decimation_factor`,
   :func:`~rls_monitor.detection.signal.epoch_starts`).
@@ -24,9 +25,9 @@ What is shared with the vectorised code and what is not
   the epoch means and SDs, the elevation of the shank, its running median, the lying decision
   and the gap filling / short-bout pruning.
 
-The vectorised detector computes in float32, this one in float64: envelopes agree to about
-1e-5 relative, so a sample lying within that of a threshold may cross it in one and not in the
-other. The tests say how they allow for it.
+The vectorised detector band-passes in float64 but keeps its block means and envelopes in
+float32, this one computes everything in float64: envelopes agree to about 1e-6 relative, so
+a sample lying within that of a threshold may cross it in one and not in the other. The tests say how they allow for it.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import signal
 
+from rls_monitor.detection.iir import StateSpace
 from rls_monitor.detection.movements import DetectorConfig, LegMovements, samples_for
 from rls_monitor.detection.posture import Posture, PostureConfig
 from rls_monitor.detection.signal import check_accel, decimation_factor, epoch_starts
@@ -53,7 +55,41 @@ __all__ = [
     "reference_noise_floor",
     "reference_posture",
     "reference_score_envelope",
+    "reference_state_space_filter",
 ]
+
+
+def reference_state_space_filter(
+    system: StateSpace, x: list[float], state: list[float]
+) -> tuple[list[float], list[float]]:
+    """Twin of :meth:`~rls_monitor.detection.iir.BlockFilter.run`: one sample at a time.
+
+    ``y[n] = C s[n] + D x[n]`` then ``s[n+1] = A s[n] + B x[n]``, in plain Python floats.
+
+    Parameters
+    ----------
+    system : StateSpace
+    x : list of float
+        One signal.
+    state : list of float
+        The state at its first sample.
+
+    Returns
+    -------
+    y, state : list of float
+        The output, and the state after the last sample.
+    """
+    a = system.a.tolist()
+    b = system.b.tolist()
+    c = system.c.tolist()
+    d = system.d
+    k = len(b)
+    s = list(state)
+    y: list[float] = []
+    for v in x:
+        y.append(sum(c[i] * s[i] for i in range(k)) + d * v)
+        s = [sum(a[i][j] * s[j] for j in range(k)) + b[i] * v for i in range(k)]
+    return y, s
 
 
 def _reference_biquads(
@@ -152,7 +188,7 @@ def reference_activity_envelopes(
         work.append([s / k for s in sums])
     # 2. band-pass forwards, and backwards in time (the reversed signal, reversed back)
     sos64 = signal.butter(cfg.filter_order, cfg.band_hz, btype="band", fs=fw, output="sos")
-    sos: list[list[float]] = sos64.astype(np.float32).astype(np.float64).tolist()
+    sos: list[list[float]] = sos64.tolist()
     zi_unit: list[list[float]] = signal.sosfilt_zi(sos64).tolist()
     fwd = _reference_biquads(work, sos, zi_unit)
     # 3. the low-pass group delay, sqrt(2) / (2 pi f_high) s: the causal pass runs late by it,
