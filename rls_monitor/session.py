@@ -999,7 +999,8 @@ class BandSession:
         self._pending[cmd_id] = future
         try:
             await self.transport.send(build(cmd_id))
-            return await asyncio.wait_for(future, self.config.request_timeout_s)
+            async with asyncio.timeout(self.config.request_timeout_s):  # not wait_for (gh-86296)
+                return await future
         except TimeoutError as exc:
             raise LinkLost(
                 f"{self.transport.description}: no answer to a command within "
@@ -1356,7 +1357,8 @@ class BandSession:
             self.status.state = LinkState.RECONNECTING
             delay = next(delays)
             try:
-                await asyncio.wait_for(stop.wait(), delay)
+                async with asyncio.timeout(delay):
+                    await stop.wait()
             except TimeoutError:
                 pass
             self.status.counts.reconnects += 1
@@ -1367,9 +1369,8 @@ class BandSession:
         """Ask the band to stop streaming (best effort) and close the link."""
         if self.transport.state is LinkState.CONNECTED:
             with contextlib.suppress(TransportError, TimeoutError):
-                await asyncio.wait_for(
-                    self.transport.send(self.wire.stop_stream(self._next_id())), 1.0
-                )
+                async with asyncio.timeout(1.0):
+                    await self.transport.send(self.wire.stop_stream(self._next_id()))
         await self._close_quietly()
         self.status.state = LinkState.CLOSED
 
@@ -2674,7 +2675,8 @@ async def capture_samples(
     limit_s = seconds + 30.0 if timeout_s is None else float(timeout_s)
     stop = sink.full
     try:
-        await asyncio.wait_for(session.run(stop), limit_s)
+        async with asyncio.timeout(limit_s):
+            await session.run(stop)
     except TimeoutError as exc:
         have_s = sink.n / session.info.fs_hz if session.info is not None else 0.0
         raise LinkLost(

@@ -239,8 +239,13 @@ class FrameQueue:
             if timeout_s is None:
                 await self._waiter
             else:
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation
+                # that arrives as the frame does (gh-86296), and a session's pump cancelled at
+                # the end of a capture then ran on instead of ending (the guided calibration's
+                # intermittent 42 s hang)
                 try:
-                    await asyncio.wait_for(asyncio.shield(self._waiter), timeout_s)
+                    async with asyncio.timeout(timeout_s):
+                        await asyncio.shield(self._waiter)
                 except TimeoutError:
                     return None
         finally:
