@@ -125,6 +125,7 @@ def apply_calibration(
     calibration: Calibration,
     *,
     temperature_degc: ArrayLike | float | None = None,
+    in_place: bool = False,
 ) -> Recording:
     """A calibrated copy of a recording.
 
@@ -136,6 +137,9 @@ def apply_calibration(
         What to apply.
     temperature_degc : array_like of shape (n,) or float, optional
         Device temperature for a calibration with a temperature term.
+    in_place : bool, default False
+        Calibrate the recording's own samples instead of a copy (the recording passed in then
+        holds calibrated samples too): a night's scoring never holds two copies of the night.
 
     Returns
     -------
@@ -151,7 +155,8 @@ def apply_calibration(
     import json
 
     try:
-        accel = calibration.apply(recording.accel_g, temperature_degc)
+        target = recording.accel_g if in_place and recording.accel_g.flags.writeable else None
+        accel = calibration.apply(recording.accel_g, temperature_degc, out=target)
     except cal.CalibrationError as exc:
         raise CalibrationError(f"cannot apply the calibration: {exc.reason}") from exc
     metadata = dict(recording.metadata)

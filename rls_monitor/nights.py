@@ -328,8 +328,9 @@ def _score(
     if any(c is not None for c in cals):
         from rls_monitor.calibrate import apply_calibration
 
+        # in place: the samples were just read from the store, nothing else holds them
         recordings = [
-            r if k >= len(cals) or cals[k] is None else apply_calibration(r, cals[k])
+            r if k >= len(cals) or cals[k] is None else apply_calibration(r, cals[k], in_place=True)
             for k, r in enumerate(recordings)
         ]
     posture = _detect_posture(recordings[0])

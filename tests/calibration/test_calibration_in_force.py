@@ -201,3 +201,21 @@ def test_cli_auto_pools_the_device_nights_and_the_next_import_uses_it(tmp_path: 
         accel, _, _ = free_living(rng, offset_g, scale, directions=random_directions(rng, 10))
         night_id = _import(store, np.repeat(accel, 3, axis=0), 30.0, "POOL")
         assert night_json(store, night_id)["calibration"] == data["calibration"]
+
+
+def test_apply_calibration_in_place_gives_the_copys_values_in_the_same_array() -> None:
+    """``in_place``: what a night's scoring uses (no second copy of the night); same values."""
+    rng = np.random.default_rng(11)
+    accel = rng.normal(0.0, 0.3, (5000, 3)).astype(np.float32)
+    cal = Calibration(
+        offset_g=np.array([0.02, -0.01, 0.03]),
+        scale=np.array([1.01, 0.97, 1.02]),
+        method="six-pose",
+    )
+    rec = Recording(accel.copy(), 50.0)
+    copy = apply_calibration(rec, cal)
+    np.testing.assert_array_equal(rec.accel_g, accel)  # a copy leaves the recording alone
+    same = apply_calibration(rec, cal, in_place=True)
+    assert np.shares_memory(same.accel_g, rec.accel_g)
+    np.testing.assert_array_equal(same.accel_g, copy.accel_g)
+    assert same.metadata["calibration"] == "six-pose"

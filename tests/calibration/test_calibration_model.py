@@ -143,3 +143,42 @@ def test_apply_inverts_the_sensor_model_and_survives_json(
     np.testing.assert_allclose(cal.apply(raw), true_g, atol=1e-6)
     back = Calibration.from_dict(json.loads(json.dumps(cal.to_dict())))
     np.testing.assert_allclose(back.apply(raw), true_g, atol=2e-5)
+
+
+@pytest.mark.parametrize("with_matrix", [False, True])
+def test_apply_in_chunks_and_in_place_equals_one_float64_pass(with_matrix: bool) -> None:
+    """A recording longer than a chunk: the float64 formula over the whole array, and in place.
+
+    Chunks keep a night's calibration from holding float64 copies of the night (three of
+    them, 72 bytes a sample, before); in place it holds no second copy at all.
+    """
+    from calibration.model import _CHUNK_ROWS
+
+    rng = np.random.default_rng(3)
+    n = 2 * _CHUNK_ROWS + 123
+    accel = rng.normal(0.0, 0.5, (n, 3)).astype(np.float32)
+    temp = rng.normal(30.0, 2.0, n)
+    matrix = np.array([[1.01, 0.002, -0.001], [0.0, 0.98, 0.003], [0.001, 0.0, 1.02]])
+    cal = Calibration(
+        offset_g=np.array([0.01, -0.02, 0.005]),
+        scale=np.array([1.01, 0.99, 1.0]),
+        matrix=matrix if with_matrix else None,
+        temp_coef_g_per_degc=np.array([0.0005, 0.0, -0.001]),
+        temp_ref_degc=25.0,
+        method="auto",
+    )
+    shifted = accel.astype(np.float64) + cal.offset_g
+    whole = shifted @ matrix.T if with_matrix else shifted * cal.scale
+    whole = (whole + (temp - 25.0)[:, None] * cal.temp_coef_g_per_degc).astype(np.float32)
+    np.testing.assert_array_equal(cal.apply(accel, temp), whole)
+    same = accel.copy()
+    assert cal.apply(same, temp, out=same) is same
+    np.testing.assert_array_equal(same, whole)
+
+
+def test_apply_refuses_an_output_of_another_shape_or_type() -> None:
+    cal = Calibration.identity()
+    with pytest.raises(CalibrationError, match="float32"):
+        cal.apply(np.zeros((4, 3)), out=np.zeros((4, 3)))
+    with pytest.raises(CalibrationError, match="shape"):
+        cal.apply(np.zeros((4, 3)), out=np.zeros((5, 3), np.float32))
