@@ -90,11 +90,16 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import ndimage
 
 from rls_monitor.detection.iir import BlockFilter, butter_band_pass
 from rls_monitor.detection.posture import Posture, detect_posture
-from rls_monitor.detection.signal import check_accel, decimation_factor, runs
+from rls_monitor.detection.signal import (
+    check_accel,
+    decimation_factor,
+    percentile_rank,
+    rolling_rank,
+    runs,
+)
 from rls_monitor.errors import ConfigError, DetectionError
 
 __all__ = [
@@ -389,31 +394,30 @@ def _moving_average(x: F32, w: int, out: F32) -> F32:
     """``scipy.ndimage.uniform_filter1d(x, w, output=out)`` (mode ``reflect``), in chunks.
 
     ``uniform_filter1d`` copies the whole line into two float64 buffers (16 bytes a sample,
-    4x the float32 vector); this computes the same values with the same float64 operations in
-    the same order (those of SciPy 1.17, pinned by a test), chunk by chunk: the sum of the
-    first window (left to right), then the running sum ``total += x[i + w - 1] - x[i - 1]``
-    over the line extended by reflection (a sequential ``np.cumsum`` carrying ``total`` from
-    chunk to chunk), each divided by ``w`` and rounded to float32. Short signals (or windows
-    longer than the signal) go to
-    ``uniform_filter1d`` itself. ``out`` must not overlap ``x``.
+    4x the float32 vector), and importing ``scipy.ndimage`` costs the host ~26 MB; this
+    computes the same values with the same float64 operations in the same order (those of
+    SciPy 1.17, pinned by a test), chunk by chunk: the sum of the first window (left to right),
+    then the running sum ``total += x[i + w - 1] - x[i - 1]`` over the line extended by
+    reflection (a sequential ``np.cumsum`` carrying ``total`` from chunk to chunk), each divided
+    by ``w`` and rounded to float32. ``out`` must not overlap ``x``.
     """
     m = x.shape[0]
-    if m < 2 * _CHUNK_AVERAGE or w >= m:
-        ndimage.uniform_filter1d(x, w, output=out)
+    if m == 0:
         return out
     s1 = w // 2
     inv = float(w)
 
     def ext(j0: int, j1: int) -> F64:
-        # samples j0..j1-1 of the line extended by w // 2 on the left ("d c b a | a b c d | d c")
+        # samples j0..j1-1 of the line extended by w // 2 on the left ("d c b a | a b c d | d c"),
+        # reflected again as often as a window longer than the line needs (period 2 m)
         if j0 - s1 >= 0 and j1 - s1 <= m:  # inside the line: a plain slice
             return x[j0 - s1 : j1 - s1].astype(np.float64)
-        idx = np.arange(j0 - s1, j1 - s1, dtype=np.int64)
-        idx = np.where(idx < 0, -1 - idx, idx)
+        idx = np.arange(j0 - s1, j1 - s1, dtype=np.int64) % (2 * m)
         idx = np.where(idx >= m, 2 * m - 1 - idx, idx)
         return x[idx].astype(np.float64)
 
-    total = float(np.add.accumulate(ext(0, w))[-1])  # the first window's sum, left to right
+    # the first window's sum, left to right from 0.0 (as SciPy: -0.0 alone sums to +0.0)
+    total = float(np.add.accumulate(np.concatenate([[0.0], ext(0, w)]))[-1])
     out[0] = total / inv
     for c0 in range(1, m, _CHUNK_AVERAGE):  # a loop over chunks, not samples
         c1 = min(m, c0 + _CHUNK_AVERAGE)
@@ -567,7 +571,8 @@ def movement_thresholds(
     padded[m:] = envelope_mg[-1] if m else 0.0
     means = padded.reshape(n_blocks, block_n).mean(axis=1, dtype=np.float64)
     win = max(1, round(cfg.floor_window_s / cfg.floor_block_s))
-    floor = ndimage.percentile_filter(means, cfg.floor_percentile, size=win, mode="nearest")
+    # scipy.ndimage.percentile_filter(means, floor_percentile, size=win, mode="nearest")
+    floor = rolling_rank(means, win, percentile_rank(win, cfg.floor_percentile))
     floor = np.maximum(floor, cfg.floor_min_mg)
     onset = np.maximum(cfg.onset_factor * floor, floor + cfg.onset_min_mg)
     offset = floor + cfg.offset_ratio * (onset - floor)

@@ -82,9 +82,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import ndimage
 
-from rls_monitor.detection.signal import check_accel, epoch_starts, epoch_stats, runs
+from rls_monitor.detection.signal import (
+    check_accel,
+    close_gaps,
+    epoch_starts,
+    epoch_stats,
+    rolling_rank,
+    runs,
+)
 from rls_monitor.errors import ConfigError
 
 __all__ = [
@@ -313,7 +319,7 @@ def _walking_epochs(
     active = sd_mg > cfg.walk_min_sd_mg
     # close one- or two-epoch pauses (a freeze, a turn)
     gap = max(1, round(2.0 / cfg.epoch_s))
-    active = ndimage.binary_closing(active, structure=np.ones(2 * gap + 1, bool)) | active
+    active = close_gaps(active, gap)
     walking = np.zeros(n_ep, dtype=bool)
     s, e = runs(active)
     min_ep = cfg.walk_min_s / cfg.epoch_s
@@ -504,7 +510,7 @@ def detect_posture(
 
     elev = np.degrees(np.arcsin(np.clip(d @ axis, -1.0, 1.0)))
     size = max(1, round(cfg.smooth_s / cfg.epoch_s) | 1)
-    elev_s = ndimage.median_filter(elev, size=size, mode="nearest")
+    elev_s = rolling_rank(elev, size, size // 2)  # a running median, ends held
     lying_raw = (np.abs(elev_s) < cfg.lying_max_deg) & ~walking
     lying = _fill_and_prune(lying_raw, walking, cfg) & ~walking
 
@@ -524,7 +530,7 @@ def detect_posture(
             hist = np.bincount(
                 (np.floor((phi[ref] + 180.0) / 10.0).astype(np.int64)) % 36, minlength=36
             ).astype(np.float64)
-            smooth = ndimage.convolve1d(hist, np.array([1.0, 2.0, 1.0]), mode="wrap")
+            smooth = np.roll(hist, 1) + 2.0 * hist + np.roll(hist, -1)  # [1, 2, 1], circular
             zero = -180.0 + 10.0 * int(np.argmax(smooth)) + 5.0
             near = np.abs(_circ_diff_deg(phi[ref], np.full(int(ref.sum()), zero))) < 30.0
             if near.any():
