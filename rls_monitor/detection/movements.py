@@ -363,21 +363,42 @@ _CHUNK_WORK = 1 << 15
 """Working samples per chunk of the band-pass (a ``(3, 32768)`` float32 block, about 400 kB)."""
 
 
-def _band_square_sum(chunk: F32, band: BlockFilter, state: F64, out: F32) -> F64:
-    """Sum over the axes of the squared band-pass of ``chunk`` (3, c), written into ``out`` (c,).
+def _band_pass_magnitude_mg(
+    accel_g: F32, k: int, m: int, band: BlockFilter, *, backwards: bool
+) -> F32:
+    """Vector magnitude (mg) of the band-pass of the working signal, shape (m,).
 
-    ``state`` (3, k) is the filter's state at the chunk's first sample; the state at its end
-    is returned, so chunks filtered one after the other give the values of one pass over the
-    whole signal. The filter and the squares run in float64 (``filt[0]**2 + filt[1]**2 +
-    filt[2]**2``), rounded to float32 once, into ``out``.
+    The working signal (block means of ``k`` samples) is made and filtered in chunks, carrying
+    the filter's state from chunk to chunk, so the values are those of one pass over the whole
+    signal without holding it as a ``(3, m)`` array. The filter starts in the steady state of
+    the first working sample; ``backwards`` runs it on the time-reversed signal (from the last
+    sample, over the chunks from the end) and returns the result in forward time order. The
+    filter and the squares run in float64 (``filt[0]**2 + filt[1]**2 + filt[2]**2``), rounded
+    to float32 once.
     """
-    filt, state = band.run(chunk, state)
-    filt *= filt
-    power = filt[0]
-    power += filt[1]
-    power += filt[2]
-    out[:] = power
-    return state
+    out = np.empty(m, np.float32)
+    first = m - 1 if backwards else 0
+    state = band.steady_state(_block_mean_t(accel_g[first * k : (first + 1) * k], k)[:, 0])
+    # a loop over chunks (~18 per 8 h), not samples; backwards, they end at m, m - chunk, ...
+    chunks = (
+        [(max(0, c1 - _CHUNK_WORK), c1) for c1 in range(m, 0, -_CHUNK_WORK)]
+        if backwards
+        else [(c0, min(m, c0 + _CHUNK_WORK)) for c0 in range(0, m, _CHUNK_WORK)]
+    )
+    for c0, c1 in chunks:
+        work = _block_mean_t(accel_g[c0 * k : c1 * k], k)
+        target = out[c0:c1]
+        if backwards:
+            work, target = work[:, ::-1], target[::-1]
+        filt, state = band.run(work, state)
+        filt *= filt
+        power = filt[0]
+        power += filt[1]
+        power += filt[2]
+        target[:] = power
+    np.sqrt(out, out=out)
+    out *= np.float32(1000.0)
+    return out
 
 
 @functools.lru_cache(maxsize=16)
@@ -429,13 +450,6 @@ def _moving_average(x: F32, w: int, out: F32) -> F32:
         d /= inv
         out[c0:c1] = d
     return out
-
-
-def _finish_magnitude_mg(acc: F32) -> F32:
-    """Vector magnitude (mg) from the summed squares, in place."""
-    np.sqrt(acc, out=acc)
-    acc *= np.float32(1000.0)
-    return acc
 
 
 def activity_envelopes(
@@ -496,13 +510,7 @@ def activity_envelopes(
     m = accel_g.shape[0] // k
     band = _band_filter(cfg.filter_order, (float(cfg.band_hz[0]), float(cfg.band_hz[1])), fw)
     both = cfg.two_pass_offset or cfg.quiet_offset
-    fwd = np.empty(m, np.float32)
-    state = band.steady_state(_block_mean_t(accel_g[:k], k)[:, 0])
-    for c0 in range(0, m, _CHUNK_WORK):  # a loop over chunks (~18 per 8 h), not samples
-        c1 = min(m, c0 + _CHUNK_WORK)
-        work = _block_mean_t(accel_g[c0 * k : c1 * k], k)
-        state = _band_square_sum(work, band, state, fwd[c0:c1])
-    _finish_magnitude_mg(fwd)
+    fwd = _band_pass_magnitude_mg(accel_g, k, m, band, backwards=False)
     w = samples_for(cfg.envelope_s, fw, odd=True)
     # the low-pass group delay at low frequency, sqrt(2) / (2 pi f_high) s: the causal pass is
     # advanced by it (the tail repeats the last value), the reversed pass delayed (the head
@@ -512,13 +520,7 @@ def activity_envelopes(
     quiet: F32 | None = None
     if both:
         # the reversed pass, kept in forward time order
-        back = np.empty(m, np.float32)
-        state = band.steady_state(_block_mean_t(accel_g[(m - 1) * k : m * k], k)[:, 0])
-        for c1 in range(m, 0, -_CHUNK_WORK):
-            c0 = max(0, c1 - _CHUNK_WORK)
-            rev = _block_mean_t(accel_g[c0 * k : c1 * k], k)[:, ::-1]
-            state = _band_square_sum(rev, band, state, back[c0:c1][::-1])
-        _finish_magnitude_mg(back)
+        back = _band_pass_magnitude_mg(accel_g, k, m, band, backwards=True)
         quiet_raw = spare
         if delay > 0:
             np.minimum(fwd[2 * delay :], back[: m - 2 * delay], out=quiet_raw[delay : m - delay])
