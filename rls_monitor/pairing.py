@@ -88,7 +88,7 @@ async def read_band_info(
     DeviceNotFound, ConnectError, LinkLost
         The band could not be reached or did not answer.
     """
-    from rls_monitor.session import Reply, Wire
+    from rls_monitor.session import Wire
     from rls_monitor.transports.base import open_transport
 
     wire = Wire()
@@ -96,7 +96,7 @@ async def read_band_info(
     async with transport:
         record = await transport.read_info()
         if record is not None:
-            return wire.band_info(Reply(0, True, 0, record, 0))
+            return wire.decode_band_info(record)
         return await wire.request_info(transport, timeout_s=5.0)
 
 

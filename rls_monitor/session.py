@@ -314,8 +314,19 @@ class Wire:
         """
         if not reply.ok:
             raise self._refused(reply, "GET_INFO")
+        return self.decode_band_info(reply.data, band_next_seq=reply.band_next_seq)
+
+    def decode_band_info(self, record: bytes, *, band_next_seq: int = 0) -> BandInfo:
+        """The band's identity from its info record (a GET_INFO reply's data, or the BLE INFO
+        characteristic, which holds the same record; ``band_next_seq`` comes with a reply).
+
+        Raises
+        ------
+        ConnectError
+            The record does not decode.
+        """
         try:
-            info = self.p.decode_info(reply.data)
+            info = self.p.decode_info(record)
         except self.p.ProtocolError as exc:
             raise ConnectError(f"the band's info record does not decode: {exc}") from exc
         return BandInfo(
@@ -328,7 +339,7 @@ class Wire:
             tick_hz=float(info.tick_hz),
             frame_samples=int(info.frame_samples),
             ring_capacity_samples=int(info.ring_capacity_samples),
-            band_next_seq=reply.band_next_seq,
+            band_next_seq=band_next_seq,
             mode=int(getattr(info, "mode", 0)),
         )
 
