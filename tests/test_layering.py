@@ -125,3 +125,148 @@ def test_import_pulls_in_no_radio_or_database_stack() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# --- The structure of the house: modules, the arrows between them, and what crosses them ----------
+
+PACKAGES = ("rls_monitor", "firmware_host", "calibration")
+MAX_MODULE_LINES = 900
+
+
+def _module_names() -> dict[str, Path]:
+    """Every module of the three packages by dotted name (a package by its own name)."""
+    modules: dict[str, Path] = {}
+    for package in PACKAGES:
+        for path in _files(package):
+            dotted = ".".join(path.relative_to(REPO).with_suffix("").parts)
+            modules[dotted.removesuffix(".__init__")] = path
+    return modules
+
+
+def _type_checking_nodes(tree: ast.AST) -> set[int]:
+    """ids of the nodes under ``if TYPE_CHECKING:`` (annotations only, no arrow at run time)."""
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for child in node.body:
+                skipped.update(id(n) for n in ast.walk(child))
+    return skipped
+
+
+def _owner(name: str, modules: dict[str, Path]) -> str | None:
+    """The module a dotted import name lands in (``a.b.C`` -> ``a.b``), or None outside ours."""
+    while name and name not in modules:
+        name = name.rpartition(".")[0]
+    return name or None
+
+
+def _arrows() -> tuple[dict[str, set[str]], list[str]]:
+    """Import arrows between our modules, function-level imports included, and private names.
+
+    Returns the graph (module -> modules it imports) and the list of ``importer <- module._name``
+    imports of a private name from another module.
+    """
+    modules = _module_names()
+    graph: dict[str, set[str]] = {name: set() for name in modules}
+    private: list[str] = []
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        skipped = _type_checking_nodes(tree)
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        for node in ast.walk(tree):
+            if id(node) in skipped:
+                continue
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    target = _owner(alias.name, modules)
+                    if target and target != name:
+                        graph[name].add(target)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parts = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                    base = ".".join([*parts, *([node.module] if node.module else [])])
+                for alias in node.names:
+                    full = f"{base}.{alias.name}"
+                    target = full if full in modules else _owner(base, modules)
+                    if not target or target == name:
+                        continue
+                    graph[name].add(target)
+                    if alias.name.startswith("_") and not alias.name.startswith("__"):
+                        private.append(f"{name} <- {target}.{alias.name}")
+    return graph, private
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan), iteratively."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    found: list[list[str]] = []
+    for root in graph:
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph[child]))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    found.append(sorted(component))
+    return found
+
+
+def _is_reexport(component: list[str]) -> bool:
+    """A package's ``__init__`` importing its own submodules back is a re-export, not a loop."""
+    head = component[0]
+    return all(m == head or m.startswith(head + ".") for m in component)
+
+
+def test_no_import_cycle_between_modules() -> None:
+    graph, _ = _arrows()
+    cycles = [" <-> ".join(c) for c in _cycles(graph) if not _is_reexport(c)]
+    assert not cycles
+
+
+def test_cycle_finder_tells_a_loop_from_a_reexport() -> None:
+    # The finder itself: a loop through one module is found, a re-export is not one.
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == [["a", "b", "c"]]
+    assert _is_reexport(["p", "p.x", "p.y"])
+    assert not _is_reexport(["p.x", "q"])
+
+
+def test_no_private_name_imported_from_another_module() -> None:
+    _, private = _arrows()
+    assert not private
+
+
+def test_no_module_over_the_size_limit() -> None:
+    big = {
+        str(path.relative_to(REPO)): n
+        for path in _module_names().values()
+        if (n := path.read_text(encoding="utf-8").count("\n")) > MAX_MODULE_LINES
+    }
+    assert not big
