@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from firmware_host import protocol as p
-from firmware_host.framing import CobsDecodeError, CobsDecoder, cobs_decode, cobs_encode, crc16
+from firmware_host.protocol.framing import CobsDecodeError, CobsDecoder, cobs_decode, cobs_encode, crc16
 
 FMT = p.SampleFormat(50.0, 8.0, 16)
 
