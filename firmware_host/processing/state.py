@@ -273,14 +273,15 @@ class PipelineState:
 
 
 _STATE_ARRAYS = (
-    "dec_acc", "hist", "env_ring", "fmag_ring", "qraw_ring", "q_ring", "mag_ring", "blk_grav", "floor_ring", "axis", "axis_acc",
-    "walk_sum", "prev_g", "st_dir", "last_dir", "ref",
+    "dec_acc", "hist", "env_ring", "fmag_ring", "qraw_ring", "q_ring", "mag_ring", "blk_grav",
+    "floor_ring", "axis", "axis_acc", "walk_sum", "prev_g", "st_dir", "last_dir", "ref",
 )  # fmt: skip
 _STATE_SCALARS = (
     ("dec_n", "u8"), ("hist_pos", "u8"), ("mag_pos", "u8"), ("mag_sum", "u32"),
     ("n_work", "u32"), ("n_env", "u32"), ("blk_n", "u8"), ("blk_env", "u32"),
     ("floor_pos", "u8"), ("n_push", "u32"), ("ring_pos", "u16"), ("have_floor", "u8"),
-    ("floor_u", "u32"), ("on_u", "u32"), ("off_u", "u32"), ("state", "u8"), ("onset", "u32"), ("qstart", "u32"),
+    ("floor_u", "u32"), ("on_u", "u32"), ("off_u", "u32"), ("state", "u8"), ("onset", "u32"),
+    ("qstart", "u32"),
     ("quiet", "u16"), ("morph", "u8"), ("morph_q", "u8"), ("peak", "u16"), ("sbits", "u32"),
     ("axis_known", "u8"), ("walk_run", "u16"), ("lie_bits", "u8"), ("act_bits", "u8"),
     ("in_bed", "u8"), ("cand_start", "u32"), ("cand_len", "u16"), ("gap", "u16"),

@@ -21,7 +21,8 @@ class NightConfig:
     """Parameters of a simulated night. Defaults give an ordinary 8 h night at 50 Hz.
 
     Rates are per hour of bed time; ranges are ``(low, high)`` tuples drawn uniformly unless
-    stated otherwise. See :mod:`firmware_host.signal_model` for the model and where the values come from.
+    stated otherwise. See :mod:`firmware_host.signal_model` for the model and where the values
+    come from.
     """
 
     duration_s: float = 8 * 3600.0
