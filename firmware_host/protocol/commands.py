@@ -138,7 +138,7 @@ def cmd_resend(cmd_id: int, first_seq: int, stop_seq: int) -> bytes:
 
 
 def cmd_get_info(cmd_id: int) -> bytes:
-    """GET_INFO: the info record (:func:`~firmware_host.protocol.info.decode_info`), in parts if needed."""
+    """GET_INFO: the info record (:mod:`firmware_host.protocol.info`), in parts if needed."""
     return encode_command(Op.GET_INFO, cmd_id)
 
 

@@ -1,7 +1,8 @@
 """Walking at the ankle: the shank's swing, heel strikes, foot lift and irregularity.
 
 :func:`render_walk` draws a walking stretch on a
-:class:`~firmware_host.signal_model.canvas.LegCanvas` (the model is described in :mod:`firmware_host.signal_model`, "Walking at the ankle").
+:class:`~firmware_host.signal_model.canvas.LegCanvas` (the model is described in
+:mod:`firmware_host.signal_model`, "Walking at the ankle").
 """
 
 from __future__ import annotations
