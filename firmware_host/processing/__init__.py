@@ -56,8 +56,8 @@ Stages (``fw`` is the working rate, ``k`` the decimation factor, as in the host 
    elevation of the axis under 45 deg (``2 (g.a)^2 < |g|^2 |a|^2``) and not walking, majority of
    5 epochs (the host's 5-s median), gaps under 15 s filled, bouts of at least 300 s kept (the
    host's 5-min minimum): sent as ``KIND_IN_BED`` / ``KIND_OUT_OF_BED`` events dated to the
-   bout's first / first non-lying epoch. Until an axis is known, lying is unknown (no bouts); the host's lying-plane fit for
-   nights without walking is not on the band.
+   bout's first / first non-lying epoch. Until an axis is known, lying is unknown (no bouts);
+   the host's lying-plane fit for nights without walking is not on the band.
 8. *Turn-overs*: stable stretches (at least 3 quiet lying epochs, each within 10 deg of the
    previous); consecutive stretches in one bed bout whose directions across the shank axis differ
    by more than 45 deg give a ``KIND_POSTURE`` event from the end of the first to the start of the

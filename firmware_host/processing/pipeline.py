@@ -3,8 +3,8 @@
 It joins the stages on the :class:`~firmware_host.processing.state.PipelineState`: decimation,
 band-pass, envelope and quiet envelope (stages 1-3 and 6a) per sample
 (:meth:`Pipeline.process_sample`, the firmware's interrupt work) or per block, vectorised and
-exactly equivalent (:meth:`Pipeline.process_block`); once per 1-s block the noise floor, the posture stages and the
-minute summary (``_end_of_block``); the LM rules of
+exactly equivalent (:meth:`Pipeline.process_block`); once per 1-s block the noise floor, the
+posture stages and the minute summary (``_end_of_block``); the LM rules of
 :class:`~firmware_host.processing.lm_rules.LegMovementRules` and the posture rules of
 :class:`~firmware_host.processing.posture.PostureRules`; and the end of a recording
 (:meth:`Pipeline.flush`).
