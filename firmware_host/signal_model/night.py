@@ -45,6 +45,7 @@ def simulate_night(config: NightConfig | None = None, *, seed: int = 0) -> Simul
 
     Examples
     --------
+    >>> from firmware_host.signal_model.config import night_config
     >>> night = simulate_night(night_config("none", duration_s=600.0), seed=1)
     >>> len(night.truth.movements), night.duration_s
     (0, 600.0)
@@ -96,6 +97,7 @@ def simulate_bilateral_night(
 
     Examples
     --------
+    >>> from firmware_host.signal_model.config import night_config
     >>> left, right = simulate_bilateral_night(night_config(duration_s=900.0), seed=2)
     >>> left.truth.leg, right.truth.leg, left.counts.shape == right.counts.shape
     ('left', 'right', True)
