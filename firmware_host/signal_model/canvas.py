@@ -23,4 +23,5 @@ class LegCanvas:
         self.lin = np.zeros((n, 3), dtype=np.float32)
 
     def idx(self, t_s: float) -> int:
+        """Sample index of time ``t_s`` (s), rounded and clipped to ``0 .. n``."""
         return int(min(max(round(t_s * self.fs_hz), 0), self.n))

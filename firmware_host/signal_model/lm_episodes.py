@@ -36,6 +36,28 @@ BED_EDGE_GUARD_S = 50.0
 
 @dataclass
 class PlannedMovement:
+    """One leg movement of the plan (subject level), before it is drawn on a leg.
+
+    Attributes
+    ----------
+    onset_s, offset_s : float
+        Start and end (s; relative to the episode until placed, then from the night's start).
+    peak_mg : float
+        Planned peak of the linear acceleration (mg).
+    kind : str
+        One of ``MOVEMENT_KINDS``.
+    series_id : int
+        Periodic series index once placed, -1 for the other kinds.
+    bursts : list of (float, float)
+        Relative (start, end) of the sub-bursts (s), one pair when the movement is not split.
+    rotation_deg : float
+        Tilt of the shank during the movement (deg).
+    leg : str
+        ``"L"``, ``"R"`` or ``"B"`` (both legs).
+    lead : str
+        The leg that starts first when bilateral.
+    """
+
     onset_s: float
     offset_s: float
     peak_mg: float
@@ -88,7 +110,22 @@ def _make_bursts(
 def draw_episodes(
     rng: np.random.Generator, config: NightConfig, hours: float
 ) -> list[list[PlannedMovement]]:
-    """LM episodes (each a list of events with onsets relative to the episode start)."""
+    """Draw the LM episodes of ``hours`` of bed time, in random order.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    config : NightConfig
+        Rates per hour, durations, peaks and burst fraction.
+    hours : float
+        Bed time the rates apply to (h).
+
+    Returns
+    -------
+    list of list of PlannedMovement
+        Each episode (a periodic series, an isolated LM, a cluster or a long movement) with
+        onsets relative to the episode's start.
+    """
     episodes: list[list[PlannedMovement]] = []
 
     def peaks(n: int) -> F64:
@@ -150,7 +187,23 @@ def place_episodes(
     end_s: float,
     next_series: list[int],
 ) -> list[PlannedMovement]:
-    """Pack episodes into ``[start_s, end_s)`` with the guards; drop or cut what does not fit."""
+    """Pack episodes into ``[start_s, end_s)`` with the guards; drop or cut what does not fit.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    episodes : list of list of PlannedMovement
+        From :func:`draw_episodes`; their times are shifted in place.
+    start_s, end_s : float
+        The bed span (s).
+    next_series : list of one int
+        The next periodic series id, advanced in place for each series placed.
+
+    Returns
+    -------
+    list of PlannedMovement
+        The movements kept, in time order, with times from the night's start.
+    """
     available = end_s - start_s - 2 * BED_EDGE_GUARD_S
     kept: list[list[PlannedMovement]] = []
     used = 0.0

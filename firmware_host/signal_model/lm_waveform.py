@@ -21,7 +21,23 @@ __all__ = ["other_leg_variant", "render_movement"]
 def other_leg_variant(
     rng: np.random.Generator, ev: PlannedMovement, leg: str
 ) -> tuple[float, float, float, list[tuple[float, float]]]:
-    """Timing of a bilateral movement on ``leg``: the leading leg keeps the plan's timing."""
+    """Timing of a bilateral movement on ``leg``: the leading leg keeps the plan's timing.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    ev : PlannedMovement
+        A movement with ``leg == "B"``.
+    leg : {"L", "R"}
+
+    Returns
+    -------
+    onset_s, offset_s, peak_mg : float
+        The movement on this leg (the following leg starts 0-1 s later, lasts 0.8-1.2 times as
+        long).
+    bursts : list of (float, float)
+        Its sub-bursts (one, on the following leg).
+    """
     if leg == ev.lead:
         return ev.onset_s, ev.offset_s, ev.peak_mg, ev.bursts
     d = ev.offset_s - ev.onset_s
@@ -44,7 +60,27 @@ def render_movement(
     peak_mg: float,
     rotation_deg: float,
 ) -> float:
-    """Add one movement to the canvas; return its peak linear acceleration (mg)."""
+    """Add one movement to the canvas; return its peak linear acceleration (mg).
+
+    Parameters
+    ----------
+    canvas : LegCanvas
+        Changed in place on samples ``[i0, i1)``.
+    rng : numpy.random.Generator
+    i0, i1 : int
+        Sample range of the movement.
+    bursts : list of (float, float)
+        Sub-bursts (s from the onset), stretched to the sample range.
+    peak_mg : float
+        Peak of the linear acceleration to scale to (mg).
+    rotation_deg : float
+        Tilt of the shank (elevation; the roll turns by up to 40 % of it).
+
+    Returns
+    -------
+    float
+        The peak linear acceleration drawn (mg).
+    """
     n = i1 - i0
     fs = canvas.fs_hz
     duration = n / fs

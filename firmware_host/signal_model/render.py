@@ -52,6 +52,22 @@ def render_band(
     rng: np.random.Generator,
     leg: str,
 ) -> tuple[NDArray[np.int16], GroundTruth]:
+    """Draw ``plan`` on one leg and read it with that leg's band.
+
+    Parameters
+    ----------
+    plan : NightPlan
+    config : NightConfig
+    rng : numpy.random.Generator
+        The band's own generator (orientation, sensor errors, noise, per-leg variation).
+    leg : {"L", "R"}
+
+    Returns
+    -------
+    counts : ndarray of int16, shape (n, 3)
+        Sensor counts, ``n = round(duration_s * fs_hz)``.
+    truth : GroundTruth
+    """
     fs = config.fs_hz
     n = round(config.duration_s * fs)
     canvas = LegCanvas(n, fs)

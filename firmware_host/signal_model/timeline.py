@@ -30,6 +30,11 @@ _POSTURE_WEIGHTS = np.array([0.4, 0.25, 0.25, 0.1])
 
 @dataclass
 class Segment:
+    """A stretch of the night: ``kind`` is lying, turn, sit, stand, walk, rise or liedown.
+
+    Lying segments carry their posture, roll and incline (deg); the others leave them empty.
+    """
+
     kind: str  # lying | turn | sit | stand | walk | rise | liedown
     start_s: float
     end_s: float
@@ -40,6 +45,9 @@ class Segment:
 
 @dataclass
 class NightPlan:
+    """The night both legs share: segments, leg movements, twitches ``(start, end, leg)`` and
+    turn-overs ``(start, end)``, times in s from the start."""
+
     segments: list[Segment]
     events: list[PlannedMovement]
     twitches: list[tuple[float, float, str]]
@@ -126,6 +134,20 @@ def _next_posture(rng: np.random.Generator, previous: str | None) -> str:
 def plan_night(
     config: NightConfig, rng: np.random.Generator, bilateral_fraction: float
 ) -> NightPlan:
+    """Plan a night: prelude, bed spans and bathroom trips, morning, and what happens in bed.
+
+    Parameters
+    ----------
+    config : NightConfig
+    rng : numpy.random.Generator
+        The plan's own generator (the bands draw from theirs).
+    bilateral_fraction : float
+        Probability that a movement is made by both legs.
+
+    Returns
+    -------
+    NightPlan
+    """
     dur = config.duration_s
     prelude = min(float(rng.uniform(*config.prelude_s)), 0.08 * dur)
     morning = min(float(rng.uniform(*config.morning_s)), 0.08 * dur)

@@ -29,6 +29,19 @@ def render_walk(
     i1: int,
     phase0: float,
 ) -> None:
+    """Draw walking on samples ``[i0, i1)`` of ``canvas`` (in place).
+
+    Parameters
+    ----------
+    canvas : LegCanvas
+    rng : numpy.random.Generator
+    config : NightConfig
+        Cadence and swing ranges.
+    i0, i1 : int
+        Sample range.
+    phase0 : float
+        Stride phase at ``i0`` (rad; the legs walk half a stride apart).
+    """
     n = i1 - i0
     if n <= 0:
         return

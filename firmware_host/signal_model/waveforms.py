@@ -25,7 +25,22 @@ def smoothstep(x: F32) -> F32:
 def bandlimited(
     rng: np.random.Generator, n: int, fs_hz: float, low_hz: float, high_hz: float, ndim: int = 3
 ) -> F32:
-    """Gaussian noise band-limited to ``[low_hz, high_hz]`` (smooth edges), unit RMS per column."""
+    """Gaussian noise band-limited to ``[low_hz, high_hz]`` (smooth edges), unit RMS per column.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    n : int
+        Samples.
+    fs_hz, low_hz, high_hz : float
+        Sample rate and band edges (Hz).
+    ndim : int
+        Columns.
+
+    Returns
+    -------
+    ndarray of float32, shape (n, ndim)
+    """
     pad = int(fs_hz)
     m = n + 2 * pad
     spec = np.fft.rfft(rng.standard_normal((m, ndim)), axis=0)
@@ -39,7 +54,23 @@ def bandlimited(
 def movement_envelope(
     rng: np.random.Generator, n: int, fs_hz: float, bursts: list[tuple[float, float]]
 ) -> F32:
-    """Amplitude envelope of a movement: rise, sustain with modulation, decay; zero in gaps."""
+    """Amplitude envelope of a movement: rise, sustain with modulation, decay; zero in gaps.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    n : int
+        Samples of the movement.
+    fs_hz : float
+        Sample rate (Hz).
+    bursts : list of (float, float)
+        Sub-bursts, (start, end) in s from the movement's onset.
+
+    Returns
+    -------
+    ndarray of float32, shape (n,)
+        Up to about 1.2 (level 0.7-1, modulated by +-20 %).
+    """
     t = (np.arange(n, dtype=np.float32) + 0.5) / np.float32(fs_hz)
     env = np.zeros(n, dtype=np.float32)
     last = len(bursts) - 1
@@ -68,7 +99,22 @@ def smooth_bump(n: int, fs_hz: float, duration_s: float) -> F32:
 
 
 def sensor_drift(rng: np.random.Generator, n: int, fs_hz: float, peak_g: float) -> F32:
-    """Slow per-axis offset drift with zero mean: a ramp plus one slow sinusoid."""
+    """Slow per-axis offset drift with zero mean: a ramp plus one slow sinusoid.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    n : int
+        Samples.
+    fs_hz : float
+        Sample rate (Hz; the shape spans the ``n`` samples whatever the rate).
+    peak_g : float
+        Scale of the drift (g).
+
+    Returns
+    -------
+    ndarray of float32, shape (n, 3)
+    """
     x = np.linspace(-1.0, 1.0, n, dtype=np.float32)[:, None]
     ramp = rng.uniform(-0.6, 0.6, 3).astype(np.float32)
     amp = rng.uniform(-0.4, 0.4, 3).astype(np.float32)
