@@ -12,7 +12,7 @@ import numpy as np
 
 from firmware_host import protocol as p
 from firmware_host.band import SimulatedBand
-from firmware_host.framing import CobsDecoder, cobs_encode
+from firmware_host.protocol.framing import CobsDecoder, cobs_encode
 
 FS_HZ = 50.0
 NIGHT_S = 8 * 3600.0

@@ -3,9 +3,9 @@
 :class:`EventModeBand` wraps :class:`firmware_host.processing.Pipeline`: it takes the band's samples
 (blocks of int16 counts, as the sensor FIFO delivers them) and returns encoded frames
 (``firmware_host.protocol.encode_event`` / ``encode_summary``, layouts in ``docs/protocol.md``,
-section "Event mode"). EVENT kinds 0-2 are the protocol's (leg movement, long movement, posture
-change); kinds 3 (in bed) and 4 (out of bed) mark lying bouts (duration 0). Times are band ticks
-(``protocol.TICK_HZ``) from ``start_tick``.
+section "Event mode"). EVENT kinds are the protocol's ``EventKind``: 0-2 leg movement, long
+movement, posture change; 3 (in bed) and 4 (out of bed) mark lying bouts (duration 0). Times are
+band ticks (``protocol.TICK_HZ``) from ``start_tick``.
 
 Integration into ``SimulatedBand`` (SET_MODE EVENTS) is not done here: the band would feed each
 recorded sample block to :meth:`EventModeBand.feed` and notify the returned frames instead of DATA.
