@@ -41,7 +41,7 @@ from rls_monitor.detection import (  # noqa: E402
     detect_leg_movements,
     detect_posture,
 )
-from rls_monitor.detection.reference_movements import (  # noqa: E402
+from tests.oracles.movements import (  # noqa: E402
     reference_detect_leg_movements,
     reference_posture,
 )

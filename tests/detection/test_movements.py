@@ -24,17 +24,17 @@ from rls_monitor.detection.movements import (
     movement_thresholds,
     score_envelope,
 )
-from rls_monitor.detection.reference_movements import (
+from rls_monitor.errors import ConfigError, DetectionError, UnitsError
+from rls_monitor.recording import Recording
+from rls_monitor.scoring import score
+from tests.detection.conftest import simulated_night
+from tests.oracles.movements import (
     reference_activity_envelope,
     reference_activity_envelopes,
     reference_detect_leg_movements,
     reference_noise_floor,
     reference_score_envelope,
 )
-from rls_monitor.errors import ConfigError, DetectionError, UnitsError
-from rls_monitor.recording import Recording
-from rls_monitor.scoring import score
-from tests.detection.conftest import simulated_night
 
 DAPHNET = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "ankle_walking"
 
@@ -641,29 +641,40 @@ def test_transposed_block_mean_is_block_mean(k: int, rng: np.random.Generator) -
     np.testing.assert_array_equal(_block_mean_t(a, k), block_mean(a, k).T)
 
 
-@pytest.mark.parametrize("w", [1, 3, 4, 5, 13])
-def test_chunked_moving_average_is_uniform_filter1d(w: int, rng: np.random.Generator) -> None:
-    """The chunked moving average gives uniform_filter1d's float32 values bit for bit."""
-    from scipy import ndimage
+@pytest.mark.parametrize("order", [1, 2, 3, 4])
+def test_detector_band_edges_are_minus_3_db(order: int) -> None:
+    """The detector's band (0.3-8 Hz at its 20 Hz working rate): -3 dB at both edges, 0 dB between."""
+    from scipy import signal
 
-    from rls_monitor.detection.movements import _CHUNK_AVERAGE, _moving_average
+    from rls_monitor.detection.movements import band_pass_design
 
-    for m in (2 * _CHUNK_AVERAGE + 7, 3 * _CHUNK_AVERAGE, 1000):
-        x = (rng.gamma(1.0, 5.0, m) * rng.choice([1.0, 100.0], m)).astype(np.float32)
-        out = np.empty_like(x)
-        _moving_average(x, w, out)
-        np.testing.assert_array_equal(
-            out.view(np.int32), ndimage.uniform_filter1d(x, w).view(np.int32)
-        )
+    design = band_pass_design(order, (0.3, 8.0), 20.0)
+    assert design.sos.shape == (order, 6) and design.zi_unit.shape == (order, 2)
+    f_hz = np.array([0.0, 0.3, np.sqrt(0.3 * 8.0), 8.0, 10.0])
+    _, h = signal.sosfreqz(design.sos, worN=f_hz, fs=20.0)
+    gain = np.abs(h)
+    np.testing.assert_allclose(gain[[1, 3]], 1 / np.sqrt(2), rtol=1e-9)
+    assert gain[0] < 1e-12 and gain[4] < 1e-12  # zeros at DC and at Nyquist
+    assert 0.99 < gain[2] <= 1.0 + 1e-12
+
+
+@pytest.mark.parametrize("fs", [25.0, 50.0, 100.0])
+def test_constant_signal_has_no_envelope(fs: float) -> None:
+    """Started in the steady state of its first sample, the band-pass passes no gravity: a
+    constant (still, tilted) signal has an envelope of 0, from the first sample on."""
+    a = np.tile(np.float32([0.3, -0.2, 0.93]), (int(fs * 120), 1))
+    for cfg in (DetectorConfig(), DetectorConfig(filter_order=4, quiet_offset=False)):
+        env, quiet, _fw = activity_envelopes(a, fs, cfg)
+        assert float(np.abs(env).max()) < 1e-9 and float(np.abs(quiet).max()) < 1e-9
 
 
 @pytest.mark.parametrize("fs", [25.0, 50.0, 100.0])
 def test_chunked_band_pass_is_whole_signal_pass(fs: float, rng: np.random.Generator) -> None:
-    """Envelopes from the chunked passes equal those of whole-signal passes by SciPy.
+    """Envelopes from the chunked passes equal those of whole-signal passes, bit for bit.
 
-    The whole-signal passes are ``scipy.signal.sosfilt`` in float64 with SciPy's own design
-    (``butter``, ``sosfilt_zi``): independent of the detector's NumPy design and block filter.
-    Both compute in float64 and round to float32 once, so they agree to float32 rounding.
+    The whole-signal passes are ``scipy.signal.sosfilt`` in float64 over the whole ``(3, m)``
+    working signal, with SciPy's design (``butter``, ``sosfilt_zi``): the detector's chunks,
+    each started from the state (``zi``) the previous one returned, give the same values.
     """
     import math
 
@@ -707,5 +718,5 @@ def test_chunked_band_pass_is_whole_signal_pass(fs: float, rng: np.random.Genera
     env = np.concatenate([env[d:], np.full(d, env[-1], np.float32)])
     got_env, got_quiet, got_fw = activity_envelopes(a, fs, cfg)
     assert got_fw == fw
-    np.testing.assert_allclose(got_env, env, rtol=1e-6, atol=1e-6)
-    np.testing.assert_allclose(got_quiet, ndimage.uniform_filter1d(q, w), rtol=1e-6, atol=1e-6)
+    np.testing.assert_array_equal(got_env, env)
+    np.testing.assert_array_equal(got_quiet, ndimage.uniform_filter1d(q, w))

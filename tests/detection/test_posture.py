@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 
 from rls_monitor.detection import PostureConfig, detect_posture
 from rls_monitor.detection.posture import _fill_and_prune
-from rls_monitor.detection.reference_movements import reference_fill_and_prune, reference_lying
 from rls_monitor.errors import ConfigError, DetectionError
 from tests.detection.conftest import simulated_night
+from tests.oracles.movements import reference_fill_and_prune, reference_lying
 
 
 def _truth_lying(night, n_epochs: int) -> np.ndarray:

@@ -7,7 +7,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rls_monitor.detection.reference_series import reference_score_series
 from rls_monitor.detection.series import (
     RULE_SETS,
     RuleSet,
@@ -17,6 +16,7 @@ from rls_monitor.detection.series import (
     score_series,
 )
 from rls_monitor.errors import ConfigError
+from tests.oracles.series import reference_score_series
 
 
 def _lms(onsets: list[float], duration_s: float = 2.0) -> tuple[np.ndarray, np.ndarray]:
