@@ -23,9 +23,9 @@ from firmware_host.processing import (
 from firmware_host.signal_model import SimulatedNight, night_config, simulate_night
 from rls_monitor.detection import f1_score, match_events
 from rls_monitor.errors import ConfigError, FrameError
-from rls_monitor.events_from_band import decode_band_events, lying_movements, score_band_events
 from rls_monitor.recording import Recording
 from rls_monitor.scoring import score
+from rls_monitor.scoring.band_events import decode_band_events, lying_movements, score_band_events
 
 
 @lru_cache(maxsize=8)
