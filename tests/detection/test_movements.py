@@ -97,8 +97,8 @@ def test_block_thresholds_equal_thresholds_spread_over_the_samples(
     env[ties] = off_s[ties]
     rep = (env * rng.uniform(0.3, 1.1, env.size)).astype(np.float32) if with_report else None
     kw = dict(quiet_n=quiet_n, min_n=min_n, morphology_n=morph, report_mg=rep)
-    spread = score_envelope(env, on_s, off_s, **kw)  # type: ignore[arg-type]
-    blocks = score_envelope(env, on_b, off_b, block_n=block_n, **kw)  # type: ignore[arg-type]
+    spread = score_envelope(env, on_s, off_s, **kw)
+    blocks = score_envelope(env, on_b, off_b, block_n=block_n, **kw)
     np.testing.assert_array_equal(blocks[0], spread[0])
     np.testing.assert_array_equal(blocks[1], spread[1])
 
@@ -135,8 +135,8 @@ def test_state_machine_with_quiet_envelope_matches_reference(case, seed: int) ->
     # the quiet envelope of the two-pass detector is mostly at or below the onset envelope
     quiet = _second_envelope(env, off, seed)
     kw = dict(quiet_n=quiet_n, min_n=min_n, morphology_n=morph, quiet_mg=quiet)
-    got = score_envelope(env, on, off, **kw)  # type: ignore[arg-type]
-    ref = reference_score_envelope(env, on, off, **kw)  # type: ignore[arg-type]
+    got = score_envelope(env, on, off, **kw)
+    ref = reference_score_envelope(env, on, off, **kw)
     np.testing.assert_array_equal(got[0], ref[0])
     np.testing.assert_array_equal(got[1], ref[1])
     # the quiet envelope equal to the envelope is the one-envelope machine
@@ -155,9 +155,9 @@ def test_state_machine_with_report_envelope_matches_reference(case, seed: int) -
     env, on, off, quiet_n, min_n, morph = case
     rep = _second_envelope(env, off, seed)
     kw = dict(quiet_n=quiet_n, min_n=min_n, morphology_n=morph)
-    plain = score_envelope(env, on, off, **kw)  # type: ignore[arg-type]
-    got = score_envelope(env, on, off, report_mg=rep, **kw)  # type: ignore[arg-type]
-    ref = reference_score_envelope(env, on, off, report_mg=rep, **kw)  # type: ignore[arg-type]
+    plain = score_envelope(env, on, off, **kw)
+    got = score_envelope(env, on, off, report_mg=rep, **kw)
+    ref = reference_score_envelope(env, on, off, report_mg=rep, **kw)
     np.testing.assert_array_equal(got[0], ref[0])
     np.testing.assert_array_equal(got[1], ref[1])
     # the same LMs, never longer, never shorter than the minimum
@@ -165,7 +165,7 @@ def test_state_machine_with_report_envelope_matches_reference(case, seed: int) -
     assert (got[1] <= plain[1]).all()
     assert (got[1] - got[0] >= min_n).all()
     # the envelope itself as the report envelope changes nothing
-    same = score_envelope(env, on, off, report_mg=env.copy(), **kw)  # type: ignore[arg-type]
+    same = score_envelope(env, on, off, report_mg=env.copy(), **kw)
     np.testing.assert_array_equal(same[1], plain[1])
 
 
@@ -662,7 +662,7 @@ def test_detector_band_edges_are_minus_3_db(order: int) -> None:
 def test_constant_signal_has_no_envelope(fs: float) -> None:
     """Started in the steady state of its first sample, the band-pass passes no gravity: a
     constant (still, tilted) signal has an envelope of 0, from the first sample on."""
-    a = np.tile(np.float32([0.3, -0.2, 0.93]), (int(fs * 120), 1))
+    a = np.tile(np.array([0.3, -0.2, 0.93], np.float32), (int(fs * 120), 1))
     for cfg in (DetectorConfig(), DetectorConfig(filter_order=4, quiet_offset=False)):
         env, quiet, _fw = activity_envelopes(a, fs, cfg)
         assert float(np.abs(env).max()) < 1e-9 and float(np.abs(quiet).max()) < 1e-9

@@ -14,7 +14,7 @@ from tests.scoring.conftest import event_list
 
 
 def test_dict_is_json_deterministic_and_round_trips() -> None:
-    stages = StageEpochs(np.arange(120) * 30.0, ("N2",) * 120)
+    stages = StageEpochs(np.arange(120, dtype=np.float64) * 30.0, ("N2",) * 120)
     ev = event_list(
         list(np.arange(10) * 22.0 + 5.0),
         duration_s=3600.0,

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -104,7 +105,7 @@ def test_respiratory_related_clms_with_and_without() -> None:
 
 def test_plms_and_plmw_from_stages() -> None:
     stage = ("W",) * 2 + ("N2",) * 8 + ("W",) * 2
-    stages = StageEpochs(np.arange(12) * 30.0, stage)
+    stages = StageEpochs(np.arange(12, dtype=np.float64) * 30.0, stage)
     ev = event_list([100, 120, 140, 160, 180, 200, 300, 320], duration_s=360.0, stages=stages)
     r = score(ev)
     assert r.sleep is not None
@@ -145,7 +146,7 @@ def test_bad_arguments() -> None:
     with pytest.raises(ConfigError, match="source"):
         score("night.csv")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="detector"):
-        score(event_list([0.0]), detector=object())
+        score(event_list([0.0]), detector=object())  # type: ignore[arg-type]
 
 
 # --- recordings with a stubbed detector (checks the wiring of score) ----------------------------
@@ -187,7 +188,7 @@ def _rec(side: str, seconds: float = 600.0, fs_hz: float = 10.0) -> Recording:
     return Recording(accel, fs_hz=fs_hz, side=side, device_id=f"band-{side}")
 
 
-def _lms(onsets: list[float], turn: list[int] = ()) -> dict[str, np.ndarray]:  # type: ignore[assignment]
+def _lms(onsets: Sequence[float], turn: Sequence[int] = ()) -> dict[str, np.ndarray]:
     on = np.asarray(onsets, dtype=float)
     pc = np.zeros(on.size, bool)
     pc[list(turn)] = True
