@@ -93,7 +93,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rls_monitor.detection.posture import Posture, detect_posture
-from rls_monitor.detection.signal import check_accel, decimation_factor, runs
+from rls_monitor.detection.signal import (
+    block_mean_transposed,
+    check_accel,
+    decimation_factor,
+    runs,
+)
 from rls_monitor.errors import ConfigError, DetectionError
 
 __all__ = [
@@ -333,26 +338,6 @@ def samples_for(duration_s: float, fs_hz: float, *, odd: bool = False) -> int:
     return n
 
 
-def _block_mean_t(accel_g: F32, k: int) -> F32:
-    """:func:`~rls_monitor.detection.signal.block_mean` written straight into a ``(3, m)`` array.
-
-    The same float32 operations in the same order (first block sample, then adding the others,
-    then scaling by ``1 / k``), so the result equals ``block_mean(accel_g, k).T`` exactly; it
-    saves the transposed copy of the whole signal.
-    """
-    m = accel_g.shape[0] // k
-    src = accel_g[: m * k]
-    work = np.empty((3, m), np.float32)
-    if k == 1:
-        work[:] = src.T
-        return work
-    np.add(src[0::k].T, src[1::k].T, out=work)
-    for j in range(2, k):  # k is small (<= 50)
-        work += src[j::k].T
-    work *= np.float32(1.0 / k)
-    return work
-
-
 _CHUNK_WORK = 1 << 15
 """Working samples per chunk of the band-pass (a ``(3, 32768)`` block: 400 kB of float32 block
 means, filtered in float64)."""
@@ -418,7 +403,7 @@ def _band_pass_magnitude_mg(
 
     out = np.empty(m, np.float32)
     first = m - 1 if backwards else 0
-    x0 = _block_mean_t(accel_g[first * k : (first + 1) * k], k)[:, 0].astype(np.float64)
+    x0 = block_mean_transposed(accel_g[first * k : (first + 1) * k], k)[:, 0].astype(np.float64)
     state = design.zi_unit[:, None, :] * x0[None, :, None]  # (n_sections, 3, 2)
     # a loop over chunks (~18 per 8 h), not samples; backwards, they end at m, m - chunk, ...
     chunks = (
@@ -427,7 +412,7 @@ def _band_pass_magnitude_mg(
         else [(c0, min(m, c0 + _CHUNK_WORK)) for c0 in range(0, m, _CHUNK_WORK)]
     )
     for c0, c1 in chunks:
-        work = _block_mean_t(accel_g[c0 * k : c1 * k], k).astype(np.float64)
+        work = block_mean_transposed(accel_g[c0 * k : c1 * k], k).astype(np.float64)
         target = out[c0:c1]
         if backwards:
             work, target = work[:, ::-1], target[::-1]

@@ -93,6 +93,7 @@ __all__ = [
     "PostureConfig",
     "Turnovers",
     "detect_posture",
+    "fill_and_prune",
 ]
 
 logger = logging.getLogger(__name__)
@@ -390,9 +391,25 @@ def _paint(n: int, start: NDArray[np.int64], end: NDArray[np.int64]) -> NDArray[
     return np.cumsum(delta[:-1]) > 0
 
 
-def _fill_and_prune(
+def fill_and_prune(
     lying: NDArray[np.bool_], walking: NDArray[np.bool_], cfg: PostureConfig
 ) -> NDArray[np.bool_]:
+    """Lying bouts of a night: short gaps filled, short bouts dropped (step 4 of the module).
+
+    Parameters
+    ----------
+    lying : ndarray of bool, shape (n_epochs,)
+        The raw lying decision per epoch.
+    walking : ndarray of bool, shape (n_epochs,)
+        Walking epochs: a gap that holds one is never filled.
+    cfg : PostureConfig
+        ``epoch_s``, ``max_gap_s`` (gaps inside lying shorter than this are filled) and
+        ``min_lying_bout_s`` (bouts shorter than this, after filling, are dropped).
+
+    Returns
+    -------
+    ndarray of bool, shape (n_epochs,)
+    """
     n = lying.size
     s, e = runs(~lying)
     walk_c = np.concatenate([[0], np.cumsum(walking)])
@@ -509,7 +526,7 @@ def detect_posture(
     size = max(1, round(cfg.smooth_s / cfg.epoch_s) | 1)
     elev_s = ndimage.median_filter(elev, size=size, mode="nearest")
     lying_raw = (np.abs(elev_s) < cfg.lying_max_deg) & ~walking
-    lying = _fill_and_prune(lying_raw, walking, cfg) & ~walking
+    lying = fill_and_prune(lying_raw, walking, cfg) & ~walking
 
     # roll about the shank axis relative to the supine convention
     helper = np.eye(3)[int(np.argmin(np.abs(axis)))]

@@ -18,6 +18,7 @@ __all__ = [
     "MIN_DURATION_S",
     "MIN_FS_HZ",
     "block_mean",
+    "block_mean_transposed",
     "check_accel",
     "decimation_factor",
     "epoch_starts",
@@ -138,6 +139,37 @@ def block_mean(accel_g: F32, k: int) -> F32:
         out += accel_g[j : m * k : k]
     out *= np.float32(1.0 / k)
     return out
+
+
+def block_mean_transposed(accel_g: F32, k: int) -> F32:
+    """:func:`block_mean` written straight into a ``(3, m)`` array (the band-pass's layout).
+
+    The same float32 operations in the same order (first block sample, then adding the others,
+    then scaling by ``1 / k``), so the result equals ``block_mean(accel_g, k).T`` exactly; it
+    saves the transposed copy of the whole signal.
+
+    Parameters
+    ----------
+    accel_g : ndarray of float32, shape (n, 3)
+    k : int
+        Block length (samples), >= 1.
+
+    Returns
+    -------
+    ndarray of float32, shape (3, n // k)
+        A new array (also when ``k == 1``).
+    """
+    m = accel_g.shape[0] // k
+    src = accel_g[: m * k]
+    work = np.empty((3, m), np.float32)
+    if k == 1:
+        work[:] = src.T
+        return work
+    np.add(src[0::k].T, src[1::k].T, out=work)
+    for j in range(2, k):  # k is small (<= 50)
+        work += src[j::k].T
+    work *= np.float32(1.0 / k)
+    return work
 
 
 def epoch_starts(n_samples: int, fs_hz: float, epoch_s: float) -> NDArray[np.int64]:

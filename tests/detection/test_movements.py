@@ -632,15 +632,6 @@ def test_envelope_is_float32_and_orientation_free(rng: np.random.Generator) -> N
     np.testing.assert_allclose(env, env2, atol=1e-3)
 
 
-@pytest.mark.parametrize("k", [1, 2, 3, 4, 5])
-def test_transposed_block_mean_is_block_mean(k: int, rng: np.random.Generator) -> None:
-    from rls_monitor.detection.movements import _block_mean_t
-    from rls_monitor.detection.signal import block_mean
-
-    a = rng.normal(0.0, 1.0, (1001, 3)).astype(np.float32)
-    np.testing.assert_array_equal(_block_mean_t(a, k), block_mean(a, k).T)
-
-
 @pytest.mark.parametrize("order", [1, 2, 3, 4])
 def test_detector_band_edges_are_minus_3_db(order: int) -> None:
     """The detector's band (0.3-8 Hz at its 20 Hz working rate): -3 dB at both edges, 0 dB between."""
@@ -682,11 +673,10 @@ def test_chunked_band_pass_is_whole_signal_pass(fs: float, rng: np.random.Genera
 
     from rls_monitor.detection.movements import (
         DetectorConfig,
-        _block_mean_t,
         activity_envelopes,
         samples_for,
     )
-    from rls_monitor.detection.signal import decimation_factor
+    from rls_monitor.detection.signal import block_mean_transposed, decimation_factor
 
     n = int(fs * 3600)
     a = rng.normal(0.0, 0.01, (n, 3)).astype(np.float32)
@@ -694,7 +684,7 @@ def test_chunked_band_pass_is_whole_signal_pass(fs: float, rng: np.random.Genera
     cfg = DetectorConfig()
     k = decimation_factor(fs, cfg.working_rate_hz)
     fw = fs / k
-    work = _block_mean_t(a, k)
+    work = block_mean_transposed(a, k)
     m = work.shape[1]
     sos = signal.butter(cfg.filter_order, cfg.band_hz, btype="band", fs=fw, output="sos")
     zi_unit = np.asarray(signal.sosfilt_zi(sos), dtype=np.float64)
