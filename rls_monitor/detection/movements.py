@@ -102,11 +102,13 @@ from rls_monitor.detection.signal import (
 from rls_monitor.errors import ConfigError, DetectionError
 
 __all__ = [
+    "BandPass",
     "DetectorConfig",
     "Envelope",
     "LegMovements",
     "activity_envelope",
     "activity_envelopes",
+    "band_pass_design",
     "detect_leg_movements",
     "movement_thresholds",
     "samples_for",
