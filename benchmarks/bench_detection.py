@@ -13,9 +13,10 @@ Run as ``python -m benchmarks.bench_detection``. On an 8 h, 50 Hz simulated nigh
   buffers) against the size of the recording (float32, n x 3).
 
 One core: the thread pools are limited to one thread before NumPy is imported when this module
-is run as a script; the detector barely uses BLAS anyway (``ndimage`` filters and element-wise
-NumPy do not; its BLAS calls are the band-pass's small block products, 32 x 32 and 32 x 4, and a
-3 x 3 eigen-decomposition).
+is run as a script; the detector barely uses BLAS anyway (``sosfilt``, the ``ndimage`` filters
+and element-wise NumPy do not; its BLAS calls are the posture's products of the epochs' gravity
+directions with one axis, n x 3 by 3, too small for OpenBLAS to split over threads, and a 3 x 3
+eigen-decomposition; ``bench_busy_core`` scores beside a busy core with the default threads).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from rls_monitor.detection import (  # noqa: E402
     detect_leg_movements,
     detect_posture,
 )
-from rls_monitor.detection.reference_movements import (  # noqa: E402
+from tests.oracles.movements import (  # noqa: E402
     reference_detect_leg_movements,
     reference_posture,
 )

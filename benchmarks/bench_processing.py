@@ -21,9 +21,9 @@ from firmware_host.event_mode import raw_bytes_per_hour, run_event_mode
 from firmware_host.processing import Pipeline
 from firmware_host.signal_model import night_config, simulate_night
 from rls_monitor.detection import f1_score, match_events
-from rls_monitor.events_from_band import decode_band_events, lying_movements, score_band_events
 from rls_monitor.recording import Recording
 from rls_monitor.scoring import score
+from rls_monitor.scoring.band_events import decode_band_events, lying_movements, score_band_events
 
 
 def one_night(difficulty: str, seed: int, hours: float) -> dict[str, float]:

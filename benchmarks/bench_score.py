@@ -36,9 +36,9 @@ import numpy as np  # noqa: E402
 from benchmarks.bench_detection import interleaved, reference_on_slice  # noqa: E402
 from firmware_host.signal_model import night_config, simulate_night  # noqa: E402
 from rls_monitor.detection import detect_leg_movements, detect_posture  # noqa: E402
-from rls_monitor.detection.reference_series import reference_score_series  # noqa: E402
 from rls_monitor.recording import Recording, read_csv, write_csv  # noqa: E402
 from rls_monitor.scoring import score  # noqa: E402
+from tests.oracles.series import reference_score_series  # noqa: E402
 
 
 def main(

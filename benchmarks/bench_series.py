@@ -18,8 +18,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rls_monitor.detection.indices import compute_indices
-from rls_monitor.detection.reference_series import reference_score_series
 from rls_monitor.detection.series import score_series
+from tests.oracles.series import reference_score_series
 
 
 def make_events(

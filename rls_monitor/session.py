@@ -1779,7 +1779,7 @@ class NightRecorder:
         the band's events are placed on it from where events mode began (its tick and
         recording sample), so a rescore of the synced samples is on the same timeline.
         """
-        from rls_monitor.events_from_band import decode_band_events, score_band_events
+        from rls_monitor.scoring.band_events import decode_band_events, score_band_events
 
         session = self.sessions[0]
         info = self._infos.get(session.side)

@@ -9,9 +9,8 @@ is replaced by an **activity envelope** of the ankle's dynamic acceleration, in 
 1. *Working rate*: the signal is block-averaged by ``floor(fs_hz / working_rate_hz)`` (50 Hz ->
    25 Hz, 100 Hz -> 20 Hz, 25 Hz unchanged); leg movements are 0.3-8 Hz.
 2. *Gravity removal*: a Butterworth band-pass ``band_hz`` (0.3-8 Hz; PAM-RL uses 0.3-20 Hz,
-   an Axivity ankle study 0.1-10 Hz), order ``filter_order``, per axis, in float64 (designed
-   and run by :mod:`rls_monitor.detection.iir` with NumPy: a block-recursive state space, not
-   ``scipy.signal``, whose import alone would cost the host ~50 MB), run twice:
+   an Axivity ankle study 0.1-10 Hz), order ``filter_order``, per axis, in float64
+   (``scipy.signal.butter`` second-order sections run by ``sosfilt``), run twice:
    a causal pass (started in the steady state of the first sample) and the same
    filter on the time-reversed signal (started in the steady state of the last sample); the
    group delay in the pass band (about ``sqrt(2) / (2 pi f_high)`` s, ~30 ms at 8 Hz) is
@@ -67,9 +66,12 @@ detectable acceleration at the ankle (Terrill 2013, secondary): an ankle band un
 
 The state machine of step 6 is vectorised (run lengths with ``np.diff``/``np.flatnonzero``, a
 ``searchsorted`` for the first onset of each active stretch, cumulative sums for the morphology
-windows over the samples of the candidate LMs only);
-:mod:`rls_monitor.detection.reference_movements` holds its sample-by-sample twin, and a twin of
-the whole detector (:func:`~rls_monitor.detection.reference_movements.reference_detect_leg_movements`).
+windows over the samples of the candidate LMs only); the tests check it against a
+sample-by-sample twin of it and of the whole detector (the loop-based oracles in
+``tests/oracles/movements.py``). SciPy does the signal processing (``scipy.signal`` for the
+band-pass, ``scipy.ndimage`` for the moving average and the rolling percentile), imported when
+a detection starts rather than with the package, so that importing ``rls_monitor`` (the CLI, the
+nights API) does not load it.
 
 References
 ----------
@@ -83,7 +85,6 @@ References
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 from dataclasses import dataclass
@@ -91,23 +92,23 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from rls_monitor.detection.iir import BlockFilter, butter_band_pass
 from rls_monitor.detection.posture import Posture, detect_posture
 from rls_monitor.detection.signal import (
+    block_mean_transposed,
     check_accel,
     decimation_factor,
-    percentile_rank,
-    rolling_rank,
     runs,
 )
 from rls_monitor.errors import ConfigError, DetectionError
 
 __all__ = [
+    "BandPass",
     "DetectorConfig",
     "Envelope",
     "LegMovements",
     "activity_envelope",
     "activity_envelopes",
+    "band_pass_design",
     "detect_leg_movements",
     "movement_thresholds",
     "samples_for",
@@ -339,46 +340,73 @@ def samples_for(duration_s: float, fs_hz: float, *, odd: bool = False) -> int:
     return n
 
 
-def _block_mean_t(accel_g: F32, k: int) -> F32:
-    """:func:`~rls_monitor.detection.signal.block_mean` written straight into a ``(3, m)`` array.
-
-    The same float32 operations in the same order (first block sample, then adding the others,
-    then scaling by ``1 / k``), so the result equals ``block_mean(accel_g, k).T`` exactly; it
-    saves the transposed copy of the whole signal.
-    """
-    m = accel_g.shape[0] // k
-    src = accel_g[: m * k]
-    work = np.empty((3, m), np.float32)
-    if k == 1:
-        work[:] = src.T
-        return work
-    np.add(src[0::k].T, src[1::k].T, out=work)
-    for j in range(2, k):  # k is small (<= 50)
-        work += src[j::k].T
-    work *= np.float32(1.0 / k)
-    return work
-
-
 _CHUNK_WORK = 1 << 15
-"""Working samples per chunk of the band-pass (a ``(3, 32768)`` float32 block, about 400 kB)."""
+"""Working samples per chunk of the band-pass (a ``(3, 32768)`` block: 400 kB of float32 block
+means, filtered in float64)."""
+
+
+@dataclass(frozen=True)
+class BandPass:
+    """The detector's Butterworth band-pass at one working rate, as second-order sections.
+
+    Attributes
+    ----------
+    sos : ndarray of float64, shape (n_sections, 6)
+        ``scipy.signal.butter(order, band_hz, btype="band", fs=fs_work_hz, output="sos")``.
+    zi_unit : ndarray of float64, shape (n_sections, 2)
+        ``scipy.signal.sosfilt_zi(sos)``: the state in steady state under a unit input (scaled
+        by a sample's value, it starts the filter as if the signal had always been there).
+    """
+
+    sos: F64
+    zi_unit: F64
+
+
+def band_pass_design(order: int, band_hz: tuple[float, float], fs_work_hz: float) -> BandPass:
+    """The detector's Butterworth band-pass at the working rate (``scipy.signal.butter``).
+
+    Parameters
+    ----------
+    order : int
+        Order of the low-pass prototype (``2 * order`` poles, ``order`` sections).
+    band_hz : tuple of float
+        Lower and upper -3 dB edges (Hz), ``0 < low < high < fs_work_hz / 2``.
+    fs_work_hz : float
+        Working rate (Hz).
+
+    Returns
+    -------
+    BandPass
+    """
+    from scipy import signal  # imported when scoring starts, not with the package
+
+    sos = np.asarray(
+        signal.butter(order, band_hz, btype="band", fs=fs_work_hz, output="sos"), np.float64
+    )
+    zi_unit = np.asarray(signal.sosfilt_zi(sos), np.float64)
+    return BandPass(sos=sos, zi_unit=zi_unit)
 
 
 def _band_pass_magnitude_mg(
-    accel_g: F32, k: int, m: int, band: BlockFilter, *, backwards: bool
+    accel_g: F32, k: int, m: int, design: BandPass, *, backwards: bool
 ) -> F32:
     """Vector magnitude (mg) of the band-pass of the working signal, shape (m,).
 
-    The working signal (block means of ``k`` samples) is made and filtered in chunks, carrying
-    the filter's state from chunk to chunk, so the values are those of one pass over the whole
-    signal without holding it as a ``(3, m)`` array. The filter starts in the steady state of
-    the first working sample; ``backwards`` runs it on the time-reversed signal (from the last
-    sample, over the chunks from the end) and returns the result in forward time order. The
-    filter and the squares run in float64 (``filt[0]**2 + filt[1]**2 + filt[2]**2``), rounded
-    to float32 once.
+    The working signal (block means of ``k`` samples) is made and filtered in chunks by
+    ``scipy.signal.sosfilt``, carrying the filter's state (``zi``) from chunk to chunk, so the
+    values are those of one pass over the whole signal without holding it as a ``(3, m)``
+    array. The filter starts in the steady state of the first working sample (the
+    ``sosfilt_zi`` state scaled by it); ``backwards`` runs it on the time-reversed signal (from
+    the last sample, over the chunks from the end) and returns the result in forward time
+    order. The filter and the squares run in float64 (``filt[0]**2 + filt[1]**2 +
+    filt[2]**2``), rounded to float32 once.
     """
+    from scipy import signal  # imported when scoring starts, not with the package
+
     out = np.empty(m, np.float32)
     first = m - 1 if backwards else 0
-    state = band.steady_state(_block_mean_t(accel_g[first * k : (first + 1) * k], k)[:, 0])
+    x0 = block_mean_transposed(accel_g[first * k : (first + 1) * k], k)[:, 0].astype(np.float64)
+    state = design.zi_unit[:, None, :] * x0[None, :, None]  # (n_sections, 3, 2)
     # a loop over chunks (~18 per 8 h), not samples; backwards, they end at m, m - chunk, ...
     chunks = (
         [(max(0, c1 - _CHUNK_WORK), c1) for c1 in range(m, 0, -_CHUNK_WORK)]
@@ -386,11 +414,11 @@ def _band_pass_magnitude_mg(
         else [(c0, min(m, c0 + _CHUNK_WORK)) for c0 in range(0, m, _CHUNK_WORK)]
     )
     for c0, c1 in chunks:
-        work = _block_mean_t(accel_g[c0 * k : c1 * k], k)
+        work = block_mean_transposed(accel_g[c0 * k : c1 * k], k).astype(np.float64)
         target = out[c0:c1]
         if backwards:
             work, target = work[:, ::-1], target[::-1]
-        filt, state = band.run(work, state)
+        filt, state = signal.sosfilt(design.sos, work, axis=1, zi=state)
         filt *= filt
         power = filt[0]
         power += filt[1]
@@ -398,57 +426,6 @@ def _band_pass_magnitude_mg(
         target[:] = power
     np.sqrt(out, out=out)
     out *= np.float32(1000.0)
-    return out
-
-
-@functools.lru_cache(maxsize=16)
-def _band_filter(order: int, band_hz: tuple[float, float], fs_work_hz: float) -> BlockFilter:
-    """The Butterworth band-pass of the detector at the working rate (designed once per rate)."""
-    return BlockFilter(butter_band_pass(order, band_hz, fs_work_hz))
-
-
-_CHUNK_AVERAGE = 1 << 16
-"""Samples per chunk of :func:`_moving_average` (a few float64 scratch vectors of 512 kB)."""
-
-
-def _moving_average(x: F32, w: int, out: F32) -> F32:
-    """``scipy.ndimage.uniform_filter1d(x, w, output=out)`` (mode ``reflect``), in chunks.
-
-    ``uniform_filter1d`` copies the whole line into two float64 buffers (16 bytes a sample,
-    4x the float32 vector), and importing ``scipy.ndimage`` costs the host ~26 MB; this
-    computes the same values with the same float64 operations in the same order (those of
-    SciPy 1.17, pinned by a test), chunk by chunk: the sum of the first window (left to right),
-    then the running sum ``total += x[i + w - 1] - x[i - 1]`` over the line extended by
-    reflection (a sequential ``np.cumsum`` carrying ``total`` from chunk to chunk), each divided
-    by ``w`` and rounded to float32. ``out`` must not overlap ``x``.
-    """
-    m = x.shape[0]
-    if m == 0:
-        return out
-    s1 = w // 2
-    inv = float(w)
-
-    def ext(j0: int, j1: int) -> F64:
-        # samples j0..j1-1 of the line extended by w // 2 on the left ("d c b a | a b c d | d c"),
-        # reflected again as often as a window longer than the line needs (period 2 m)
-        if j0 - s1 >= 0 and j1 - s1 <= m:  # inside the line: a plain slice
-            return x[j0 - s1 : j1 - s1].astype(np.float64)
-        idx = np.arange(j0 - s1, j1 - s1, dtype=np.int64) % (2 * m)
-        idx = np.where(idx >= m, 2 * m - 1 - idx, idx)
-        return x[idx].astype(np.float64)
-
-    # the first window's sum, left to right from 0.0 (as SciPy: -0.0 alone sums to +0.0)
-    total = float(np.add.accumulate(np.concatenate([[0.0], ext(0, w)]))[-1])
-    out[0] = total / inv
-    for c0 in range(1, m, _CHUNK_AVERAGE):  # a loop over chunks, not samples
-        c1 = min(m, c0 + _CHUNK_AVERAGE)
-        d = ext(c0 - 1 + w, c1 - 1 + w)
-        d -= ext(c0 - 1, c1 - 1)
-        d[0] += total
-        np.cumsum(d, out=d)  # sequential: the running sum of the window
-        total = float(d[-1])
-        d /= inv
-        out[c0:c1] = d
     return out
 
 
@@ -495,6 +472,8 @@ def activity_envelopes(
     DetectionError
         If the working rate is too low for the band.
     """
+    from scipy import ndimage  # imported when scoring starts, not with the package
+
     cfg = config or DetectorConfig()
     k = decimation_factor(fs_hz, cfg.working_rate_hz)
     fw = fs_hz / k
@@ -508,7 +487,7 @@ def activity_envelopes(
     # causal pass runs forwards over the chunks, the reversed pass backwards over the reversed
     # chunks, each carrying its filter state, so the values are those of whole-signal passes.
     m = accel_g.shape[0] // k
-    band = _band_filter(cfg.filter_order, (float(cfg.band_hz[0]), float(cfg.band_hz[1])), fw)
+    band = band_pass_design(cfg.filter_order, (float(cfg.band_hz[0]), float(cfg.band_hz[1])), fw)
     both = cfg.two_pass_offset or cfg.quiet_offset
     fwd = _band_pass_magnitude_mg(accel_g, k, m, band, backwards=False)
     w = samples_for(cfg.envelope_s, fw, odd=True)
@@ -528,9 +507,10 @@ def activity_envelopes(
             quiet_raw[m - delay :] = np.minimum(fwd[m - 1], back[m - 2 * delay : m - delay])
         else:
             np.minimum(fwd, back, out=quiet_raw)
-        quiet = _moving_average(quiet_raw, w, back)  # in the reversed pass's place
+        # the moving average, in the reversed pass's place
+        quiet = ndimage.uniform_filter1d(quiet_raw, w, output=back)
         del back, quiet_raw
-    env = _moving_average(fwd, w, spare)
+    env = ndimage.uniform_filter1d(fwd, w, output=spare)
     if delay > 0:  # advanced into the causal pass's place (no overlapping copy)
         fwd[:-delay] = env[delay:]
         fwd[-delay:] = env[-1]
@@ -564,6 +544,8 @@ def movement_thresholds(
     -------
     Envelope
     """
+    from scipy import ndimage  # imported when scoring starts, not with the package
+
     cfg = config or DetectorConfig()
     m = envelope_mg.size
     block_n = max(1, round(cfg.floor_block_s * fs_hz))
@@ -573,8 +555,7 @@ def movement_thresholds(
     padded[m:] = envelope_mg[-1] if m else 0.0
     means = padded.reshape(n_blocks, block_n).mean(axis=1, dtype=np.float64)
     win = max(1, round(cfg.floor_window_s / cfg.floor_block_s))
-    # scipy.ndimage.percentile_filter(means, floor_percentile, size=win, mode="nearest")
-    floor = rolling_rank(means, win, percentile_rank(win, cfg.floor_percentile))
+    floor = ndimage.percentile_filter(means, cfg.floor_percentile, size=win, mode="nearest")
     floor = np.maximum(floor, cfg.floor_min_mg)
     onset = np.maximum(cfg.onset_factor * floor, floor + cfg.onset_min_mg)
     offset = floor + cfg.offset_ratio * (onset - floor)

@@ -83,14 +83,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from rls_monitor.detection.signal import (
-    check_accel,
-    close_gaps,
-    epoch_starts,
-    epoch_stats,
-    rolling_rank,
-    runs,
-)
+from rls_monitor.detection.signal import check_accel, epoch_starts, epoch_stats, runs
 from rls_monitor.errors import ConfigError
 
 __all__ = [
@@ -100,6 +93,7 @@ __all__ = [
     "PostureConfig",
     "Turnovers",
     "detect_posture",
+    "fill_and_prune",
 ]
 
 logger = logging.getLogger(__name__)
@@ -315,11 +309,13 @@ def _walking_epochs(
     sd_mg: F64,
     cfg: PostureConfig,
 ) -> NDArray[np.bool_]:
+    from scipy import ndimage  # imported when scoring starts, not with the package
+
     n_ep = sd_mg.size
     active = sd_mg > cfg.walk_min_sd_mg
     # close one- or two-epoch pauses (a freeze, a turn)
     gap = max(1, round(2.0 / cfg.epoch_s))
-    active = close_gaps(active, gap)
+    active = ndimage.binary_closing(active, structure=np.ones(2 * gap + 1, bool)) | active
     walking = np.zeros(n_ep, dtype=bool)
     s, e = runs(active)
     min_ep = cfg.walk_min_s / cfg.epoch_s
@@ -395,9 +391,25 @@ def _paint(n: int, start: NDArray[np.int64], end: NDArray[np.int64]) -> NDArray[
     return np.cumsum(delta[:-1]) > 0
 
 
-def _fill_and_prune(
+def fill_and_prune(
     lying: NDArray[np.bool_], walking: NDArray[np.bool_], cfg: PostureConfig
 ) -> NDArray[np.bool_]:
+    """Lying bouts of a night: short gaps filled, short bouts dropped (step 4 of the module).
+
+    Parameters
+    ----------
+    lying : ndarray of bool, shape (n_epochs,)
+        The raw lying decision per epoch.
+    walking : ndarray of bool, shape (n_epochs,)
+        Walking epochs: a gap that holds one is never filled.
+    cfg : PostureConfig
+        ``epoch_s``, ``max_gap_s`` (gaps inside lying shorter than this are filled) and
+        ``min_lying_bout_s`` (bouts shorter than this, after filling, are dropped).
+
+    Returns
+    -------
+    ndarray of bool, shape (n_epochs,)
+    """
     n = lying.size
     s, e = runs(~lying)
     walk_c = np.concatenate([[0], np.cumsum(walking)])
@@ -496,6 +508,8 @@ def detect_posture(
     >>> p.in_bed_s, str(p.posture[0]), len(p.turnovers)
     (600.0, 'supine', 0)
     """
+    from scipy import ndimage  # imported when scoring starts, not with the package
+
     cfg = config or PostureConfig()
     a = check_accel(accel_g, fs_hz)
     n = a.shape[0]
@@ -510,9 +524,9 @@ def detect_posture(
 
     elev = np.degrees(np.arcsin(np.clip(d @ axis, -1.0, 1.0)))
     size = max(1, round(cfg.smooth_s / cfg.epoch_s) | 1)
-    elev_s = rolling_rank(elev, size, size // 2)  # a running median, ends held
+    elev_s = ndimage.median_filter(elev, size=size, mode="nearest")
     lying_raw = (np.abs(elev_s) < cfg.lying_max_deg) & ~walking
-    lying = _fill_and_prune(lying_raw, walking, cfg) & ~walking
+    lying = fill_and_prune(lying_raw, walking, cfg) & ~walking
 
     # roll about the shank axis relative to the supine convention
     helper = np.eye(3)[int(np.argmin(np.abs(axis)))]
@@ -530,7 +544,7 @@ def detect_posture(
             hist = np.bincount(
                 (np.floor((phi[ref] + 180.0) / 10.0).astype(np.int64)) % 36, minlength=36
             ).astype(np.float64)
-            smooth = np.roll(hist, 1) + 2.0 * hist + np.roll(hist, -1)  # [1, 2, 1], circular
+            smooth = ndimage.convolve1d(hist, np.array([1.0, 2.0, 1.0]), mode="wrap")
             zero = -180.0 + 10.0 * int(np.argmax(smooth)) + 5.0
             near = np.abs(_circ_diff_deg(phi[ref], np.full(int(ref.sum()), zero))) < 30.0
             if near.any():

@@ -14,8 +14,8 @@ The steps, each a pure NumPy function on arrays of times in seconds from the rec
    IMI onset to onset; AASM: >= 4 consecutive LMs with 5 <= IMI <= 90 s.
 
 No Python loop runs over movements: groups are found with cumulative maxima and cumulative sums,
-and series as run lengths of the "good interval" vector. ``reference_series`` holds a loop-based
-twin of every step, used by the tests.
+and series as run lengths of the "good interval" vector. The tests check every step against a
+loop-based twin (the oracle in ``tests/oracles/series.py``).
 
 All comparisons of times carry a tolerance of :data:`TIME_TOL_S` (1 microsecond) in the direction
 that makes a time written as a decimal (``10.0``, ``0.5``) behave as written, whatever binary

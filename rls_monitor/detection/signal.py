@@ -18,13 +18,11 @@ __all__ = [
     "MIN_DURATION_S",
     "MIN_FS_HZ",
     "block_mean",
+    "block_mean_transposed",
     "check_accel",
-    "close_gaps",
     "decimation_factor",
     "epoch_starts",
     "epoch_stats",
-    "percentile_rank",
-    "rolling_rank",
     "runs",
 ]
 
@@ -143,6 +141,37 @@ def block_mean(accel_g: F32, k: int) -> F32:
     return out
 
 
+def block_mean_transposed(accel_g: F32, k: int) -> F32:
+    """:func:`block_mean` written straight into a ``(3, m)`` array (the band-pass's layout).
+
+    The same float32 operations in the same order (first block sample, then adding the others,
+    then scaling by ``1 / k``), so the result equals ``block_mean(accel_g, k).T`` exactly; it
+    saves the transposed copy of the whole signal.
+
+    Parameters
+    ----------
+    accel_g : ndarray of float32, shape (n, 3)
+    k : int
+        Block length (samples), >= 1.
+
+    Returns
+    -------
+    ndarray of float32, shape (3, n // k)
+        A new array (also when ``k == 1``).
+    """
+    m = accel_g.shape[0] // k
+    src = accel_g[: m * k]
+    work = np.empty((3, m), np.float32)
+    if k == 1:
+        work[:] = src.T
+        return work
+    np.add(src[0::k].T, src[1::k].T, out=work)
+    for j in range(2, k):  # k is small (<= 50)
+        work += src[j::k].T
+    work *= np.float32(1.0 / k)
+    return work
+
+
 def epoch_starts(n_samples: int, fs_hz: float, epoch_s: float) -> NDArray[np.int64]:
     """First sample of each epoch: sample ``i`` at ``i / fs_hz`` s is in epoch ``floor(t / epoch_s)``.
 
@@ -237,97 +266,3 @@ def runs(mask: NDArray[np.bool_]) -> tuple[NDArray[np.int64], NDArray[np.int64]]
     m = np.asarray(mask, dtype=bool)
     d = np.diff(m.view(np.int8), prepend=np.int8(0), append=np.int8(0))
     return np.flatnonzero(d == 1).astype(np.int64), np.flatnonzero(d == -1).astype(np.int64)
-
-
-# --- rolling filters (what the detectors took from scipy.ndimage) ----------------------------
-# The host scores nights without importing scipy.ndimage (with the scipy.special it pulls in,
-# about 26 MB of the host's resident memory): these give the same values as the ndimage
-# filters they replace, which the tests check against ndimage itself.
-
-_CHUNK_WINDOWS = 1 << 12
-"""Windows per chunk of :func:`rolling_rank` (a ``(4096, size)`` float64 block to partition)."""
-
-
-def rolling_rank(values: NDArray[np.floating], size: int, rank: int) -> F64:
-    """The ``rank``-th smallest value of each centred window of ``size``, edges held.
-
-    ``scipy.ndimage.rank_filter(values, rank, size=size, mode="nearest")``: the window of
-    sample ``i`` is ``i - size // 2 .. i - size // 2 + size - 1`` (one more after than before
-    for an even size), samples beyond the ends repeat the end values. A median filter is
-    ``rank = size // 2``; the ``p``-th percentile filter ``rank = int(size * p / 100)``
-    (clipped to ``size - 1``).
-
-    Parameters
-    ----------
-    values : ndarray, shape (n,)
-    size : int
-        Window length, at least 1.
-    rank : int
-        ``0 <= rank < size``.
-
-    Returns
-    -------
-    ndarray of float64, shape (n,)
-        Selected values (exact: each is one of ``values``).
-
-    Raises
-    ------
-    ValueError
-        If ``size`` or ``rank`` is out of range.
-    """
-    if size < 1 or not 0 <= rank < size:
-        raise ValueError(f"need size >= 1 and 0 <= rank < size; got size {size}, rank {rank}")
-    x = np.asarray(values, dtype=np.float64)
-    n = x.shape[0]
-    out = np.empty(n, np.float64)
-    if n == 0:
-        return out
-    before = size // 2
-    # mode "nearest": the ends repeated; then every window is a row of a strided view
-    padded = np.concatenate([np.full(before, x[0]), x, np.full(size - 1 - before, x[-1])])
-    windows = np.lib.stride_tricks.sliding_window_view(padded, size)
-    for c0 in range(0, n, _CHUNK_WINDOWS):  # a loop over chunks of windows, not samples
-        c1 = min(n, c0 + _CHUNK_WINDOWS)
-        out[c0:c1] = np.partition(windows[c0:c1], rank, axis=1)[:, rank]
-    return out
-
-
-def percentile_rank(size: int, percentile: float) -> int:
-    """``scipy.ndimage.percentile_filter``'s rank: ``int(size * percentile / 100)``, clipped."""
-    return min(max(int(float(size) * percentile / 100.0), 0), size - 1)
-
-
-def close_gaps(mask: NDArray[np.bool_], half: int) -> NDArray[np.bool_]:
-    """Binary closing of a 1-D mask by a window of ``2 * half + 1``, ORed with the mask.
-
-    ``scipy.ndimage.binary_closing(mask, structure=np.ones(2 * half + 1)) | mask``: a dilation
-    (any sample of the window set), then an erosion (every sample of the window set, the
-    outside counting as unset, so nothing within ``half`` of an end survives the erosion); so
-    runs of fewer than ``2 * half + 1`` unset samples between set ones are filled.
-
-    Parameters
-    ----------
-    mask : ndarray of bool, shape (n,)
-    half : int
-        Half-width of the window, at least 0.
-
-    Returns
-    -------
-    ndarray of bool, shape (n,)
-    """
-    m = np.asarray(mask, dtype=bool)
-    n = m.shape[0]
-    if half <= 0 or n == 0:
-        return m.copy()
-    width = 2 * half + 1
-
-    def window_count(b: NDArray[np.bool_]) -> NDArray[np.int64]:
-        # set samples in the window centred on each sample (outside: unset)
-        c = np.concatenate([[0], np.cumsum(b, dtype=np.int64)])
-        lo = np.clip(np.arange(n) - half, 0, n)
-        hi = np.clip(np.arange(n) + half + 1, 0, n)
-        return np.asarray(c[hi] - c[lo], np.int64)
-
-    dilated = window_count(m) > 0
-    eroded = window_count(dilated) == width
-    return np.asarray(eroded | m, dtype=bool)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import pytest
@@ -23,11 +24,16 @@ from rls_monitor.detection.indices import (
     side_counts,
     sleep_indices,
 )
-from rls_monitor.detection.series import score_series
+from rls_monitor.detection.series import SeriesResult, score_series
 from rls_monitor.errors import ConfigError
 
 
-def _series(onsets: list[float], duration_s: float = 2.0, side=None, rules: str = "wasm2016"):  # type: ignore[no-untyped-def]
+def _series(
+    onsets: Sequence[float],
+    duration_s: float = 2.0,
+    side: Sequence[str] | None = None,
+    rules: str = "wasm2016",
+) -> SeriesResult:
     on = np.asarray(onsets, dtype=float)
     return score_series(on, on + duration_s, side, rules=rules)
 
@@ -189,7 +195,7 @@ def test_arousal_association_either_order_and_gap() -> None:
 def test_plms_and_plmw_with_stages() -> None:
     # 20 epochs of 30 s: W W N2 ... N2 (epochs 2-11) W W W (12-14) R R R R R (15-19).
     stage = ("W", "W") + ("N2",) * 10 + ("W",) * 3 + ("R",) * 5
-    stages = StageEpochs(onset_s=np.arange(20) * 30.0, stage=stage)
+    stages = StageEpochs(onset_s=np.arange(20, dtype=np.float64) * 30.0, stage=stage)
     # One series of 8 LMs at 20 s IMI starting at 200 s (N2) and crossing into wake at 360 s.
     on = 200.0 + 20.0 * np.arange(10)  # 200 .. 380
     r = _series(list(on))

@@ -24,17 +24,17 @@ from rls_monitor.detection.movements import (
     movement_thresholds,
     score_envelope,
 )
-from rls_monitor.detection.reference_movements import (
+from rls_monitor.errors import ConfigError, DetectionError, UnitsError
+from rls_monitor.recording import Recording
+from rls_monitor.scoring import score
+from tests.detection.conftest import simulated_night
+from tests.oracles.movements import (
     reference_activity_envelope,
     reference_activity_envelopes,
     reference_detect_leg_movements,
     reference_noise_floor,
     reference_score_envelope,
 )
-from rls_monitor.errors import ConfigError, DetectionError, UnitsError
-from rls_monitor.recording import Recording
-from rls_monitor.scoring import score
-from tests.detection.conftest import simulated_night
 
 DAPHNET = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "ankle_walking"
 
@@ -97,8 +97,8 @@ def test_block_thresholds_equal_thresholds_spread_over_the_samples(
     env[ties] = off_s[ties]
     rep = (env * rng.uniform(0.3, 1.1, env.size)).astype(np.float32) if with_report else None
     kw = dict(quiet_n=quiet_n, min_n=min_n, morphology_n=morph, report_mg=rep)
-    spread = score_envelope(env, on_s, off_s, **kw)  # type: ignore[arg-type]
-    blocks = score_envelope(env, on_b, off_b, block_n=block_n, **kw)  # type: ignore[arg-type]
+    spread = score_envelope(env, on_s, off_s, **kw)
+    blocks = score_envelope(env, on_b, off_b, block_n=block_n, **kw)
     np.testing.assert_array_equal(blocks[0], spread[0])
     np.testing.assert_array_equal(blocks[1], spread[1])
 
@@ -135,8 +135,8 @@ def test_state_machine_with_quiet_envelope_matches_reference(case, seed: int) ->
     # the quiet envelope of the two-pass detector is mostly at or below the onset envelope
     quiet = _second_envelope(env, off, seed)
     kw = dict(quiet_n=quiet_n, min_n=min_n, morphology_n=morph, quiet_mg=quiet)
-    got = score_envelope(env, on, off, **kw)  # type: ignore[arg-type]
-    ref = reference_score_envelope(env, on, off, **kw)  # type: ignore[arg-type]
+    got = score_envelope(env, on, off, **kw)
+    ref = reference_score_envelope(env, on, off, **kw)
     np.testing.assert_array_equal(got[0], ref[0])
     np.testing.assert_array_equal(got[1], ref[1])
     # the quiet envelope equal to the envelope is the one-envelope machine
@@ -155,9 +155,9 @@ def test_state_machine_with_report_envelope_matches_reference(case, seed: int) -
     env, on, off, quiet_n, min_n, morph = case
     rep = _second_envelope(env, off, seed)
     kw = dict(quiet_n=quiet_n, min_n=min_n, morphology_n=morph)
-    plain = score_envelope(env, on, off, **kw)  # type: ignore[arg-type]
-    got = score_envelope(env, on, off, report_mg=rep, **kw)  # type: ignore[arg-type]
-    ref = reference_score_envelope(env, on, off, report_mg=rep, **kw)  # type: ignore[arg-type]
+    plain = score_envelope(env, on, off, **kw)
+    got = score_envelope(env, on, off, report_mg=rep, **kw)
+    ref = reference_score_envelope(env, on, off, report_mg=rep, **kw)
     np.testing.assert_array_equal(got[0], ref[0])
     np.testing.assert_array_equal(got[1], ref[1])
     # the same LMs, never longer, never shorter than the minimum
@@ -165,7 +165,7 @@ def test_state_machine_with_report_envelope_matches_reference(case, seed: int) -
     assert (got[1] <= plain[1]).all()
     assert (got[1] - got[0] >= min_n).all()
     # the envelope itself as the report envelope changes nothing
-    same = score_envelope(env, on, off, report_mg=env.copy(), **kw)  # type: ignore[arg-type]
+    same = score_envelope(env, on, off, report_mg=env.copy(), **kw)
     np.testing.assert_array_equal(same[1], plain[1])
 
 
@@ -632,38 +632,40 @@ def test_envelope_is_float32_and_orientation_free(rng: np.random.Generator) -> N
     np.testing.assert_allclose(env, env2, atol=1e-3)
 
 
-@pytest.mark.parametrize("k", [1, 2, 3, 4, 5])
-def test_transposed_block_mean_is_block_mean(k: int, rng: np.random.Generator) -> None:
-    from rls_monitor.detection.movements import _block_mean_t
-    from rls_monitor.detection.signal import block_mean
+@pytest.mark.parametrize("order", [1, 2, 3, 4])
+def test_detector_band_edges_are_minus_3_db(order: int) -> None:
+    """The detector's band (0.3-8 Hz at its 20 Hz working rate): -3 dB at both edges, 0 dB between."""
+    from scipy import signal
 
-    a = rng.normal(0.0, 1.0, (1001, 3)).astype(np.float32)
-    np.testing.assert_array_equal(_block_mean_t(a, k), block_mean(a, k).T)
+    from rls_monitor.detection.movements import band_pass_design
+
+    design = band_pass_design(order, (0.3, 8.0), 20.0)
+    assert design.sos.shape == (order, 6) and design.zi_unit.shape == (order, 2)
+    f_hz = np.array([0.0, 0.3, np.sqrt(0.3 * 8.0), 8.0, 10.0])
+    _, h = signal.sosfreqz(design.sos, worN=f_hz, fs=20.0)
+    gain = np.abs(h)
+    np.testing.assert_allclose(gain[[1, 3]], 1 / np.sqrt(2), rtol=1e-9)
+    assert gain[0] < 1e-12 and gain[4] < 1e-12  # zeros at DC and at Nyquist
+    assert 0.99 < gain[2] <= 1.0 + 1e-12
 
 
-@pytest.mark.parametrize("w", [1, 3, 4, 5, 13])
-def test_chunked_moving_average_is_uniform_filter1d(w: int, rng: np.random.Generator) -> None:
-    """The chunked moving average gives uniform_filter1d's float32 values bit for bit."""
-    from scipy import ndimage
-
-    from rls_monitor.detection.movements import _CHUNK_AVERAGE, _moving_average
-
-    for m in (2 * _CHUNK_AVERAGE + 7, 3 * _CHUNK_AVERAGE, 1000):
-        x = (rng.gamma(1.0, 5.0, m) * rng.choice([1.0, 100.0], m)).astype(np.float32)
-        out = np.empty_like(x)
-        _moving_average(x, w, out)
-        np.testing.assert_array_equal(
-            out.view(np.int32), ndimage.uniform_filter1d(x, w).view(np.int32)
-        )
+@pytest.mark.parametrize("fs", [25.0, 50.0, 100.0])
+def test_constant_signal_has_no_envelope(fs: float) -> None:
+    """Started in the steady state of its first sample, the band-pass passes no gravity: a
+    constant (still, tilted) signal has an envelope of 0, from the first sample on."""
+    a = np.tile(np.array([0.3, -0.2, 0.93], np.float32), (int(fs * 120), 1))
+    for cfg in (DetectorConfig(), DetectorConfig(filter_order=4, quiet_offset=False)):
+        env, quiet, _fw = activity_envelopes(a, fs, cfg)
+        assert float(np.abs(env).max()) < 1e-9 and float(np.abs(quiet).max()) < 1e-9
 
 
 @pytest.mark.parametrize("fs", [25.0, 50.0, 100.0])
 def test_chunked_band_pass_is_whole_signal_pass(fs: float, rng: np.random.Generator) -> None:
-    """Envelopes from the chunked passes equal those of whole-signal passes by SciPy.
+    """Envelopes from the chunked passes equal those of whole-signal passes, bit for bit.
 
-    The whole-signal passes are ``scipy.signal.sosfilt`` in float64 with SciPy's own design
-    (``butter``, ``sosfilt_zi``): independent of the detector's NumPy design and block filter.
-    Both compute in float64 and round to float32 once, so they agree to float32 rounding.
+    The whole-signal passes are ``scipy.signal.sosfilt`` in float64 over the whole ``(3, m)``
+    working signal, with SciPy's design (``butter``, ``sosfilt_zi``): the detector's chunks,
+    each started from the state (``zi``) the previous one returned, give the same values.
     """
     import math
 
@@ -671,11 +673,10 @@ def test_chunked_band_pass_is_whole_signal_pass(fs: float, rng: np.random.Genera
 
     from rls_monitor.detection.movements import (
         DetectorConfig,
-        _block_mean_t,
         activity_envelopes,
         samples_for,
     )
-    from rls_monitor.detection.signal import decimation_factor
+    from rls_monitor.detection.signal import block_mean_transposed, decimation_factor
 
     n = int(fs * 3600)
     a = rng.normal(0.0, 0.01, (n, 3)).astype(np.float32)
@@ -683,7 +684,7 @@ def test_chunked_band_pass_is_whole_signal_pass(fs: float, rng: np.random.Genera
     cfg = DetectorConfig()
     k = decimation_factor(fs, cfg.working_rate_hz)
     fw = fs / k
-    work = _block_mean_t(a, k)
+    work = block_mean_transposed(a, k)
     m = work.shape[1]
     sos = signal.butter(cfg.filter_order, cfg.band_hz, btype="band", fs=fw, output="sos")
     zi_unit = np.asarray(signal.sosfilt_zi(sos), dtype=np.float64)
@@ -707,5 +708,5 @@ def test_chunked_band_pass_is_whole_signal_pass(fs: float, rng: np.random.Genera
     env = np.concatenate([env[d:], np.full(d, env[-1], np.float32)])
     got_env, got_quiet, got_fw = activity_envelopes(a, fs, cfg)
     assert got_fw == fw
-    np.testing.assert_allclose(got_env, env, rtol=1e-6, atol=1e-6)
-    np.testing.assert_allclose(got_quiet, ndimage.uniform_filter1d(q, w), rtol=1e-6, atol=1e-6)
+    np.testing.assert_array_equal(got_env, env)
+    np.testing.assert_array_equal(got_quiet, ndimage.uniform_filter1d(q, w))

@@ -8,10 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rls_monitor.detection import PostureConfig, detect_posture
-from rls_monitor.detection.posture import _fill_and_prune
-from rls_monitor.detection.reference_movements import reference_fill_and_prune, reference_lying
+from rls_monitor.detection.posture import fill_and_prune
 from rls_monitor.errors import ConfigError, DetectionError
 from tests.detection.conftest import simulated_night
+from tests.oracles.movements import reference_fill_and_prune, reference_lying
 
 
 def _truth_lying(night, n_epochs: int) -> np.ndarray:
@@ -152,7 +152,7 @@ def test_bout_smoothing_matches_loop_reference(
     lying_a = np.asarray(lying, dtype=bool)
     walking = rng.random(lying_a.size) < rng.choice([0.0, 0.05, 0.3])
     cfg = PostureConfig(epoch_s=epoch_s, max_gap_s=max_gap_s, min_lying_bout_s=min_bout_s)
-    got = _fill_and_prune(lying_a, walking, cfg)
+    got = fill_and_prune(lying_a, walking, cfg)
     ref = reference_fill_and_prune(
         lying_a, walking, epoch_s=epoch_s, max_gap_s=max_gap_s, min_lying_bout_s=min_bout_s
     )
@@ -182,24 +182,3 @@ def test_lying_decision_matches_loop_reference_any_orientation() -> None:
     ref = reference_lying(a, fs, shank_axis=post.shank_axis, walking=post.walking, config=cfg)
     assert post.lying.any()
     np.testing.assert_array_equal(post.lying, ref)
-
-
-@pytest.mark.parametrize(("fs_hz", "epoch_s", "n"), [(50.0, 1.0, 100_000), (64.0, 0.7, 40_001)])
-def test_epoch_stats_match_float64(fs_hz: float, epoch_s: float, n: int) -> None:
-    """Chunked float32 epoch sums == a float64 computation epoch by epoch."""
-    from rls_monitor.detection.signal import epoch_starts, epoch_stats
-
-    rng = np.random.default_rng(1)
-    a = rng.normal(0.0, 0.01, (n, 3)) + np.repeat(rng.normal(size=(n // 5000 + 1, 3)), 5000, 0)[:n]
-    a32 = a.astype(np.float32)
-    mean_g, sd_mg, count = epoch_stats(a32, fs_hz, epoch_s)
-    starts = epoch_starts(n, fs_hz, epoch_s)
-    ends = np.append(starts[1:], n)
-    a64 = a32.astype(np.float64)
-    want_mean = np.array([a64[s:e].mean(axis=0) for s, e in zip(starts, ends, strict=True)])
-    want_sd = np.array(
-        [1000 * np.sqrt(a64[s:e].var(axis=0).sum()) for s, e in zip(starts, ends, strict=True)]
-    )
-    np.testing.assert_array_equal(count, ends - starts)
-    np.testing.assert_allclose(mean_g, want_mean, atol=1e-6)
-    np.testing.assert_allclose(sd_mg, want_sd, rtol=1e-4, atol=0.01)

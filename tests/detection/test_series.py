@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rls_monitor.detection.reference_series import reference_score_series
 from rls_monitor.detection.series import (
     RULE_SETS,
     RuleSet,
+    SeriesResult,
     get_rules,
     periodic_series,
     prepare_movements,
     score_series,
 )
 from rls_monitor.errors import ConfigError
+from tests.oracles.series import reference_score_series
 
 
 def _lms(onsets: list[float], duration_s: float = 2.0) -> tuple[np.ndarray, np.ndarray]:
@@ -167,7 +170,7 @@ def test_bad_arrays(
 
 
 def test_periodic_series_respects_candidate_mask() -> None:
-    on = np.arange(8) * 20.0
+    on = np.arange(8, dtype=np.float64) * 20.0
     cand = np.ones(8, bool)
     cand[3] = False
     plm, series = periodic_series(on, cand)
@@ -183,8 +186,12 @@ def test_empty_input() -> None:
 # --- vectorised == reference, invariances -------------------------------------------------------
 
 
+Events = tuple[np.ndarray, np.ndarray, list[str] | None]
+"""Onsets, offsets (s) and sides (or None) of an event list."""
+
+
 @st.composite
-def event_lists(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, list[str] | None]:
+def event_lists(draw: st.DrawFn) -> Events:
     n = draw(st.integers(0, 40))
     two_legs = draw(st.booleans())
     # Times on a 10 ms grid; gaps chosen to hit the interesting ranges (overlaps, < 0.5 s, 5-10 s,
@@ -216,7 +223,7 @@ def event_lists(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, list[str] | No
     return on, off, side
 
 
-def _as_tuple(r) -> list[tuple]:  # type: ignore[no-untyped-def]
+def _as_tuple(r: SeriesResult) -> list[tuple[Any, ...]]:
     return list(
         zip(
             np.round(r.onset_s, 6).tolist(),
@@ -234,7 +241,7 @@ def _as_tuple(r) -> list[tuple]:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("rules", ["wasm2016", "aasm"])
 @settings(max_examples=150, deadline=None)
 @given(events=event_lists())
-def test_vectorised_equals_reference(rules: str, events) -> None:  # type: ignore[no-untyped-def]
+def test_vectorised_equals_reference(rules: str, events: Events) -> None:
     on, off, side = events
     got = _as_tuple(score_series(on, off, side, rules=rules))
     ref = [
@@ -255,7 +262,9 @@ def test_vectorised_equals_reference(rules: str, events) -> None:  # type: ignor
 @pytest.mark.parametrize("rules", ["wasm2016", "aasm"])
 @settings(max_examples=80, deadline=None)
 @given(events=event_lists(), shift_cs=st.integers(-100_000, 3_000_000), seed=st.integers(0, 2**16))
-def test_shift_and_row_order_change_nothing(rules: str, events, shift_cs: int, seed: int) -> None:  # type: ignore[no-untyped-def]
+def test_shift_and_row_order_change_nothing(
+    rules: str, events: Events, shift_cs: int, seed: int
+) -> None:
     on, off, side = events
     base = score_series(on, off, side, rules=rules)
     shift = shift_cs / 100.0

@@ -1,5 +1,5 @@
 """Event mode (firmware_host.event_mode): the band's EVENT/SUMMARY frames agree with the host detector,
-round-trip through the host's decoder (rls_monitor.events_from_band) and score like the host.
+round-trip through the host's decoder (rls_monitor.scoring.band_events) and score like the host.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from firmware_host.protocol import KIND_IN_BED, KIND_OUT_OF_BED
 from firmware_host.signal_model import night_config, simulate_night
 from rls_monitor.detection import f1_score, match_events
 from rls_monitor.errors import ConfigError, FrameError
-from rls_monitor.events_from_band import decode_band_events, lying_movements, score_band_events
 from rls_monitor.recording import Recording
 from rls_monitor.scoring import score
+from rls_monitor.scoring.band_events import decode_band_events, lying_movements, score_band_events
 from tests.firmware_host.cached_nights import cached_night as _night
 
 

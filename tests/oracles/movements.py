@@ -1,4 +1,4 @@
-"""Loop-based reference twins of the posture and leg-movement detectors (slow, obviously correct).
+"""Loop-based oracles of the posture and leg-movement detectors (slow, obviously correct).
 
 Every function here walks the signal one sample (or one epoch, one block) at a time in plain
 Python, in the words of :mod:`rls_monitor.detection.movements` and
@@ -8,11 +8,11 @@ night in production: they run at roughly 10^5 samples per second.
 
 What is shared with the vectorised code and what is not
 --------------------------------------------------------
-- Shared: nothing of the band-pass. The vectorised detector designs its Butterworth filter
-  itself (:mod:`rls_monitor.detection.iir`, one state space run block by block); this twin takes
-  the SOS coefficients of :func:`scipy.signal.butter` and the steady-state initial conditions of
-  :func:`scipy.signal.sosfilt_zi` and runs the biquads sample by sample, so it checks the design
-  too. Shared: the configuration dataclass and the rounding helpers
+- Shared: the band-pass design (the SOS coefficients of :func:`scipy.signal.butter` and the
+  steady-state initial conditions of :func:`scipy.signal.sosfilt_zi`, which the detector takes
+  too), but not its computation: the detector runs ``scipy.signal.sosfilt`` chunk by chunk,
+  this twin runs the biquads sample by sample. Shared: the configuration dataclass and the
+  rounding helpers
   (:func:`~rls_monitor.detection.movements.samples_for`,
   :func:`~rls_monitor.detection.signal.decimation_factor`,
   :func:`~rls_monitor.detection.signal.epoch_starts`).
@@ -27,7 +27,8 @@ What is shared with the vectorised code and what is not
 
 The vectorised detector band-passes in float64 but keeps its block means and envelopes in
 float32, this one computes everything in float64: envelopes agree to about 1e-6 relative, so
-a sample lying within that of a threshold may cross it in one and not in the other. The tests say how they allow for it.
+a sample lying within that of a threshold may cross it in one and not in the other. The tests
+say how they allow for it.
 """
 
 from __future__ import annotations
@@ -40,7 +41,6 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import signal
 
-from rls_monitor.detection.iir import StateSpace
 from rls_monitor.detection.movements import DetectorConfig, LegMovements, samples_for
 from rls_monitor.detection.posture import Posture, PostureConfig
 from rls_monitor.detection.signal import check_accel, decimation_factor, epoch_starts
@@ -55,41 +55,7 @@ __all__ = [
     "reference_noise_floor",
     "reference_posture",
     "reference_score_envelope",
-    "reference_state_space_filter",
 ]
-
-
-def reference_state_space_filter(
-    system: StateSpace, x: list[float], state: list[float]
-) -> tuple[list[float], list[float]]:
-    """Twin of :meth:`~rls_monitor.detection.iir.BlockFilter.run`: one sample at a time.
-
-    ``y[n] = C s[n] + D x[n]`` then ``s[n+1] = A s[n] + B x[n]``, in plain Python floats.
-
-    Parameters
-    ----------
-    system : StateSpace
-    x : list of float
-        One signal.
-    state : list of float
-        The state at its first sample.
-
-    Returns
-    -------
-    y, state : list of float
-        The output, and the state after the last sample.
-    """
-    a = system.a.tolist()
-    b = system.b.tolist()
-    c = system.c.tolist()
-    d = system.d
-    k = len(b)
-    s = list(state)
-    y: list[float] = []
-    for v in x:
-        y.append(sum(c[i] * s[i] for i in range(k)) + d * v)
-        s = [sum(a[i][j] * s[j] for j in range(k)) + b[i] * v for i in range(k)]
-    return y, s
 
 
 def _reference_biquads(

@@ -1,8 +1,13 @@
-"""score(): event lists with hand-computed answers, recordings (stubbed and end to end), the dict."""
+"""score(): event lists with hand-computed answers, recordings (stubbed and end to end), SciPy's
+import (rls_monitor/scoring/scorer.py)."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -18,6 +23,7 @@ from rls_monitor.errors import ConfigError
 from rls_monitor.events import EventList, read_event_list
 from rls_monitor.recording import Recording
 from rls_monitor.scoring import ScoreResult, format_summary, score
+from tests.scoring.conftest import event_list
 
 REQUIRED_KEYS = {
     "rules",
@@ -35,18 +41,11 @@ REQUIRED_KEYS = {
 }
 
 
-def _events(
-    onsets: list[float], duration_s: float = 3600.0, dur: float = 2.0, **kw: Any
-) -> EventList:
-    on = np.asarray(onsets, dtype=float)
-    return EventList(on, on + dur, duration_s=duration_s, **kw)
-
-
 # --- event lists --------------------------------------------------------------------------------
 
 
 def test_five_clms_at_20_s() -> None:
-    r = score(_events([100, 120, 140, 160, 180]))
+    r = score(event_list([100, 120, 140, 160, 180]))
     d = r.to_dict()
     assert REQUIRED_KEYS <= d.keys()
     assert d["rules"] == "wasm2016"
@@ -69,7 +68,7 @@ def test_five_clms_at_20_s() -> None:
 
 
 def test_aasm_and_wasm_differ_on_7_s_imi() -> None:
-    ev = _events([0, 7, 14, 21, 28], dur=1.0)
+    ev = event_list([0, 7, 14, 21, 28], dur=1.0)
     assert score(ev, "aasm").counts["plm"] == 5
     assert score(ev, "wasm2016").counts["plm"] == 0
     assert score(ev, "aasm").to_dict()["rules"] == "aasm"
@@ -88,7 +87,7 @@ def test_bilateral_event_list() -> None:
 
 def test_respiratory_related_clms_with_and_without() -> None:
     # 6 CLMs at 20 s IMI; a hypopnea ending at 45 s makes the CLM at 50 s respiratory-related.
-    ev = _events(
+    ev = event_list(
         [0, 20, 40, 50.0 + 10.0, 80, 100],
         dur=1.0,
         respiratory_onset_s=np.array([30.0]),
@@ -106,8 +105,8 @@ def test_respiratory_related_clms_with_and_without() -> None:
 
 def test_plms_and_plmw_from_stages() -> None:
     stage = ("W",) * 2 + ("N2",) * 8 + ("W",) * 2
-    stages = StageEpochs(np.arange(12) * 30.0, stage)
-    ev = _events([100, 120, 140, 160, 180, 200, 300, 320], duration_s=360.0, stages=stages)
+    stages = StageEpochs(np.arange(12, dtype=np.float64) * 30.0, stage)
+    ev = event_list([100, 120, 140, 160, 180, 200, 300, 320], duration_s=360.0, stages=stages)
     r = score(ev)
     assert r.sleep is not None
     # LMs 100..200 (6) are in N2 and 300/320 in wake: series 100..200 (6 PLM), 200->300 IMI 100 s.
@@ -118,7 +117,7 @@ def test_plms_and_plmw_from_stages() -> None:
 
 
 def test_arousal_association() -> None:
-    ev = _events(
+    ev = event_list(
         [100, 120, 140, 160],
         dur=1.0,
         arousal_onset_s=np.array([121.3, 300.0]),
@@ -141,47 +140,13 @@ def test_event_file_through_score(tmp_path: Path) -> None:
     assert r.source["file"] == "psg.csv"
 
 
-def test_dict_is_json_deterministic_and_round_trips() -> None:
-    stages = StageEpochs(np.arange(120) * 30.0, ("N2",) * 120)
-    ev = _events(
-        list(np.arange(10) * 22.0 + 5.0),
-        duration_s=3600.0,
-        stages=stages,
-        arousal_onset_s=np.array([27.0]),
-        arousal_offset_s=np.array([30.0]),
-    )
-    a, b = score(ev).to_dict(), score(ev).to_dict()
-    assert a == b
-    text = json.dumps(a, allow_nan=False)
-    assert json.loads(text) == a
-    back = ScoreResult.from_dict(json.loads(text))
-    assert back.to_dict() == a
-    assert back == ScoreResult.from_dict(a)
-
-
-def test_from_dict_rejects_foreign_dicts() -> None:
-    with pytest.raises(ConfigError):
-        ScoreResult.from_dict({"rules": "wasm2016"})
-    d = score(_events([0.0])).to_dict()
-    d["format"] = 99
-    with pytest.raises(ConfigError, match="format"):
-        ScoreResult.from_dict(d)
-
-
-def test_summary_names_rules_and_index() -> None:
-    text = format_summary(score(_events([100, 120, 140, 160, 180])))
-    assert "WASM/IRLSSG 2016" in text and "[wasm2016]" in text
-    assert "PLM index [wasm2016]: 5.0 per hour of recording" in text
-    assert "Limitations:" in text and rls_monitor.__version__ in text
-
-
 def test_bad_arguments() -> None:
     with pytest.raises(ConfigError, match="rules"):
-        score(_events([0.0]), rules="icsd3")
+        score(event_list([0.0]), rules="icsd3")
     with pytest.raises(ConfigError, match="source"):
         score("night.csv")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="detector"):
-        score(_events([0.0]), detector=object())
+        score(event_list([0.0]), detector=object())  # type: ignore[arg-type]
 
 
 # --- recordings with a stubbed detector (checks the wiring of score) ----------------------------
@@ -223,7 +188,7 @@ def _rec(side: str, seconds: float = 600.0, fs_hz: float = 10.0) -> Recording:
     return Recording(accel, fs_hz=fs_hz, side=side, device_id=f"band-{side}")
 
 
-def _lms(onsets: list[float], turn: list[int] = ()) -> dict[str, np.ndarray]:  # type: ignore[assignment]
+def _lms(onsets: Sequence[float], turn: Sequence[int] = ()) -> dict[str, np.ndarray]:
     on = np.asarray(onsets, dtype=float)
     pc = np.zeros(on.size, bool)
     pc[list(turn)] = True
@@ -391,3 +356,39 @@ def test_end_to_end_bilateral_plm_index_close_to_truth(seed: int) -> None:
     assert got.plm_per_h == pytest.approx(plm_truth, rel=0.10)
     assert got.sides is not None and truth.sides is not None
     assert got.sides["bilateral"]["lm"] == pytest.approx(truth.sides["bilateral"]["lm"], rel=0.1)
+
+
+# --- SciPy is loaded when scoring starts -----------------------------------------------------
+
+
+def test_scipy_is_imported_when_scoring_starts_not_at_start_up() -> None:
+    """SciPy (``scipy.signal``: the band-pass; ``scipy.ndimage``: the moving average, rolling
+    rank and morphology filters) is loaded when a night is scored, not by importing the package,
+    the CLI, the nights API, the scoring and detection modules, or the session (the resident
+    memory of the CLI's start-up stays small)."""
+    code = textwrap.dedent(
+        """
+        import sys
+        import numpy as np
+        import rls_monitor, rls_monitor.cli, rls_monitor.nights, rls_monitor.session  # noqa
+        import rls_monitor.detection, rls_monitor.scoring  # noqa
+        from rls_monitor.recording import Recording
+        from rls_monitor.scoring import score
+
+        def loaded():
+            return sorted(m for m in sys.modules if m == "scipy" or m.startswith("scipy."))
+
+        print(loaded())
+        rng = np.random.default_rng(0)
+        a = rng.normal(0.0, 0.005, (50 * 600, 3)).astype(np.float32)
+        a[:, 0] += 1.0
+        score(Recording(accel_g=a, fs_hz=50.0))
+        print(sorted({"scipy.signal", "scipy.ndimage"} & set(loaded())))
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    before, after = out.stdout.strip().splitlines()
+    assert before == "[]", before
+    assert after == "['scipy.ndimage', 'scipy.signal']", after

@@ -30,7 +30,7 @@ from firmware_host.processing import (
 from rls_monitor.detection.indices import compute_indices, limitations
 from rls_monitor.detection.series import get_rules, score_series
 from rls_monitor.errors import ConfigError, FrameError
-from rls_monitor.scoring import ScoreResult, _lm_peaks, _movements, _result
+from rls_monitor.scoring.result import ScoreResult, build_result, lm_peaks, scored_movements
 
 __all__ = ["BandEvents", "decode_band_events", "lying_movements", "score_band_events"]
 
@@ -257,12 +257,12 @@ def score_band_events(
         "Scored on the band (event mode): leg movements were detected by the band's integer "
         "pipeline; a sync of the raw samples allows rescoring on the host.",
     )
-    return _result(
+    return build_result(
         series,
         ni,
         duration_s=band.duration_s,
         in_bed_s=in_bed_s,
-        movements=_movements(series, peak_mg=_lm_peaks(series, band.peak_mg[keep])),
+        movements=scored_movements(series, peak_mg=lm_peaks(series, band.peak_mg[keep])),
         limits=limits,
         source={
             "kind": "band-events",
