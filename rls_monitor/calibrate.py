@@ -296,11 +296,11 @@ def read_with_temperature(path: str | Path) -> tuple[Recording, NDArray[np.float
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".cwa" and path.is_file():
-        from rls_monitor.formats.axivity import read_cwa
+        from rls_monitor.recording.axivity import read_cwa
 
         return read_cwa(path, with_temperature=True)
     if suffix == ".bin" and path.is_file():
-        from rls_monitor.formats.geneactiv import read_geneactiv_bin
+        from rls_monitor.recording.geneactiv import read_geneactiv_bin
 
         return read_geneactiv_bin(path, with_temperature=True)
     return read_recording(path), None
