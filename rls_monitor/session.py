@@ -274,9 +274,7 @@ class Wire:
         try:
             frame = p.decode_frame(data)
         except p.ProtocolError as exc:
-            err = FrameError(f"bad frame: {exc}")
-            err.kind = type(exc).__name__  # type: ignore[attr-defined]
-            raise err from exc
+            raise FrameError(f"bad frame: {exc}", kind=type(exc).__name__) from exc
         kind = frame.type
         if kind == p.DATA:
             return DataBlock(frame.seq, frame.tick, frame.samples, frame.format.code)
