@@ -51,7 +51,7 @@ def test_packages_do_not_import_upwards(package: str, forbidden: set[str]) -> No
 def test_detection_is_pure() -> None:
     forbidden_prefixes = (
         "rls_monitor.storage",
-        "rls_monitor.transports",
+        "rls_monitor.link.transports",
         "rls_monitor.cli",
         "rls_monitor.session",
         "sqlite_utils",
@@ -81,9 +81,9 @@ def test_detection_is_pure() -> None:
     ("library", "allowed"),
     [
         ("sqlite_utils", ("rls_monitor/storage/",)),
-        ("bleak", ("rls_monitor/transports/ble.py",)),
-        ("bleak_retry_connector", ("rls_monitor/transports/ble.py",)),
-        ("serial", ("rls_monitor/transports/serial_port.py",)),
+        ("bleak", ("rls_monitor/link/transports/ble.py",)),
+        ("bleak_retry_connector", ("rls_monitor/link/transports/ble.py",)),
+        ("serial", ("rls_monitor/link/transports/serial_port.py",)),
     ],
 )
 def test_one_module_owns_each_library(library: str, allowed: tuple[str, ...]) -> None:

@@ -29,7 +29,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from calibration import Calibration
-from rls_monitor.cli.store import _echo_json, _open, db_option
+from rls_monitor.cli.common import db_option
+from rls_monitor.cli.common import echo_json as _echo_json
+from rls_monitor.cli.common import open_store as _open
 from rls_monitor.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -333,8 +335,8 @@ def _guided_band(
     """The guided procedure with a real band: only a paired band; the result is saved to it."""
     from rls_monitor.calibrate import BandPoseCapture, guided_six_pose, save_calibration
     from rls_monitor.errors import DeviceNotFound
+    from rls_monitor.link.transports.base import parse_transport_spec
     from rls_monitor.pairing import find_pairing
-    from rls_monitor.transports.base import parse_transport_spec
 
     parsed = parse_transport_spec(spec)
     with _open(db_path) as store:

@@ -20,8 +20,8 @@ from calibration import POSES
 from firmware_host.band import SimulatedBand
 from rls_monitor.calibrate import SimulatedSixPoseBand, calibration_in_force
 from rls_monitor.cli import main
+from rls_monitor.link.transports.simulated import BandDriver, PtyBand
 from rls_monitor.storage import Store
-from rls_monitor.transports.simulated import BandDriver, PtyBand
 
 FS_HZ = 50.0
 LSB_G = 1.0 / 4096.0

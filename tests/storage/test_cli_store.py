@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 import rls_monitor.nights
-from rls_monitor.cli import _Group
+from rls_monitor.cli import ErrorReportingGroup as _Group
 from rls_monitor.cli.store import (
     db_group,
     import_command,
