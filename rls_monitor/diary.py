@@ -543,8 +543,7 @@ def add_entry(store: Store, entry: DiaryEntry, *, replace_existing: bool = False
     StorageError
         There is already an entry for that subject and date (and ``replace_existing`` is False).
     """
-    schema.upsert_diary_night(
-        store,
+    store.upsert_diary_night(
         entry.subject,
         entry.night_date.isoformat(),
         entry.values(),
@@ -556,7 +555,7 @@ def add_entry(store: Store, entry: DiaryEntry, *, replace_existing: bool = False
 def get_entry(store: Store, subject: str, night_date: date | str) -> DiaryEntry | None:
     """The evening entry of a subject and date, or ``None``."""
     day = parse_date(night_date, "night date").isoformat()
-    rows = schema.get_diary_nights(store, subject, start=day, end=day)
+    rows = store.get_diary_nights(subject, start=day, end=day)
     return _entry_from_row(rows[0]) if rows else None
 
 
@@ -604,14 +603,14 @@ def edit_entry(
     new = replace(old, **clean)
     values = {k: v for k, v in new.values().items() if k in clean}
     meds = _meds_rows(new.medications) if "medications" in clean else None
-    schema.upsert_diary_night(store, new.subject, day.isoformat(), values, meds, mode="update")
+    store.upsert_diary_night(new.subject, day.isoformat(), values, meds, mode="update")
     return new
 
 
 def delete_entry(store: Store, subject: str, night_date: date | str) -> bool:
     """Delete an evening entry; True when there was one."""
     day = parse_date(night_date, "night date").isoformat()
-    return schema.delete_diary_night(store, subject, day)
+    return store.delete_diary_night(subject, day)
 
 
 def list_entries(
@@ -624,7 +623,7 @@ def list_entries(
     """Evening entries in date order (of one subject, within dates, inclusive)."""
     lo = None if start is None else parse_date(start, "from").isoformat()
     hi = None if end is None else parse_date(end, "to").isoformat()
-    return [_entry_from_row(r) for r in schema.get_diary_nights(store, subject, start=lo, end=hi)]
+    return [_entry_from_row(r) for r in store.get_diary_nights(subject, start=lo, end=hi)]
 
 
 def add_lab(store: Store, lab: LabResult) -> None:
@@ -632,7 +631,7 @@ def add_lab(store: Store, lab: LabResult) -> None:
     values = {
         c: getattr(lab, c) for c in schema.LAB_COLUMNS if getattr(lab, c) is not None or c == "note"
     }
-    schema.upsert_lab(store, lab.subject, lab.lab_date.isoformat(), values)
+    store.upsert_lab(lab.subject, lab.lab_date.isoformat(), values)
 
 
 def list_labs(store: Store, subject: str | None = None) -> list[LabResult]:
@@ -643,27 +642,26 @@ def list_labs(store: Store, subject: str | None = None) -> list[LabResult]:
             lab_date=date.fromisoformat(r["lab_date"]),
             **{c: r[c] for c in schema.LAB_COLUMNS},
         )
-        for r in schema.get_labs(store, subject)
+        for r in store.get_labs(subject)
     ]
 
 
 def add_pregnancy(store: Store, entry: PregnancyEntry) -> None:
     """Store a pregnancy week (replacing the entry of the same date)."""
-    schema.add_pregnancy(store, entry.subject, entry.entry_date.isoformat(), entry.week)
+    store.add_pregnancy(entry.subject, entry.entry_date.isoformat(), entry.week)
 
 
 def list_pregnancies(store: Store, subject: str | None = None) -> list[PregnancyEntry]:
     """Pregnancy entries in date order."""
     return [
         PregnancyEntry(r["subject"], date.fromisoformat(r["entry_date"]), r["week"])
-        for r in schema.get_pregnancies(store, subject)
+        for r in store.get_pregnancies(subject)
     ]
 
 
 def add_treatment(store: Store, treatment: Treatment) -> Treatment:
     """Store a treatment; returns it with its id."""
-    new_id = schema.add_treatment(
-        store,
+    new_id = store.add_treatment(
         treatment.subject,
         treatment.name,
         treatment.start_date.isoformat(),
@@ -689,7 +687,7 @@ def stop_treatment(store: Store, treatment_id: int, stop_date: date | str) -> Tr
 
         raise StorageError(f"there is no treatment {treatment_id}", path=store.path)
     new = replace(current[0], stop_date=parse_date(stop_date, "stop date"))
-    schema.set_treatment(store, treatment_id, {"stop_date": new.stop_date.isoformat()})  # type: ignore[union-attr]
+    store.set_treatment(treatment_id, {"stop_date": new.stop_date.isoformat()})  # type: ignore[union-attr]
     return new
 
 
@@ -704,7 +702,7 @@ def list_treatments(store: Store, subject: str | None = None) -> list[Treatment]
             stop_date=None if r["stop_date"] is None else date.fromisoformat(r["stop_date"]),
             note=r["note"],
         )
-        for r in schema.get_treatments(store, subject)
+        for r in store.get_treatments(subject)
     ]
 
 

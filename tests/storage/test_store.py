@@ -362,7 +362,7 @@ def test_finishing_compacts_small_blocks(db_path: Path) -> None:
 def test_a_new_migration_upgrades_an_old_file(
     db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from rls_monitor.storage import db as db_module
+    from rls_monitor.storage import base as db_module
     from rls_monitor.storage.migrations import MIGRATIONS, SCHEMA_VERSION, Migration
 
     # A file written by a release that knew only the first migration.
@@ -407,9 +407,9 @@ def test_a_new_migration_upgrades_an_old_file(
     ],
 )
 def test_sqlite_errors_become_storage_errors(message: str, expected: str) -> None:
-    from rls_monitor.storage.db import _translate
+    from rls_monitor.storage.base import translate_sqlite_error
 
-    err = _translate(sqlite3.OperationalError(message), Path("x.sqlite"))
+    err = translate_sqlite_error(sqlite3.OperationalError(message), Path("x.sqlite"))
     assert isinstance(err, StorageError) and expected in str(err)
     assert err.path == Path("x.sqlite")
 
