@@ -20,9 +20,10 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from rls_monitor.diary.table import night_date
 from rls_monitor.errors import ConfigError, StorageError
 
 if TYPE_CHECKING:
@@ -41,8 +42,6 @@ log = logging.getLogger(__name__)
 
 CALIBRATION_STATES = ("none", "six-pose", "auto", "mixed")
 """Calibration state of a night's channels as exported (``mixed``: channels differ)."""
-
-_NIGHT_DATE_SHIFT = timedelta(hours=12)
 
 
 @dataclass(frozen=True)
@@ -130,40 +129,6 @@ class NightRecord:
         if expected <= 0:
             return None
         return min(1.0, self.n_samples / expected)
-
-
-@overload
-def night_date(start_utc: datetime, tz: tzinfo | None) -> date: ...
-@overload
-def night_date(start_utc: None, tz: tzinfo | None) -> None: ...
-@overload
-def night_date(start_utc: datetime | None, tz: tzinfo | None) -> date | None: ...
-def night_date(start_utc: datetime | None, tz: tzinfo | None) -> date | None:
-    """The local calendar date of a night's evening.
-
-    Parameters
-    ----------
-    start_utc : datetime or None
-        Start of the recording (aware, or naive local time as ``datetime.astimezone`` takes it).
-    tz : tzinfo or None
-        The local time zone; ``None`` for this computer's.
-
-    Returns
-    -------
-    date or None
-        The local date of ``start_utc - 12 h``; ``None`` without a start.
-
-    Examples
-    --------
-    >>> from datetime import UTC, datetime
-    >>> night_date(datetime(2026, 11, 24, 23, 30, tzinfo=UTC), UTC)
-    datetime.date(2026, 11, 24)
-    >>> night_date(datetime(2026, 11, 25, 0, 30, tzinfo=UTC), UTC)
-    datetime.date(2026, 11, 24)
-    """
-    if start_utc is None:
-        return None
-    return (start_utc.astimezone(tz) - _NIGHT_DATE_SHIFT).date()
 
 
 def resolve_timezone(name: str | None) -> tzinfo:

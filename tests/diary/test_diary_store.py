@@ -12,12 +12,7 @@ from rls_monitor import diary
 from rls_monitor.diary import DiaryEntry, LabResult, PregnancyEntry, Treatment
 from rls_monitor.errors import StorageError
 from rls_monitor.storage import Store
-from rls_monitor.storage.diary_schema import (
-    DIARY_TABLES,
-    apply_diary_schema,
-    diary_schema_present,
-    ensure_diary_schema,
-)
+from rls_monitor.storage.diary_schema import DIARY_TABLES, apply_diary_schema
 from tests.diary.conftest import DAY, add_scored_night, full_entry
 
 FULL = full_entry("P01")
@@ -102,8 +97,8 @@ def test_dated_entries_round_trip(store: Store) -> None:
 def test_migration_is_idempotent_and_store_stays_sound(tmp_path: Path) -> None:
     path = tmp_path / "m.sqlite"
     with Store(path) as store:
-        ensure_diary_schema(store)
-        assert diary_schema_present(store)
+        store.ensure_diary_schema()
+        assert store.diary_schema_present()
         apply_diary_schema(store.db)  # a second time: no error
         diary.add_entry(store, FULL)
         report = store.check()
@@ -128,16 +123,16 @@ def test_read_only_store_without_diary_reads_empty(tmp_path: Path) -> None:
         for table in DIARY_TABLES:
             conn.execute(f"DROP TABLE {table}")
     with Store(path, readonly=True) as ro:
-        assert not diary_schema_present(ro)
+        assert not ro.diary_schema_present()
         assert diary.list_entries(ro) == [] and diary.list_labs(ro) == []
         assert diary.get_entry(ro, "P01", DAY) is None
         with pytest.raises(StorageError, match="read-only"):
             diary.add_entry(ro, FULL)
         with pytest.raises(StorageError, match="no diary yet"):
-            ensure_diary_schema(ro)
+            ro.ensure_diary_schema()
     with Store(path) as rw:
         assert diary.list_entries(rw) == []  # first use read-write creates the tables
-        assert diary_schema_present(rw)
+        assert rw.diary_schema_present()
         diary.add_entry(rw, FULL)
         assert diary.get_entry(rw, "P01", DAY) == FULL
 

@@ -11,8 +11,7 @@ from matplotlib.figure import Figure
 
 from rls_monitor import diary
 from rls_monitor.diary import DiaryEntry, LabResult, Medication, Treatment
-from rls_monitor.errors import ConfigError
-from rls_monitor.insights import (
+from rls_monitor.diary.insights import (
     ASSOCIATION_CAVEAT,
     InsightsConfig,
     NightTable,
@@ -22,6 +21,8 @@ from rls_monitor.insights import (
     insights_table,
     simulate_nights,
 )
+from rls_monitor.errors import ConfigError
+from rls_monitor.report.plots import diary_timeline_figure
 from rls_monitor.storage import Store
 from tests.diary.conftest import add_nights
 
@@ -231,7 +232,7 @@ def test_night_table_from_store_and_figure(store: Store) -> None:
                for n in ins.notes)  # fmt: skip
     part = diary.night_table(store, "P01", start=day0 + timedelta(days=10), end="2099-01-01")
     assert part.n_nights == 20
-    fig = diary.diary_timeline_figure(table, ins)
+    fig = diary_timeline_figure(table, ins)
     assert isinstance(fig, Figure) and len(fig.axes) >= 4
     assert "associations, not causes" in fig.axes[0].get_title()
     section = diary.diary_section(store, "P01", config=FAST)
@@ -239,7 +240,7 @@ def test_night_table_from_store_and_figure(store: Store) -> None:
     assert section.rows == insights_table(section.insights)
     parent = Figure()
     (sub,) = parent.subfigures(1, 1, squeeze=False)[0]
-    assert diary.diary_timeline_figure(section.table, fig=sub) is sub
+    assert diary_timeline_figure(section.table, fig=sub) is sub
 
 
 def test_night_table_validation() -> None:
