@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rls_monitor.diary.table import night_date
 from rls_monitor.errors import ConfigError, StorageError
+from rls_monitor.storage.rows import parse_calibration_text
 
 if TYPE_CHECKING:
     from rls_monitor.storage import NightInfo, Store
@@ -240,7 +241,7 @@ _SUMMARY_SQL = (
 
 # What _record needs of a night besides its NightInfo: the (full or summary) result, its
 # metadata, and the calibration per channel its score was computed with (None: none applied).
-_Extra = tuple[dict[str, Any], dict[str, Any], list[Mapping[str, Any] | None] | None]
+_Extra = tuple[dict[str, Any], dict[str, Any], list[dict[str, Any] | None] | None]
 
 
 def _summaries(store: Store) -> dict[int, _Extra]:
@@ -254,7 +255,7 @@ def _summaries(store: Store) -> dict[int, _Extra]:
             int(r["id"]): (
                 json.loads(r["summary"]),
                 json.loads(r["metadata_json"] or "{}"),
-                None if r["calibration_json"] is None else list(json.loads(r["calibration_json"])),
+                parse_calibration_text(r["calibration_json"]),
             )
             for r in rows
         }

@@ -10,6 +10,7 @@ from rls_monitor.errors import ConfigError
 from rls_monitor.storage.devices import DevicesMixin
 from rls_monitor.storage.rows import (
     calibration_text,
+    parse_calibration_text,
     utc_now_text,
 )
 
@@ -150,5 +151,4 @@ class CalibrationsMixin(DevicesMixin):
 
     def night_calibration(self, night_id: int) -> list[dict[str, Any] | None] | None:
         """The calibration per channel the night's score used (``None``: none was applied)."""
-        text = self._night_row(night_id).get("calibration_json")
-        return None if text is None else list(json.loads(text))
+        return parse_calibration_text(self._night_row(night_id).get("calibration_json"))

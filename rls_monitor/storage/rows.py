@@ -148,6 +148,12 @@ def calibration_text(calibrations: Sequence[Mapping[str, Any] | None] | None) ->
     )
 
 
+def parse_calibration_text(text: str | None) -> list[dict[str, Any] | None] | None:
+    """A night's ``calibration_json`` back to its per-channel calibrations (inverse of
+    :func:`calibration_text`); ``None`` when no calibration was applied."""
+    return None if text is None else list(json.loads(text))
+
+
 def night_info_from_row(r: Mapping[str, Any]) -> NightInfo:
     """A :class:`NightInfo` from a row of the store's night listing query."""
     sep = chr(31)
