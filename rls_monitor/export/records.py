@@ -272,7 +272,7 @@ def _record(
     summary: _Extra | None = None,
     stored: Mapping[int, int] | None = None,
 ) -> NightRecord:
-    night_cals: list[Mapping[str, Any] | None] | None
+    night_cals: list[dict[str, Any] | None] | None
     if summary is not None:
         result, metadata, night_cals = summary
     else:
