@@ -46,7 +46,6 @@ from rls_monitor.diary.stats import (
     NightTable,
     bootstrap_difference_ci,
     holm_adjust,
-    simulate_nights,
 )
 from rls_monitor.errors import ConfigError
 
@@ -56,12 +55,8 @@ __all__ = [
     "InsightLine",
     "Insights",
     "InsightsConfig",
-    "NightTable",
     "analyse",
-    "bootstrap_difference_ci",
-    "holm_adjust",
     "insights_table",
-    "simulate_nights",
 ]
 
 #: Said of every result.

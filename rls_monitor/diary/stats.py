@@ -20,6 +20,8 @@ from numpy.typing import NDArray
 
 from rls_monitor.errors import ConfigError
 
+__all__ = ["NightTable", "bootstrap_difference_ci", "holm_adjust", "simulate_nights"]
+
 
 @dataclass(frozen=True)
 class NightTable:
