@@ -2,8 +2,8 @@
 
 Pure statistics (NumPy, SciPy; no I/O). :func:`analyse` takes a :class:`NightTable` (the nightly
 PLM index per hour in bed and the diary factors of each night, built from the store by
-:func:`rls_monitor.diary.night_table`, or simulated by :func:`simulate_nights`) and returns
-:class:`Insights`:
+:func:`rls_monitor.diary.table.night_table`, or simulated by
+:func:`rls_monitor.diary.stats.simulate_nights`) and returns :class:`Insights`:
 
 - **flags** (alcohol yes/no, iron supplement, a medication taken...): with at least
   ``min_nights_each`` nights with and without, the difference in mean PLM index (with minus

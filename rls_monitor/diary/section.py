@@ -30,7 +30,7 @@ class DiarySection:
         The nights with their diary factors.
     insights : Insights
     rows : list of dict of str to str
-        :func:`rls_monitor.insights.insights_table` of the insights.
+        :func:`rls_monitor.diary.insights.insights_table` of the insights.
     caveat : str
         :data:`rls_monitor.insights.ASSOCIATION_CAVEAT`, to print under the table.
     notes : tuple of str
@@ -66,7 +66,7 @@ def diary_section(
     """The report's diary section: night table, insights, table rows and caveat in one call.
 
     Parameters are those of :func:`night_table`, plus ``config`` for
-    :func:`rls_monitor.insights.analyse`. Draw the figure with
+    :func:`rls_monitor.diary.insights.analyse`. Draw the figure with
     ``diary_timeline_figure(section.table, section.insights, fig=fig)``.
     """
 

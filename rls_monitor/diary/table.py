@@ -176,7 +176,7 @@ def night_table(
     tz: tzinfo | None = None,
     rules: str | None = None,
 ) -> NightTable:
-    """Join a subject's scored nights to their diary evenings, for :mod:`rls_monitor.insights`.
+    """Join a subject's scored nights to their diary evenings, for :mod:`rls_monitor.diary.insights`.
 
     Parameters
     ----------
