@@ -32,7 +32,7 @@ class DiarySection:
     rows : list of dict of str to str
         :func:`rls_monitor.diary.insights.insights_table` of the insights.
     caveat : str
-        :data:`rls_monitor.insights.ASSOCIATION_CAVEAT`, to print under the table.
+        :data:`rls_monitor.diary.insights.ASSOCIATION_CAVEAT`, to print under the table.
     notes : tuple of str
         The insights' general notes (too few nights, ferritin below the iron threshold).
     """
