@@ -438,6 +438,7 @@ def analyse(table: NightTable, config: InsightsConfig | None = None) -> Insights
 
     Examples
     --------
+    >>> from rls_monitor.diary.stats import simulate_nights
     >>> ins = analyse(simulate_nights(56, effects={"alcohol": 10.0}, seed=1))
     >>> ins.lines[0].factor, ins.lines[0].effect_per_h > 0
     ('alcohol', True)

@@ -61,6 +61,7 @@ class Store(IntegrityMixin, ScoresMixin, NightsMixin, CalibrationsMixin, DiaryMi
     Examples
     --------
     >>> import tempfile, numpy as np
+    >>> from pathlib import Path
     >>> with tempfile.TemporaryDirectory() as d, Store(Path(d) / "n.sqlite") as store:
     ...     night = store.create_night("P01", fs_hz=50.0, lsb_g=2**-12)
     ...     store.append_samples(night, 0, np.zeros((100, 3), dtype=np.int16))
