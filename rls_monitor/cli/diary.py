@@ -82,7 +82,7 @@ def _entry_options(func: F) -> F:
 
 
 def _given(kwargs: dict[str, Any]) -> dict[str, Any]:
-    from rls_monitor.diary import parse_medication
+    from rls_monitor.diary.model import parse_medication
 
     out = {
         name: kwargs[name]
@@ -128,7 +128,7 @@ def _number(kind: type) -> Callable[[str], Any]:
 
 
 def _prompt_entry() -> dict[str, Any]:
-    from rls_monitor.diary import parse_hhmm, parse_medication
+    from rls_monitor.diary.model import parse_hhmm, parse_medication
 
     click.echo("Evening diary (leave blank to skip a field).")
     out: dict[str, Any] = {}
@@ -189,7 +189,8 @@ def diary_add(
     **fields: Any,
 ) -> None:
     """Add the diary entry of an evening (--date, default today)."""
-    from rls_monitor.diary import DiaryEntry, add_entry, get_entry, parse_date
+    from rls_monitor.diary.model import DiaryEntry, parse_date
+    from rls_monitor.diary.records import add_entry, get_entry
 
     night_date = parse_date(day, "--date")
     given = _given(fields)
@@ -230,7 +231,8 @@ def diary_edit(
     **fields: Any,
 ) -> None:
     """Change fields of an existing entry (only the options given change)."""
-    from rls_monitor.diary import ENTRY_FIELDS, edit_entry, parse_date
+    from rls_monitor.diary.model import ENTRY_FIELDS, parse_date
+    from rls_monitor.diary.records import edit_entry
 
     changes = _given(fields)
     for name in clear:
@@ -337,7 +339,7 @@ def diary_list(
 @db_option
 def diary_delete(subject: str, day: str, db_path: Path | None) -> None:
     """Delete the evening entry of a date."""
-    from rls_monitor.diary import delete_entry
+    from rls_monitor.diary.records import delete_entry
 
     with _open(db_path, create=False) as store:
         gone = delete_entry(store, subject, day)
@@ -364,7 +366,8 @@ def diary_lab(
     db_path: Path | None,
 ) -> None:
     """Record lab results of a date (ferritin, haemoglobin, eGFR)."""
-    from rls_monitor.diary import LabResult, add_lab, parse_date
+    from rls_monitor.diary.model import LabResult, parse_date
+    from rls_monitor.diary.records import add_lab
 
     if ferritin is None and haemoglobin is None and egfr is None:
         raise ConfigError("give at least one of --ferritin, --haemoglobin, --egfr", name="lab")
@@ -381,7 +384,8 @@ def diary_lab(
 @db_option
 def diary_pregnancy(subject: str, day: str, week: int, db_path: Path | None) -> None:
     """Record the week of pregnancy on a date."""
-    from rls_monitor.diary import PregnancyEntry, add_pregnancy, parse_date
+    from rls_monitor.diary.model import PregnancyEntry, parse_date
+    from rls_monitor.diary.records import add_pregnancy
 
     entry = PregnancyEntry(subject, parse_date(day, "--date"), week)
     with _open(db_path) as store:
@@ -402,7 +406,8 @@ def treatment_group() -> None:
 @db_option
 def treatment_start(subject: str, name: str, day: str, note: str, db_path: Path | None) -> None:
     """Record that treatment NAME started on --date; prints its id."""
-    from rls_monitor.diary import Treatment, add_treatment, parse_date
+    from rls_monitor.diary.model import Treatment, parse_date
+    from rls_monitor.diary.records import add_treatment
 
     treatment = Treatment(0, subject, name, parse_date(day, "--date"), None, note)
     with _open(db_path) as store:
@@ -416,7 +421,7 @@ def treatment_start(subject: str, name: str, day: str, note: str, db_path: Path 
 @db_option
 def treatment_stop(treatment_id: int, day: str, db_path: Path | None) -> None:
     """Record that treatment TREATMENT_ID stopped on --date."""
-    from rls_monitor.diary import stop_treatment
+    from rls_monitor.diary.records import stop_treatment
 
     with _open(db_path, create=False) as store:
         t = stop_treatment(store, treatment_id, day)
@@ -444,8 +449,8 @@ def insights_command(
 
     Associations over this patient's nights, not causes: a monitoring aid, not a diagnosis.
     """
-    from rls_monitor.diary import night_table
-    from rls_monitor.insights import InsightsConfig, analyse
+    from rls_monitor.diary.insights import InsightsConfig, analyse
+    from rls_monitor.diary.table import night_table
 
     with _open(db_path, create=False) as store:
         table = night_table(store, subject, start=start, end=end, rules=rules)

@@ -203,7 +203,7 @@ def report_command(
             tz=tz,
         )
         if night is None and subject is not None and len(records) > 1:
-            from rls_monitor.diary import diary_section
+            from rls_monitor.diary.section import diary_section
 
             diary = diary_section(store, subject, start=_day(date_from), end=_day(date_to), tz=tz)
     path = write_report(records, output, title=title, diary=diary)
