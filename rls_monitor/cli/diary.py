@@ -15,8 +15,7 @@ from typing import Any
 
 import click
 
-from rls_monitor.cli.common import F, db_option, rules_filter_option
-from rls_monitor.cli.common import open_store as _open
+from rls_monitor.cli.common import F, db_option, open_store, rules_filter_option
 from rls_monitor.errors import ConfigError
 
 __all__ = ["diary_group", "insights_command"]
@@ -199,7 +198,7 @@ def diary_add(
     if interactive:
         given = {**_prompt_entry(), **given}
     entry = DiaryEntry(subject=subject, night_date=night_date, **given)
-    with _open(db_path) as store:
+    with open_store(db_path) as store:
         add_entry(store, entry, replace_existing=replace_existing)
         stored = get_entry(store, entry.subject, night_date)
     if as_json and stored is not None:
@@ -248,7 +247,7 @@ def diary_edit(
         changes["medications"] = ()
     if not changes:
         raise ConfigError("nothing to change: give at least one field option", name="edit")
-    with _open(db_path, create=False) as store:
+    with open_store(db_path, create=False) as store:
         entry = edit_entry(store, subject, parse_date(day, "--date"), changes)
     if as_json:
         _echo_json(entry.to_dict())
@@ -296,7 +295,7 @@ def diary_list(
     """List diary entries, lab results, pregnancy weeks and treatments."""
     from rls_monitor import diary
 
-    with _open(db_path, create=False) as store:
+    with open_store(db_path, create=False) as store:
         entries = diary.list_entries(store, subject, start=start, end=end)
         labs = diary.list_labs(store, subject)
         pregnancies = diary.list_pregnancies(store, subject)
@@ -341,7 +340,7 @@ def diary_delete(subject: str, day: str, db_path: Path | None) -> None:
     """Delete the evening entry of a date."""
     from rls_monitor.diary.records import delete_entry
 
-    with _open(db_path, create=False) as store:
+    with open_store(db_path, create=False) as store:
         gone = delete_entry(store, subject, day)
     if not gone:
         raise ConfigError(f"there is no diary entry for {subject} on {day}", name="--date")
@@ -372,7 +371,7 @@ def diary_lab(
     if ferritin is None and haemoglobin is None and egfr is None:
         raise ConfigError("give at least one of --ferritin, --haemoglobin, --egfr", name="lab")
     lab = LabResult(subject, parse_date(day, "--date"), ferritin, haemoglobin, egfr, note or "")
-    with _open(db_path) as store:
+    with open_store(db_path) as store:
         add_lab(store, lab)
     click.echo(f"lab results of {lab.subject} on {lab.lab_date} saved")
 
@@ -388,7 +387,7 @@ def diary_pregnancy(subject: str, day: str, week: int, db_path: Path | None) -> 
     from rls_monitor.diary.records import add_pregnancy
 
     entry = PregnancyEntry(subject, parse_date(day, "--date"), week)
-    with _open(db_path) as store:
+    with open_store(db_path) as store:
         add_pregnancy(store, entry)
     click.echo(f"pregnancy week {entry.week} on {entry.entry_date} saved")
 
@@ -410,7 +409,7 @@ def treatment_start(subject: str, name: str, day: str, note: str, db_path: Path 
     from rls_monitor.diary.records import add_treatment
 
     treatment = Treatment(0, subject, name, parse_date(day, "--date"), None, note)
-    with _open(db_path) as store:
+    with open_store(db_path) as store:
         t = add_treatment(store, treatment)
     click.echo(t.id)
 
@@ -423,7 +422,7 @@ def treatment_stop(treatment_id: int, day: str, db_path: Path | None) -> None:
     """Record that treatment TREATMENT_ID stopped on --date."""
     from rls_monitor.diary.records import stop_treatment
 
-    with _open(db_path, create=False) as store:
+    with open_store(db_path, create=False) as store:
         t = stop_treatment(store, treatment_id, day)
     click.echo(f"treatment #{t.id} {t.name}: {t.start_date} to {t.stop_date}")
 
@@ -452,7 +451,7 @@ def insights_command(
     from rls_monitor.diary.insights import InsightsConfig, analyse
     from rls_monitor.diary.table import night_table
 
-    with _open(db_path, create=False) as store:
+    with open_store(db_path, create=False) as store:
         table = night_table(store, subject, start=start, end=end, rules=rules)
     result = analyse(table, InsightsConfig(seed=seed))
     if as_json:

@@ -15,8 +15,7 @@ from typing import Any
 
 import click
 
-from rls_monitor.cli.common import F, db_option
-from rls_monitor.cli.common import open_store as _open
+from rls_monitor.cli.common import F, db_option, open_store
 from rls_monitor.errors import ConfigError
 
 __all__ = ["export_command", "report_command"]
@@ -30,7 +29,7 @@ def _day(value: datetime | None) -> date | None:
 
 def _open_store(db_path: Path | None) -> Any:
     """The store, read-only (exports run beside a recorder that writes)."""
-    return _open(db_path, create=False, readonly=True)
+    return open_store(db_path, create=False, readonly=True)
 
 
 def _tz(name: str | None) -> tzinfo | None:
