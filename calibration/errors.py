@@ -1,7 +1,7 @@
 """Exceptions of the calibration package.
 
 The package is pure (it imports nothing of ``rls_monitor``), so it has its own small tree; the host
-(``rls_monitor.calibrate``) translates it into ``rls_monitor.errors.CalibrationError``::
+(``rls_monitor.band_calibration``) translates it into ``rls_monitor.errors.CalibrationError``::
 
     CalibrationError          a calibration that cannot be built, read or applied
     └── CalibrationFitError   a fit that cannot be made or is not accepted (carries ``reason``, ``pose``)

@@ -18,7 +18,8 @@ from click.testing import CliRunner
 
 from calibration import POSES
 from firmware_host.band import SimulatedBand
-from rls_monitor.calibrate import SimulatedSixPoseBand, calibration_in_force
+from rls_monitor.band_calibration.simulated import SimulatedSixPoseBand
+from rls_monitor.band_calibration.stored import calibration_in_force
 from rls_monitor.cli import main
 from rls_monitor.storage import Store
 from rls_monitor.transports.simulated import BandDriver, PtyBand

@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 from synth_calibration import six_pose_recording
 
-from rls_monitor.calibrate import (
-    apply_calibration,
+from rls_monitor.band_calibration.apply import apply_calibration
+from rls_monitor.band_calibration.fit import (
     auto_calibrate,
     fit_static_from_file,
     fit_static_from_recording,

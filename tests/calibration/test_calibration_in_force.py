@@ -19,16 +19,13 @@ from synth_calibration import free_living, random_directions
 
 from calibration import Calibration
 from firmware_host.signal_model import night_config, simulate_night
-from rls_monitor.calibrate import (
-    PoseCheck,
-    SimulatedSixPoseBand,
-    apply_calibration,
-    check_pose,
-    guided_six_pose,
-)
+from rls_monitor.band_calibration.apply import apply_calibration
+from rls_monitor.band_calibration.simulated import SimulatedSixPoseBand
+from rls_monitor.band_calibration.six_pose import PoseCheck, check_pose, guided_six_pose
 from rls_monitor.cli.calibrate import calibrate
 from rls_monitor.errors import CalibrationError
-from rls_monitor.nights import import_recording, night_json
+from rls_monitor.nights.importing import import_recording
+from rls_monitor.nights.summary import night_json
 from rls_monitor.recording import Recording
 from rls_monitor.scoring import ScoreResult, score
 from rls_monitor.storage import Store

@@ -10,14 +10,14 @@ import numpy as np
 import pytest
 
 from rls_monitor.errors import ConfigError, StorageError
-from rls_monitor.nights import (
+from rls_monitor.nights.importing import import_recording
+from rls_monitor.nights.rescore import rescore_night
+from rls_monitor.nights.score import load_recordings
+from rls_monitor.nights.summary import (
     format_night,
     format_nights,
-    import_recording,
-    load_recordings,
     minute_summaries,
     night_json,
-    rescore_night,
     summaries,
 )
 from rls_monitor.recording import Recording, write_csv

@@ -1,0 +1,1 @@
+"""Everything about talking to one band: transports, the wire, sequencing, clock, band session, pairing."""
