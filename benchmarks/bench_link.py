@@ -51,8 +51,8 @@ def _rss_mb() -> float:
 def _night(
     link: str, duration_s: float, fs_hz: float = 50.0, speed: float = math.inf
 ) -> dict[str, Any]:
+    from rls_monitor.link.transports import LinkConfig
     from rls_monitor.session import SessionConfig, record_simulated_night_async, simulated_sources
-    from rls_monitor.transports import LinkConfig
 
     rss: list[float] = []
     progress: list[float] = []
@@ -125,7 +125,7 @@ def live_cpu(host: subprocess.Popen[str] | None = None) -> dict[str, Any]:
 HOST = r"""
 import asyncio, json, resource, signal, sys, time
 from rls_monitor.session import SessionConfig, record_night_async
-from rls_monitor.transports import LinkConfig
+from rls_monitor.link.transports import LinkConfig
 
 async def main() -> None:
     db, port = sys.stdin.readline().split("\t")
@@ -189,9 +189,9 @@ def _host_over_pty(
     import resource
 
     from firmware_host.band import SimulatedBand
+    from rls_monitor.link.transports.simulated import BandDriver, PtyBand
     from rls_monitor.session import simulated_sources
     from rls_monitor.storage import Store
-    from rls_monitor.transports.simulated import BandDriver, PtyBand
 
     if host is None:
         host = spawn_host()

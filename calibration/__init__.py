@@ -12,7 +12,7 @@ Pure NumPy/SciPy, no I/O; imports neither ``rls_monitor`` nor ``firmware_host``.
 from __future__ import annotations
 
 from calibration.autocal import AutoCalConfig, AutoCalResult, fit_auto, fit_auto_from_windows
-from calibration.errors import CalibrationError, CalibrationFitError
+from calibration.errors import CalibrationFitError, CalibrationValueError
 from calibration.model import Calibration
 from calibration.static import POSES, StaticConfig, find_poses, fit_six_pose
 from calibration.windows import StillWindows, still_windows, window_stats
@@ -22,8 +22,8 @@ __all__ = [
     "AutoCalConfig",
     "AutoCalResult",
     "Calibration",
-    "CalibrationError",
     "CalibrationFitError",
+    "CalibrationValueError",
     "StaticConfig",
     "StillWindows",
     "find_poses",

@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from calibration.errors import CalibrationError, check_positive
+from calibration.errors import CalibrationValueError, check_positive
 from calibration.model import Calibration
 from calibration.windows import StillWindows, still_windows
 
@@ -112,7 +112,7 @@ class AutoCalConfig:
         ):
             check_positive(name, getattr(self, name))
         if self.min_windows < 1 or self.max_iterations < 1:
-            raise CalibrationError("min_windows and max_iterations must be at least 1")
+            raise CalibrationValueError("min_windows and max_iterations must be at least 1")
 
 
 @dataclass(frozen=True, eq=False)
@@ -401,7 +401,7 @@ def fit_auto(
 
     Raises
     ------
-    CalibrationError
+    CalibrationValueError
         If the input has the wrong shape or rate (poor data is a refused result, not an error).
 
     References

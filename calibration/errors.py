@@ -1,9 +1,10 @@
 """Exceptions of the calibration package.
 
-The package is pure (it imports nothing of ``rls_monitor``), so it has its own small tree; the host
-(``rls_monitor.band_calibration``) translates it into ``rls_monitor.errors.CalibrationError``::
+The package is pure (it imports nothing of ``rls_monitor``), so it has its own small tree, named
+apart from the host's: the host (``rls_monitor.band_calibration``) translates it into
+``rls_monitor.errors.CalibrationError`` (chained)::
 
-    CalibrationError          a calibration that cannot be built, read or applied
+    CalibrationValueError     a calibration that cannot be built, read or applied
     └── CalibrationFitError   a fit that cannot be made or is not accepted (carries ``reason``, ``pose``)
 """
 
@@ -11,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["CalibrationError", "CalibrationFitError", "check_positive"]
+__all__ = ["CalibrationFitError", "CalibrationValueError", "check_positive"]
 
 
-class CalibrationError(ValueError):
+class CalibrationValueError(ValueError):
     """A calibration that cannot be built, read or applied.
 
     Attributes
@@ -28,7 +29,7 @@ class CalibrationError(ValueError):
         self.reason = reason
 
 
-class CalibrationFitError(CalibrationError):
+class CalibrationFitError(CalibrationValueError):
     """A calibration fit that cannot be made or does not meet its acceptance criteria.
 
     Attributes
@@ -45,7 +46,7 @@ class CalibrationFitError(CalibrationError):
 
 
 def check_positive(name: str, value: float) -> None:
-    """Raise :class:`CalibrationError` unless ``value`` is a finite number above zero.
+    """Raise :class:`CalibrationValueError` unless ``value`` is a finite number above zero.
 
     Parameters
     ----------
@@ -56,8 +57,8 @@ def check_positive(name: str, value: float) -> None:
 
     Raises
     ------
-    CalibrationError
+    CalibrationValueError
         ``"<name> must be a positive number; got <value>"``.
     """
     if not np.isfinite(value) or value <= 0:
-        raise CalibrationError(f"{name} must be a positive number; got {value!r}")
+        raise CalibrationValueError(f"{name} must be a positive number; got {value!r}")

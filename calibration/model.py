@@ -27,7 +27,7 @@ from typing import Any, Literal, cast
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from calibration.errors import CalibrationError
+from calibration.errors import CalibrationValueError
 
 __all__ = ["METHODS", "Calibration", "Method"]
 
@@ -42,9 +42,9 @@ METHODS: tuple[str, ...] = ("six-pose", "auto", "identity")
 def _vector3(value: ArrayLike, name: str) -> NDArray[np.float64]:
     arr = np.asarray(value, dtype=np.float64)
     if arr.shape != (3,):
-        raise CalibrationError(f"{name} must have 3 values (x, y, z); got shape {arr.shape}")
+        raise CalibrationValueError(f"{name} must have 3 values (x, y, z); got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
-        raise CalibrationError(f"{name} must be finite; got {arr.tolist()}")
+        raise CalibrationValueError(f"{name} must be finite; got {arr.tolist()}")
     arr.setflags(write=False)
     return arr
 
@@ -78,7 +78,7 @@ class Calibration:
 
     Raises
     ------
-    CalibrationError
+    CalibrationValueError
         If a vector does not have three finite values, a scale is not positive, the matrix is
         singular, or the method is unknown.
 
@@ -107,27 +107,27 @@ class Calibration:
         if self.matrix is not None:
             matrix = np.asarray(self.matrix, dtype=np.float64)
             if matrix.shape != (3, 3) or not np.all(np.isfinite(matrix)):
-                raise CalibrationError(
+                raise CalibrationValueError(
                     f"matrix must be a finite 3x3 array; got shape {matrix.shape}"
                 )
             if abs(float(np.linalg.det(matrix))) < 1e-6:
-                raise CalibrationError("matrix is singular")
+                raise CalibrationValueError("matrix is singular")
             matrix.setflags(write=False)
             object.__setattr__(self, "matrix", matrix)
             scale = np.diag(matrix).copy()
             scale.setflags(write=False)
         if np.any(scale <= 0):
-            raise CalibrationError(f"scale must be positive; got {scale.tolist()}")
+            raise CalibrationValueError(f"scale must be positive; got {scale.tolist()}")
         object.__setattr__(self, "scale", scale)
         if self.temp_coef_g_per_degc is not None:
             coef = _vector3(self.temp_coef_g_per_degc, "temp_coef_g_per_degc")
             object.__setattr__(self, "temp_coef_g_per_degc", coef)
             if self.temp_ref_degc is None or not math.isfinite(float(self.temp_ref_degc)):
-                raise CalibrationError("temp_ref_degc is required with temp_coef_g_per_degc")
+                raise CalibrationValueError("temp_ref_degc is required with temp_coef_g_per_degc")
             object.__setattr__(self, "temp_ref_degc", float(self.temp_ref_degc))
         if self.method not in METHODS:
             allowed = ", ".join(repr(m) for m in METHODS)
-            raise CalibrationError(f"method must be one of {allowed}; got {self.method!r}")
+            raise CalibrationValueError(f"method must be one of {allowed}; got {self.method!r}")
         object.__setattr__(self, "error_before_mg", float(self.error_before_mg))
         object.__setattr__(self, "error_after_mg", float(self.error_after_mg))
         object.__setattr__(self, "n_points", int(self.n_points))
@@ -191,13 +191,13 @@ class Calibration:
 
         Raises
         ------
-        CalibrationError
+        CalibrationValueError
             If ``accel_g`` is not ``(n, 3)``, the temperature does not match it in length, or
             ``out`` is not a float32 array of its shape.
         """
         accel = np.asarray(accel_g)
         if accel.ndim != 2 or accel.shape[1] != 3:
-            raise CalibrationError(f"accel_g must have shape (n, 3); got {accel.shape}")
+            raise CalibrationValueError(f"accel_g must have shape (n, 3); got {accel.shape}")
         n = accel.shape[0]
         temp: NDArray[np.float64] | None = None
         coef = self.temp_coef_g_per_degc
@@ -206,13 +206,13 @@ class Calibration:
             if temp.ndim == 0:
                 temp = np.full(n, float(temp))
             if temp.shape != (n,):
-                raise CalibrationError(
+                raise CalibrationValueError(
                     f"temperature_degc must have one value per sample ({n}); got shape {temp.shape}"
                 )
         if out is None:
             out = np.empty((n, 3), np.float32)
         elif out.dtype != np.float32 or out.shape != (n, 3):
-            raise CalibrationError(
+            raise CalibrationValueError(
                 f"out must be a float32 array of shape ({n}, 3); got {out.dtype} {out.shape}"
             )
         for c0 in range(0, n, _CHUNK_ROWS):  # a loop over chunks of rows, not samples
@@ -274,7 +274,7 @@ class Calibration:
 
         Raises
         ------
-        CalibrationError
+        CalibrationValueError
             If a key is missing or a value has the wrong shape or type.
         """
         try:
@@ -302,11 +302,11 @@ class Calibration:
                 extra=dict(data.get("details") or {}),
             )
         except KeyError as exc:
-            raise CalibrationError(f"calibration is missing the key {exc.args[0]!r}") from exc
+            raise CalibrationValueError(f"calibration is missing the key {exc.args[0]!r}") from exc
         except (TypeError, ValueError) as exc:
-            if isinstance(exc, CalibrationError):
+            if isinstance(exc, CalibrationValueError):
                 raise
-            raise CalibrationError(f"calibration has a malformed value: {exc}") from exc
+            raise CalibrationValueError(f"calibration has a malformed value: {exc}") from exc
 
     def __repr__(self) -> str:
         offs = ", ".join(f"{v * 1000:+.1f}" for v in self.offset_g)

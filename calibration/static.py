@@ -132,7 +132,7 @@ def find_poses(
 
     Raises
     ------
-    CalibrationError
+    CalibrationValueError
         If the input has the wrong shape or the rate is not positive.
     """
     cfg = config or StaticConfig()
@@ -235,7 +235,7 @@ def fit_six_pose(
     CalibrationFitError
         Naming the pose(s) that are missing or moved, or the pose still off by more than
         ``accept_error_mg`` after calibration (``reason`` and ``pose`` attributes).
-    CalibrationError
+    CalibrationValueError
         If the input has the wrong shape or rate.
 
     References

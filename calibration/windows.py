@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from calibration.errors import CalibrationError, check_positive
+from calibration.errors import CalibrationValueError, check_positive
 
 __all__ = ["StillWindows", "still_windows", "window_stats"]
 
@@ -22,7 +22,7 @@ __all__ = ["StillWindows", "still_windows", "window_stats"]
 def _as_accel(accel_g: ArrayLike) -> NDArray[np.float64]:
     accel = np.asarray(accel_g, dtype=np.float64)
     if accel.ndim != 2 or accel.shape[1] != 3:
-        raise CalibrationError(f"accel_g must have shape (n, 3); got {accel.shape}")
+        raise CalibrationValueError(f"accel_g must have shape (n, 3); got {accel.shape}")
     return accel
 
 
@@ -31,7 +31,9 @@ def _samples_per_window(fs_hz: float, window_s: float) -> int:
     check_positive("window_s", window_s)
     n = round(fs_hz * window_s)
     if n < 2:
-        raise CalibrationError(f"a window of {window_s} s at {fs_hz} Hz holds fewer than 2 samples")
+        raise CalibrationValueError(
+            f"a window of {window_s} s at {fs_hz} Hz holds fewer than 2 samples"
+        )
     return int(n)
 
 
@@ -65,7 +67,7 @@ def window_stats(
 
     Raises
     ------
-    CalibrationError
+    CalibrationValueError
         If the shapes or the rate are wrong.
     """
     accel = _as_accel(accel_g)
@@ -78,7 +80,7 @@ def window_stats(
     if temperature_degc is not None:
         temp = np.asarray(temperature_degc, dtype=np.float64)
         if temp.shape != (len(accel),):
-            raise CalibrationError(
+            raise CalibrationValueError(
                 f"temperature_degc must have one value per sample ({len(accel)}); got {temp.shape}"
             )
         temp_mean = temp[: k * per].reshape(k, per).mean(axis=1)
@@ -135,14 +137,16 @@ class StillWindows:
 
         Raises
         ------
-        CalibrationError
+        CalibrationValueError
             If ``parts`` is empty or the window lengths differ.
         """
         if not parts:
-            raise CalibrationError("no still windows to pool")
+            raise CalibrationValueError("no still windows to pool")
         lengths = {p.window_s for p in parts}
         if len(lengths) != 1:
-            raise CalibrationError(f"cannot pool windows of different lengths: {sorted(lengths)}")
+            raise CalibrationValueError(
+                f"cannot pool windows of different lengths: {sorted(lengths)}"
+            )
         temps = [p.temperature_degc for p in parts]
         return cls(
             mean_g=np.concatenate([p.mean_g for p in parts]).reshape(-1, 3),
@@ -188,7 +192,7 @@ def still_windows(
 
     Raises
     ------
-    CalibrationError
+    CalibrationValueError
         If the shapes, the rate or the window length are wrong.
 
     References

@@ -1,7 +1,7 @@
 """A simulated band that runs the wire protocol for real, in simulated time.
 
 The core is transport-agnostic and never sleeps: the caller advances simulated time and carries
-bytes. A BLE peripheral or a pseudo-terminal (``rls_monitor.transports.simulated``) wraps it.
+bytes. A BLE peripheral or a pseudo-terminal (``rls_monitor.link.transports.simulated``) wraps it.
 
 API
 ---

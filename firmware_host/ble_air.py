@@ -7,7 +7,7 @@ bleak-retry-connector), discovers, subscribes, writes and receives disconnect ca
 bleak's own front-end code, exactly as with a radio.
 
 A peripheral in the air implements :class:`SimPeripheral`; the host's
-:class:`~rls_monitor.transports.simulated.SimulatedBandPeripheral` wraps the simulated band of
+:class:`~rls_monitor.link.transports.simulated.SimulatedBandPeripheral` wraps the simulated band of
 :mod:`firmware_host.band` as one. Faults the air can inject at the link layer:
 connection attempts that fail, unsolicited disconnects (reported through bleak's disconnected
 callback), and silent links (notifications stop but ``is_connected`` stays true: only a watchdog
@@ -16,7 +16,7 @@ notices).
 The module belongs to the band's side (``firmware_host``): it is the air a simulated band
 advertises in, not part of the host. It imports bleak's backend base classes because a bleak
 backend plugin must subclass them; it imports nothing of ``rls_monitor``, and the host itself keeps
-its single bleak module, :mod:`rls_monitor.transports.ble`. bleak is loaded only when this module
+its single bleak module, :mod:`rls_monitor.link.transports.ble`. bleak is loaded only when this module
 is imported (the simulation and the tests do so lazily).
 """
 

@@ -17,6 +17,7 @@ The tree::
     ├── StorageError         the SQLite store: corrupt, foreign, locked, full disk
     └── TransportError       the link to a band
         ├── DeviceNotFound   no (paired) band answered
+        │   └── DeviceMismatch   the band that answered is not the paired one
         ├── ConnectError     a band was found but the connection failed
         ├── LinkLost         an established link went away
         └── FrameError       a frame that does not decode (version, length, CRC)
@@ -32,6 +33,7 @@ __all__ = [
     "ConfigError",
     "ConnectError",
     "DetectionError",
+    "DeviceMismatch",
     "DeviceNotFound",
     "FrameError",
     "LinkLost",
@@ -127,6 +129,21 @@ class DeviceNotFound(TransportError):
     """No band (or not the paired band) answered."""
 
 
+class DeviceMismatch(DeviceNotFound):
+    """The band that answered is not the paired band (another device id); it is refused.
+
+    Attributes
+    ----------
+    found, expected : str
+        The device id the band gave, and the one paired.
+    """
+
+    def __init__(self, message: str, *, found: str, expected: str) -> None:
+        super().__init__(message)
+        self.found = found
+        self.expected = expected
+
+
 class ConnectError(TransportError):
     """A band was found but the connection could not be made."""
 
@@ -136,7 +153,24 @@ class LinkLost(TransportError):
 
 
 class FrameError(TransportError):
-    """A frame could not be decoded (wrong version, bad length, bad CRC)."""
+    """A frame could not be decoded (wrong version, bad length, bad CRC).
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, in plain words.
+    kind : str or None, optional
+        Which check the frame failed, e.g. the name of the protocol's exception class.
+
+    Attributes
+    ----------
+    kind : str or None
+        As given.
+    """
+
+    def __init__(self, message: str, *, kind: str | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 def check_option(name: str, value: object, allowed: Iterable[object]) -> None:

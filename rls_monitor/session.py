@@ -56,13 +56,13 @@ from rls_monitor.errors import (
     TransportError,
     check_option,
 )
-from rls_monitor.recording import Recording
-from rls_monitor.transports.base import (
+from rls_monitor.link.transports.base import (
     LinkConfig,
     LinkState,
     Transport,
     backoff_delays_s,
 )
+from rls_monitor.recording import Recording
 
 __all__ = [
     "BandLink",
@@ -274,9 +274,7 @@ class Wire:
         try:
             frame = p.decode_frame(data)
         except p.ProtocolError as exc:
-            err = FrameError(f"bad frame: {exc}")
-            err.kind = type(exc).__name__  # type: ignore[attr-defined]
-            raise err from exc
+            raise FrameError(f"bad frame: {exc}", kind=type(exc).__name__) from exc
         kind = frame.type
         if kind == p.DATA:
             return DataBlock(frame.seq, frame.tick, frame.samples, frame.format.code)
@@ -2088,9 +2086,9 @@ async def record_night_async(
         A band answered with another device id than its pairing.
     ConnectError, ConfigError
     """
+    from rls_monitor.link.transports import open_transport, parse_transport_spec
     from rls_monitor.pairing import find_pairing
     from rls_monitor.storage import Store
-    from rls_monitor.transports.base import open_transport, parse_transport_spec
 
     cfg = _with_rules(config, rules)
     with Store(db_path) as store:
@@ -2145,9 +2143,9 @@ async def sync_night_async(
 
     Parameters and return value are those of :func:`record_night_async` (one band).
     """
+    from rls_monitor.link.transports import open_transport, parse_transport_spec
     from rls_monitor.pairing import find_pairing
     from rls_monitor.storage import Store
-    from rls_monitor.transports.base import open_transport, parse_transport_spec
 
     cfg = _with_rules(config, rules)
     parsed = parse_transport_spec(spec)
@@ -2420,7 +2418,7 @@ def build_simulated_links(
         Drivers per side, the host's links, the simulated host clock, and clean-up callables.
     """
     from firmware_host.band import SimulatedBand
-    from rls_monitor.transports.simulated import BandDriver, PtyBand, SimulatedBandPeripheral
+    from rls_monitor.link.transports.simulated import BandDriver, PtyBand, SimulatedBandPeripheral
 
     drivers: dict[str, Any] = {}
     links: list[BandLink] = []
@@ -2436,7 +2434,7 @@ def build_simulated_links(
         drivers[side] = driver
         if link == "ble":
             from firmware_host.ble_air import SimAir
-            from rls_monitor.transports.ble import BleTransport
+            from rls_monitor.link.transports.ble import BleTransport
 
             if air is None:
                 air = SimAir()
@@ -2446,7 +2444,7 @@ def build_simulated_links(
                 peripheral.address, backend=air.backend, config=config.link
             )
         else:
-            from rls_monitor.transports.serial_port import SerialTransport
+            from rls_monitor.link.transports.serial_port import SerialTransport
 
             pty = PtyBand(driver).start()
             cleanup.append(pty.stop)
@@ -2663,7 +2661,7 @@ async def capture_samples(
     DeviceNotFound, ConnectError
         The band could not be reached.
     """
-    from rls_monitor.transports.base import open_transport, parse_transport_spec
+    from rls_monitor.link.transports import open_transport, parse_transport_spec
 
     if not (math.isfinite(seconds) and seconds > 0):
         raise ConfigError(f"capture length must be positive; got {seconds!r}", name="seconds")

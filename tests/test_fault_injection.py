@@ -21,11 +21,11 @@ import pytest
 
 from firmware_host.band import SimulatedBand
 from rls_monitor.errors import StorageError
+from rls_monitor.link.transports.simulated import BandDriver, PtyBand
 from rls_monitor.recording import Recording
 from rls_monitor.scoring import score
 from rls_monitor.session import simulated_sources
 from rls_monitor.storage import Store
-from rls_monitor.transports.simulated import BandDriver, PtyBand
 
 REPO = Path(__file__).resolve().parents[1]
 NIGHT_S = float(os.environ.get("RLS_FAULT_NIGHT_S", 8 * 3600))
@@ -37,7 +37,7 @@ HOST = r"""
 import asyncio, faulthandler, signal, sys
 faulthandler.register(signal.SIGUSR1)  # the test asks for every thread's stack if it stalls
 from rls_monitor.session import SessionConfig, record_night_async
-from rls_monitor.transports import LinkConfig
+from rls_monitor.link.transports import LinkConfig
 
 async def main() -> None:
     stop = asyncio.Event()

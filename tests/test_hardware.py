@@ -40,7 +40,7 @@ async def test_scan_hears_the_band(request: pytest.FixtureRequest) -> None:
     address = request.config.getoption("--band-address")
     if not address:
         pytest.skip("scanning needs --band-address (a BLE band)")
-    from rls_monitor.transports.ble import scan
+    from rls_monitor.link.transports.ble import scan
 
     found = await scan(10.0)
     assert address.lower() in {b.address.lower() for b in found}

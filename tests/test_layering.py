@@ -51,7 +51,7 @@ def test_packages_do_not_import_upwards(package: str, forbidden: set[str]) -> No
 def test_detection_is_pure() -> None:
     forbidden_prefixes = (
         "rls_monitor.storage",
-        "rls_monitor.transports",
+        "rls_monitor.link.transports",
         "rls_monitor.cli",
         "rls_monitor.session",
         "sqlite_utils",
@@ -81,9 +81,9 @@ def test_detection_is_pure() -> None:
     ("library", "allowed"),
     [
         ("sqlite_utils", ("rls_monitor/storage/",)),
-        ("bleak", ("rls_monitor/transports/ble.py",)),
-        ("bleak_retry_connector", ("rls_monitor/transports/ble.py",)),
-        ("serial", ("rls_monitor/transports/serial_port.py",)),
+        ("bleak", ("rls_monitor/link/transports/ble.py",)),
+        ("bleak_retry_connector", ("rls_monitor/link/transports/ble.py",)),
+        ("serial", ("rls_monitor/link/transports/serial_port.py",)),
     ],
 )
 def test_one_module_owns_each_library(library: str, allowed: tuple[str, ...]) -> None:
@@ -270,3 +270,61 @@ def test_no_module_over_the_size_limit() -> None:
         if (n := path.read_text(encoding="utf-8").count("\n")) > MAX_MODULE_LINES
     }
     assert not big
+
+
+# --- Rooms: the arrows docs/architecture.md draws are the arrows the code has ----------------------
+
+ARCHITECTURE = REPO / "docs" / "architecture.md"
+
+
+def _room(module: str) -> str:
+    """The room of a module: firmware_host and calibration whole, rls_monitor by its first level."""
+    parts = module.split(".")
+    if parts[0] != "rls_monitor":
+        return parts[0]
+    return parts[1] if len(parts) > 1 else "rls_monitor"
+
+
+def _room_arrows() -> dict[str, set[str]]:
+    graph, _ = _arrows()
+    rooms: dict[str, set[str]] = {}
+    for module, targets in graph.items():
+        here = _room(module)
+        rooms.setdefault(here, set()).update(_room(t) for t in targets if _room(t) != here)
+    return rooms
+
+
+def _documented_arrows() -> dict[str, set[str]]:
+    """The table under '## Rooms and what each may import': | `room` | ... | `a`, `b` |."""
+    text = ARCHITECTURE.read_text(encoding="utf-8")
+    section = text.split("## Rooms and what each may import", 1)[1].split("\n## ", 1)[0]
+    rooms: dict[str, set[str]] = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) < 3 or not cells[0].startswith("`"):
+            continue
+        imports = cells[-1]
+        rooms[cells[0].strip("`")] = {
+            name.strip().strip("`") for name in imports.split(",") if name.strip() not in ("", "-")
+        }
+    return rooms
+
+
+def test_architecture_draws_the_arrows_the_code_has() -> None:
+    code = _room_arrows()
+    drawn = _documented_arrows()
+    assert set(drawn) == set(code), "rooms in docs/architecture.md differ from the code's"
+    differences = {
+        room: {
+            "in code, not drawn": code[room] - drawn[room],
+            "drawn, not in code": drawn[room] - code[room],
+        }
+        for room in code
+        if code[room] != drawn[room]
+    }
+    assert not differences
+
+
+def test_data_flows_one_way_between_rooms() -> None:
+    loops = [" <-> ".join(c) for c in _cycles(_room_arrows())]
+    assert not loops

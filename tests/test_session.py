@@ -21,6 +21,9 @@ from firmware_host.band import SimulatedBand
 from firmware_host.ble_air import SimAir
 from rls_monitor.errors import DeviceNotFound
 from rls_monitor.link.pairing import pair_band
+from rls_monitor.link.transports import LinkConfig
+from rls_monitor.link.transports.ble import BleTransport
+from rls_monitor.link.transports.simulated import DEFAULT_EPOCH, BandDriver, SimulatedBandPeripheral
 from rls_monitor.recording import Recording
 from rls_monitor.scoring import score
 from rls_monitor.session import (
@@ -39,10 +42,7 @@ from rls_monitor.session import (
     sync_night_async,
 )
 from rls_monitor.storage import Store
-from rls_monitor.transports import LinkConfig
-from rls_monitor.transports.ble import BleTransport
-from rls_monitor.transports.simulated import DEFAULT_EPOCH, BandDriver, SimulatedBandPeripheral
-from tests.transports.conftest import record_until_band_done
+from tests.link.transports.conftest import record_until_band_done
 
 FAST = SessionConfig(
     link=LinkConfig(backoff_initial_s=0.01, backoff_max_s=0.05, watchdog_s=0.5, scan_timeout_s=2.0),

@@ -49,7 +49,7 @@ def apply_calibration(
     try:
         target = recording.accel_g if in_place and recording.accel_g.flags.writeable else None
         accel = calibration.apply(recording.accel_g, temperature_degc, out=target)
-    except cal.CalibrationError as exc:
+    except cal.CalibrationValueError as exc:
         raise CalibrationError(f"cannot apply the calibration: {exc.reason}") from exc
     metadata = dict(recording.metadata)
     metadata["calibration"] = calibration.method

@@ -64,7 +64,7 @@ def fit_static_from_recording(
         return cal.fit_six_pose(
             recording.accel_g, recording.fs_hz, cross_axis=cross_axis, config=config
         )
-    except cal.CalibrationError as exc:
+    except cal.CalibrationValueError as exc:
         raise CalibrationError(f"six-pose calibration failed: {exc.reason}") from exc
 
 
@@ -132,7 +132,7 @@ def recording_still_windows(
             max_abs_mean_g=cfg.max_abs_mean_g,
             temperature_degc=temperature_degc,
         )
-    except cal.CalibrationError as exc:
+    except cal.CalibrationValueError as exc:
         raise CalibrationError(f"cannot find still windows: {exc.reason}") from exc
 
 
@@ -188,7 +188,7 @@ def auto_calibrate(
     try:
         pooled = StillWindows.concatenate([*extra_windows, *parts])
         result = cal.fit_auto_from_windows(pooled, previous=previous, config=config)
-    except cal.CalibrationError as exc:
+    except cal.CalibrationValueError as exc:
         raise CalibrationError(f"auto-calibration failed: {exc.reason}") from exc
     log.info(
         "auto-calibration of %d recording(s): %s",
@@ -220,11 +220,11 @@ def read_with_temperature(path: str | Path) -> tuple[Recording, NDArray[np.float
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".cwa" and path.is_file():
-        from rls_monitor.formats.axivity import read_cwa
+        from rls_monitor.recording.axivity import read_cwa
 
         return read_cwa(path, with_temperature=True)
     if suffix == ".bin" and path.is_file():
-        from rls_monitor.formats.geneactiv import read_geneactiv_bin
+        from rls_monitor.recording.geneactiv import read_geneactiv_bin
 
         return read_geneactiv_bin(path, with_temperature=True)
     return read_recording(path), None

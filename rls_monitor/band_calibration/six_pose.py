@@ -92,7 +92,7 @@ def check_pose(recording: Recording, pose: str, *, config: StaticConfig | None =
     cfg = config or StaticConfig()
     try:
         found = cal.find_poses(recording.accel_g, recording.fs_hz, config=cfg)
-    except cal.CalibrationError as exc:
+    except cal.CalibrationValueError as exc:
         return PoseCheck(pose, False, 0.0, (math.nan,) * 3, exc.reason)
     hit = found.get(pose)
     if hit is None:
@@ -184,7 +184,7 @@ def guided_six_pose(
     accel = np.vstack(joined[:-1])
     try:
         fitted = cal.fit_six_pose(accel, fs_hz, cross_axis=cross_axis, config=cfg)
-    except cal.CalibrationError as exc:
+    except cal.CalibrationValueError as exc:
         raise CalibrationError(f"six-pose calibration failed: {exc.reason}") from exc
     return fitted, checks
 

@@ -17,13 +17,13 @@ import click
 from rls_monitor import __version__
 from rls_monitor.errors import RLSMonitorError
 
-__all__ = ["main"]
+__all__ = ["ErrorReportingGroup", "main"]
 
 EXIT_ERROR = 1
 EXIT_INTERNAL = 3
 
 
-class _Group(click.Group):
+class ErrorReportingGroup(click.Group):
     """A click group that turns our errors into one-line messages."""
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -48,7 +48,7 @@ class _Group(click.Group):
             ctx.exit(EXIT_INTERNAL)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=ErrorReportingGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="rls-monitor")
 @click.option("-v", "--verbose", count=True, help="Log more (-v info, -vv debug) to stderr.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of unexpected errors.")

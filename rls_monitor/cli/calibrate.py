@@ -29,7 +29,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from calibration import Calibration
-from rls_monitor.cli.store import _echo_json, _open, db_option
+from rls_monitor.cli.common import db_option
+from rls_monitor.cli.common import echo_json as _echo_json
+from rls_monitor.cli.common import open_store as _open
 from rls_monitor.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -336,7 +338,7 @@ def _guided_band(
     from rls_monitor.band_calibration.stored import save_calibration
     from rls_monitor.errors import DeviceNotFound
     from rls_monitor.link.pairing import find_pairing
-    from rls_monitor.transports.base import parse_transport_spec
+    from rls_monitor.link.transports.base import parse_transport_spec
 
     parsed = parse_transport_spec(spec)
     with _open(db_path) as store:

@@ -15,7 +15,8 @@ from typing import Any
 
 import click
 
-from rls_monitor.cli.store import F, _open, db_option, rules_filter_option
+from rls_monitor.cli.common import F, db_option, rules_filter_option
+from rls_monitor.cli.common import open_store as _open
 from rls_monitor.errors import ConfigError
 
 __all__ = ["diary_group", "insights_command"]

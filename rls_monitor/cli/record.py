@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from rls_monitor.cli.store import db_option, rules_option
+from rls_monitor.cli.common import db_option, rules_option
 from rls_monitor.errors import ConfigError
 
 __all__ = ["pair_command", "record_command", "scan_command", "sync_command"]
@@ -278,7 +278,7 @@ def sync_command(
 @click.option("--json", "as_json", is_flag=True, help="Print the bands found as JSON.")
 def scan_command(timeout_s: float, as_json: bool) -> None:
     """List the bands advertising the rls-monitor service nearby."""
-    from rls_monitor.transports.ble import scan
+    from rls_monitor.link.transports.ble import scan
 
     bands = asyncio.run(scan(timeout_s))
     if as_json:

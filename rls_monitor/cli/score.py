@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from rls_monitor.cli.store import _echo_json, rules_option
+from rls_monitor.cli.common import echo_json, rules_option
 
 __all__ = ["score_command"]
 
@@ -27,7 +27,7 @@ def score_command(path: Path, rules: str, as_json: bool) -> None:
     source = read_event_list(path) if _is_event_list(path) else read_recording(path)
     result = score(source, rules=rules)
     if as_json:
-        _echo_json(result.to_dict())
+        echo_json(result.to_dict())
     else:
         click.echo(format_summary(result))
 

@@ -6,60 +6,20 @@ else ``<user data dir>/rls-monitor.sqlite`` (see :func:`rls_monitor.storage.defa
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
+from rls_monitor.cli.common import (
+    db_option,
+    echo_json,
+    open_store,
+    rules_filter_option,
+    rules_option,
+)
 from rls_monitor.errors import ConfigError
 
 __all__ = ["db_group", "import_command", "nights_command", "rescore_command", "show_command"]
-
-#: The rule sets a command takes (the names of :data:`rls_monitor.detection.series.RULE_SETS`; kept
-#: literal so that ``--help`` loads no NumPy); a wrong name is a usage error (exit status 2).
-RULE_CHOICES = ("wasm2016", "aasm")
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def db_option(func: F) -> F:
-    """The ``--db PATH`` option shared by every storage command."""
-    return click.option(
-        "--db",
-        "db_path",
-        type=click.Path(path_type=Path, dir_okay=False),
-        envvar="RLS_MONITOR_DB",
-        default=None,
-        help="Database file (default: $RLS_MONITOR_DB, else the user data directory's "
-        "rls-monitor.sqlite).",
-    )(func)
-
-
-def rules_option(func: F) -> F:
-    """The ``--rules`` option (default wasm2016) of the commands that score a file."""
-    return click.option(
-        "--rules",
-        type=click.Choice(RULE_CHOICES),
-        default="wasm2016",
-        show_default=True,
-        help="Rule set: wasm2016 (WASM/IRLSSG 2016) or aasm (AASM scoring manual).",
-    )(func)
-
-
-def rules_filter_option(help_text: str) -> Callable[[F], F]:
-    """An optional ``--rules`` (no default) limited to the known rule sets."""
-    return click.option("--rules", type=click.Choice(RULE_CHOICES), default=None, help=help_text)
-
-
-def _open(db_path: Path | None, *, create: bool = True, readonly: bool = False) -> Any:
-    from rls_monitor.storage import Store, default_db_path
-
-    return Store(db_path or default_db_path(), create=create, readonly=readonly)
-
-
-def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2))
 
 
 @click.command("import")
@@ -81,14 +41,14 @@ def import_command(
     """Store the recording PATH (.csv, .cwa, .bin) as a night, score it, and print the night's id."""
     from rls_monitor.nights.importing import import_recording
 
-    with _open(db_path) as store:
+    with open_store(db_path) as store:
         imported = import_recording(
             store, path, subject=subject, rules=rules, calibration=calibration
         )
         info = store.get_night(imported.night_id)
     if as_json:
         out = {"night": imported.night_id, **info.to_dict()}
-        _echo_json(out)
+        echo_json(out)
     else:
         click.echo(imported.night_id)
 
@@ -101,10 +61,10 @@ def nights_command(subject: str | None, as_json: bool, db_path: Path | None) -> 
     """List the stored nights, oldest first."""
     from rls_monitor.nights.summary import format_nights
 
-    with _open(db_path) as store:
+    with open_store(db_path) as store:
         nights = store.list_nights(subject)
     if as_json:
-        _echo_json([n.to_dict() for n in nights])
+        echo_json([n.to_dict() for n in nights])
     else:
         click.echo(format_nights(nights))
 
@@ -117,9 +77,9 @@ def show_command(night: int, as_json: bool, db_path: Path | None) -> None:
     """Print the morning summary of NIGHT (--json: the same shape as `score --json`)."""
     from rls_monitor.nights.summary import format_night, night_json
 
-    with _open(db_path, create=False) as store:
+    with open_store(db_path, create=False) as store:
         if as_json:
-            _echo_json(night_json(store, night))
+            echo_json(night_json(store, night))
         else:
             click.echo(format_night(store, night))
 
@@ -152,7 +112,7 @@ def rescore_command(
         raise ConfigError("give either a NIGHT id or --all (not both)", name="night")
     from rls_monitor.nights.rescore import rescore_night
 
-    with _open(db_path, create=False) as store:
+    with open_store(db_path, create=False) as store:
         ids = [n.id for n in store.list_nights()] if all_nights else [int(night or 0)]
         for night_id in ids:
             result, changed = rescore_night(store, night_id, rules, calibration=calibration)
@@ -173,10 +133,10 @@ def db_group() -> None:
 @db_option
 def db_check(quick: bool, as_json: bool, db_path: Path | None) -> None:
     """Run SQLite's integrity check and verify every sample block's checksum."""
-    with _open(db_path, create=False) as store:
+    with open_store(db_path, create=False) as store:
         report = store.check(deep=not quick)
     if as_json:
-        _echo_json(report.to_dict())
+        echo_json(report.to_dict())
     else:
         click.echo(
             f"{report.n_nights} nights, {report.n_blocks} sample blocks, "
@@ -194,10 +154,10 @@ def db_check(quick: bool, as_json: bool, db_path: Path | None) -> None:
 @db_option
 def db_info(as_json: bool, db_path: Path | None) -> None:
     """Show the database's path, schema version and size."""
-    with _open(db_path, create=False) as store:
+    with open_store(db_path, create=False) as store:
         info = store.info()
     if as_json:
-        _echo_json(info)
+        echo_json(info)
     else:
         for key, value in info.items():
             click.echo(f"{key}: {value}")
@@ -207,7 +167,7 @@ def db_info(as_json: bool, db_path: Path | None) -> None:
 @db_option
 def db_version(db_path: Path | None) -> None:
     """Print the database's schema version."""
-    with _open(db_path, create=False) as store:
+    with open_store(db_path, create=False) as store:
         click.echo(store.schema_version)
 
 
@@ -218,7 +178,7 @@ def db_close(night: int, db_path: Path | None) -> None:
     """Close an interrupted NIGHT (status complete) and score it if it has no score yet."""
     from rls_monitor.nights.rescore import rescore_night
 
-    with _open(db_path, create=False) as store:
+    with open_store(db_path, create=False) as store:
         info = store.get_night(night)
         if info.status == "recording":
             raise ConfigError(

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from rls_monitor.errors import ConfigError, check_option
-from rls_monitor.transports.base import LinkConfig, TransportSpec, parse_transport_spec
+from rls_monitor.link.transports.base import LinkConfig, TransportSpec, parse_transport_spec
 
 __all__ = [
     "PairedBand",
@@ -88,8 +88,8 @@ async def read_band_info(
     DeviceNotFound, ConnectError, LinkLost
         The band could not be reached or did not answer.
     """
+    from rls_monitor.link.transports.open import open_transport
     from rls_monitor.session import Wire
-    from rls_monitor.transports.base import open_transport
 
     wire = Wire()
     transport = open_transport(spec, backend=backend, config=config)

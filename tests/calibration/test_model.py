@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from calibration import Calibration, CalibrationError
+from calibration import Calibration, CalibrationValueError
 
 
 def test_identity_changes_nothing() -> None:
@@ -42,7 +42,7 @@ def test_temperature_term() -> None:
     np.testing.assert_allclose(out, np.array([[0, 0, 0], [0.01, 0, -0.02]]), atol=1e-7)
     # without a temperature the term is taken as zero (T = T_ref)
     np.testing.assert_array_equal(cal.apply(accel), np.zeros((2, 3), dtype=np.float32))
-    with pytest.raises(CalibrationError, match="one value per sample"):
+    with pytest.raises(CalibrationValueError, match="one value per sample"):
         cal.apply(accel, np.array([25.0, 26.0, 27.0]))
 
 
@@ -109,19 +109,19 @@ def test_unknown_errors_serialise_as_null() -> None:
     ],
 )
 def test_invalid_calibrations_are_refused(kwargs: dict[str, object], match: str) -> None:
-    with pytest.raises(CalibrationError, match=match):
+    with pytest.raises(CalibrationValueError, match=match):
         Calibration(**kwargs)  # type: ignore[arg-type]
 
 
 def test_from_dict_names_the_missing_key() -> None:
-    with pytest.raises(CalibrationError, match="offset_mg"):
+    with pytest.raises(CalibrationValueError, match="offset_mg"):
         Calibration.from_dict({"scale": [1, 1, 1]})
-    with pytest.raises(CalibrationError, match="malformed"):
+    with pytest.raises(CalibrationValueError, match="malformed"):
         Calibration.from_dict({"offset_mg": ["a", 0, 0], "scale": [1, 1, 1]})
 
 
 def test_apply_refuses_wrong_shape() -> None:
-    with pytest.raises(CalibrationError, match=r"\(n, 3\)"):
+    with pytest.raises(CalibrationValueError, match=r"\(n, 3\)"):
         Calibration.identity().apply(np.zeros((5, 2)))
 
 
@@ -178,7 +178,7 @@ def test_apply_in_chunks_and_in_place_equals_one_float64_pass(with_matrix: bool)
 
 def test_apply_refuses_an_output_of_another_shape_or_type() -> None:
     cal = Calibration.identity()
-    with pytest.raises(CalibrationError, match="float32"):
+    with pytest.raises(CalibrationValueError, match="float32"):
         cal.apply(np.zeros((4, 3)), out=np.zeros((4, 3)))
-    with pytest.raises(CalibrationError, match="shape"):
+    with pytest.raises(CalibrationValueError, match="shape"):
         cal.apply(np.zeros((4, 3)), out=np.zeros((5, 3), np.float32))

@@ -97,9 +97,9 @@ def test_find_poses_reports_runs() -> None:
 
 
 def test_bad_input_is_an_error() -> None:
-    from calibration import CalibrationError
+    from calibration import CalibrationValueError
 
-    with pytest.raises(CalibrationError, match="fs_hz"):
+    with pytest.raises(CalibrationValueError, match="fs_hz"):
         fit_six_pose(np.zeros((100, 3)), 0.0)
-    with pytest.raises(CalibrationError, match=r"\(n, 3\)"):
+    with pytest.raises(CalibrationValueError, match=r"\(n, 3\)"):
         fit_six_pose(np.zeros((100, 2)), 50.0)

@@ -25,12 +25,12 @@ from rls_monitor.band_calibration.stored import calibration_in_force
 from rls_monitor.cli import main
 from rls_monitor.cli.calibrate import calibrate
 from rls_monitor.errors import CalibrationError
+from rls_monitor.link.transports.simulated import BandDriver, PtyBand
 from rls_monitor.nights.importing import import_recording
 from rls_monitor.nights.summary import night_json
 from rls_monitor.recording import Recording
 from rls_monitor.scoring import score
 from rls_monitor.storage import Store
-from rls_monitor.transports.simulated import BandDriver, PtyBand
 from tests.calibration.synth_calibration import (
     free_living,
     random_directions,

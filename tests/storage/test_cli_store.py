@@ -14,7 +14,7 @@ from click.testing import CliRunner
 import rls_monitor.nights.importing
 import rls_monitor.nights.rescore
 import rls_monitor.nights.score
-from rls_monitor.cli import _Group
+from rls_monitor.cli import ErrorReportingGroup as _Group
 from rls_monitor.cli.store import (
     db_group,
     import_command,

@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from rls_monitor.cli.record import record_command
+from rls_monitor.link.transports import LinkConfig
 from rls_monitor.nights.rescore import rescore_night
 from rls_monitor.recording import Recording
 from rls_monitor.scoring import score
@@ -29,7 +30,6 @@ from rls_monitor.session import (
     simulated_sources,
 )
 from rls_monitor.storage import Store
-from rls_monitor.transports import LinkConfig
 
 FAST = SessionConfig(
     link=LinkConfig(backoff_initial_s=0.01, backoff_max_s=0.05, watchdog_s=0.5, scan_timeout_s=2.0),

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from rls_monitor.errors import RecordingError
-from rls_monitor.formats.axivity import rate_from_code, read_cwa
 from rls_monitor.recording import read_recording
+from rls_monitor.recording.axivity import rate_from_code, read_cwa
 
 from .conftest import device_file
 

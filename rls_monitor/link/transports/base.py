@@ -1,4 +1,4 @@
-"""The transport interface shared by every link to a band, its configuration, and the factory.
+"""The transport interface shared by every link to a band and its configuration.
 
 A transport moves raw protocol frames (``bytes``, already split out of the byte stream where the
 medium is a stream) between the host and one band. It knows nothing of what the frames mean: the
@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Protocol, Self, runtime_checkable
+from typing import Protocol, Self, runtime_checkable
 
 from rls_monitor.errors import ConfigError, LinkLost
 
@@ -38,7 +38,6 @@ __all__ = [
     "Transport",
     "TransportSpec",
     "backoff_delays_s",
-    "open_transport",
     "parse_transport_spec",
 ]
 
@@ -445,51 +444,3 @@ def parse_transport_spec(text: str) -> TransportSpec:
             value=text,
         )
     return TransportSpec(kind.strip().lower(), target.strip())
-
-
-def open_transport(
-    spec: TransportSpec | str,
-    *,
-    backend: Any = None,
-    config: LinkConfig | None = None,
-    service_uuid: str | None = None,
-) -> Transport:
-    """Create the transport for ``spec`` (not yet connected: use ``async with``).
-
-    Parameters
-    ----------
-    spec : TransportSpec or str
-        The link (see :func:`parse_transport_spec`).
-    backend : object, optional
-        BLE: a :class:`~rls_monitor.transports.ble.BleBackend` (client and scanner backend
-        classes for bleak, e.g. the simulated band's); ``None`` uses the platform's radio.
-        Serial: a callable ``(port, baudrate) -> serial-like`` replacing ``serial.Serial``.
-    config : LinkConfig, optional
-        Timeouts, backoff and watchdog.
-    service_uuid : str, optional
-        BLE: the service to scan for (default: the band's service from the protocol).
-
-    Returns
-    -------
-    Transport
-
-    Raises
-    ------
-    ConfigError
-        For an unknown kind.
-    """
-    if isinstance(spec, str):
-        spec = parse_transport_spec(spec)
-    if spec.kind == "ble":
-        from rls_monitor.transports.ble import BleTransport
-
-        return BleTransport(spec.target, backend=backend, config=config, service_uuid=service_uuid)
-    if spec.kind == "serial":
-        from rls_monitor.transports.serial_port import SerialTransport
-
-        return SerialTransport(
-            spec.target, baudrate=spec.baudrate, serial_factory=backend, config=config
-        )
-    from rls_monitor.transports.replay import CaptureReplayTransport
-
-    return CaptureReplayTransport(spec.target, config=config)

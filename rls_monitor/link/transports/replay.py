@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from rls_monitor.errors import DeviceNotFound, LinkLost, RecordingError
-from rls_monitor.transports.base import LinkConfig, LinkState, TransportBase
+from rls_monitor.link.transports.base import LinkConfig, LinkState, TransportBase
 
 __all__ = ["CaptureReplayTransport", "CaptureWriter", "read_capture"]
 

@@ -17,18 +17,18 @@ import pytest
 
 from firmware_host.band import SimulatedBand
 from rls_monitor.errors import LinkLost
+from rls_monitor.link.transports import LinkConfig, LinkState
+from rls_monitor.link.transports.ble import BleTransport, scan
+from rls_monitor.link.transports.simulated import BandDriver, SimulatedBandPeripheral
 from rls_monitor.session import (
     SessionConfig,
     simulated_sources,
 )
 from rls_monitor.storage import Store
-from rls_monitor.transports import LinkConfig, LinkState
-from rls_monitor.transports.ble import BleTransport, scan
-from rls_monitor.transports.simulated import BandDriver, SimulatedBandPeripheral
-from tests.transports.conftest import TOY_PROFILE, EchoPeripheral, record_until_band_done
+from tests.link.transports.conftest import TOY_PROFILE, EchoPeripheral, record_until_band_done
 
 pytest.importorskip("bumble")
-from tests.transports import bumble_backend
+from tests.link.transports import bumble_backend
 
 
 def test_bumble_is_the_pinned_version() -> None:

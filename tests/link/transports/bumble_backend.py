@@ -36,7 +36,7 @@ from bumble.host import Host
 from bumble.link import LocalLink
 from bumble.transport.common import AsyncPipeSink
 
-from rls_monitor.transports.ble import BleBackend
+from rls_monitor.link.transports.ble import BleBackend
 
 BUMBLE_VERSION = "0.0.236"
 CENTRAL_ADDRESS = "F0:F0:F0:F0:F0:F0"

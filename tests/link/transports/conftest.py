@@ -10,6 +10,9 @@ import pytest
 
 from firmware_host.band import SimulatedBand
 from firmware_host.ble_air import SimCharacteristic
+from rls_monitor.link.transports.base import Transport
+from rls_monitor.link.transports.ble import GattProfile
+from rls_monitor.link.transports.simulated import BandDriver
 from rls_monitor.session import (
     BandLink,
     NightRecorder,
@@ -19,9 +22,6 @@ from rls_monitor.session import (
     StopSignal,
 )
 from rls_monitor.storage import Store
-from rls_monitor.transports.base import Transport
-from rls_monitor.transports.ble import GattProfile
-from rls_monitor.transports.simulated import BandDriver
 
 
 async def record_until_band_done(

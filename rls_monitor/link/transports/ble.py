@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from rls_monitor.errors import ConnectError, DeviceNotFound, LinkLost, TransportError
-from rls_monitor.transports.base import LinkConfig, LinkState, TransportBase
+from rls_monitor.link.transports.base import LinkConfig, LinkState, TransportBase
 
 __all__ = [
     "BackendClasses",

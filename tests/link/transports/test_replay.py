@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from rls_monitor.errors import DeviceNotFound, LinkLost, RecordingError
-from rls_monitor.transports import open_transport
-from rls_monitor.transports.replay import CaptureWriter, read_capture
+from rls_monitor.link.transports import open_transport
+from rls_monitor.link.transports.replay import CaptureWriter, read_capture
 
 
 def _capture(path: Path, frames: list[bytes]) -> None:

@@ -36,8 +36,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rls_monitor.errors import RecordingError
-from rls_monitor.formats import side_from_location
-from rls_monitor.recording import Recording
+from rls_monitor.recording.location import side_from_location
+from rls_monitor.recording.model import Recording
 
 __all__ = ["read_geneactiv_bin"]
 

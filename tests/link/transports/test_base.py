@@ -9,12 +9,10 @@ import math
 import pytest
 
 from rls_monitor.errors import ConfigError, LinkLost
-from rls_monitor.transports import (
+from rls_monitor.link.transports import (
     FrameQueue,
     LinkConfig,
-    TransportSpec,
     backoff_delays_s,
-    open_transport,
     parse_transport_spec,
 )
 
@@ -118,12 +116,3 @@ def test_spec_parsing(text: str, kind: str, target: str) -> None:
 def test_spec_parsing_refuses_nonsense(text: str) -> None:
     with pytest.raises(ConfigError):
         parse_transport_spec(text)
-
-
-def test_factory_builds_each_kind_without_connecting(tmp_path: object) -> None:
-    assert type(open_transport("serial:/dev/ttyACM9")).__name__ == "SerialTransport"
-    assert type(open_transport("replay:x.rlscap")).__name__ == "CaptureReplayTransport"
-    spec = TransportSpec("ble", "AA:BB:CC:DD:EE:FF")
-    ble = open_transport(spec, service_uuid="6e4a0001-0000-4000-8000-00805f9b34fb")
-    assert type(ble).__name__ == "BleTransport"
-    assert ble.state == "closed"

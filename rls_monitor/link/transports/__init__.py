@@ -1,14 +1,16 @@
-"""Links to a band: one small :class:`Transport` interface, a factory, private backends.
+"""Links to a band: one small :class:`Transport` interface, one place that opens them, the backends.
 
-``ble`` (bleak), ``serial_port`` (pyserial) and ``replay`` (recorded frame captures) are imported
-only when used, so importing this package loads no radio stack. ``simulated`` drives the simulated
+:mod:`~rls_monitor.link.transports.base` holds the interface and
+:mod:`~rls_monitor.link.transports.open` picks the backend for a spec: ``ble`` (bleak),
+``serial_port`` (pyserial) and ``replay`` (recorded frame captures) are imported only when used,
+so importing this package loads no radio stack. ``simulated`` drives the simulated
 band of :mod:`firmware_host` through a pseudo-terminal and, through bleak's backend hook, in the
 simulated air of :mod:`firmware_host.ble_air`, for tests, demos and ``rls-monitor record --simulate``.
 """
 
 from __future__ import annotations
 
-from rls_monitor.transports.base import (
+from rls_monitor.link.transports.base import (
     FrameQueue,
     LinkConfig,
     LinkState,
@@ -16,9 +18,9 @@ from rls_monitor.transports.base import (
     Transport,
     TransportSpec,
     backoff_delays_s,
-    open_transport,
     parse_transport_spec,
 )
+from rls_monitor.link.transports.open import open_transport
 
 __all__ = [
     "FrameQueue",

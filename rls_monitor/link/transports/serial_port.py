@@ -30,7 +30,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rls_monitor.errors import ConnectError, DeviceNotFound, LinkLost, TransportError
-from rls_monitor.transports.base import LinkConfig, LinkState, TransportBase
+from rls_monitor.link.transports.base import LinkConfig, LinkState, TransportBase
 
 __all__ = ["SerialTransport", "map_serial_error"]
 

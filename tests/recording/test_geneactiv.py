@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from rls_monitor.errors import RecordingError
-from rls_monitor.formats.geneactiv import read_geneactiv_bin
 from rls_monitor.recording import read_recording
+from rls_monitor.recording.geneactiv import read_geneactiv_bin
 
 from .conftest import device_file
 

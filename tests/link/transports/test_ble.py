@@ -2,18 +2,28 @@
 
 Scanning, bleak-retry-connector's retries, subscription, MTU-sized notifications, writes, reads,
 and both kinds of disconnect (ours and the band's) go through ``BleakScanner``, ``BleakClient``
-and ``establish_connection`` unchanged.
+and ``establish_connection`` unchanged; every bleak or bleak-retry-connector error at the link
+boundary becomes one of ours, with the original chained.
 """
 
 from __future__ import annotations
 
+import errno
+
 import pytest
+from bleak.exc import BleakDeviceNotFoundError, BleakError
+from bleak_retry_connector import (
+    BleakAbortedError,
+    BleakConnectionError,
+    BleakNotFoundError,
+    BleakOutOfConnectionSlotsError,
+)
 
 from firmware_host.ble_air import SimAir
-from rls_monitor.errors import ConnectError, DeviceNotFound, LinkLost
-from rls_monitor.transports import LinkConfig, LinkState
-from rls_monitor.transports.ble import BleTransport, scan
-from tests.transports.conftest import TOY_PROFILE, EchoPeripheral
+from rls_monitor.errors import ConnectError, DeviceNotFound, LinkLost, TransportError
+from rls_monitor.link.transports import LinkConfig, LinkState
+from rls_monitor.link.transports.ble import BleTransport, map_ble_error, scan
+from tests.link.transports.conftest import TOY_PROFILE, EchoPeripheral
 
 FAST = LinkConfig(scan_timeout_s=0.5, connect_attempts=3)
 
@@ -130,3 +140,39 @@ async def test_write_larger_than_the_mtu_is_mapped(echo: EchoPeripheral) -> None
     async with _transport(air) as transport:
         with pytest.raises(LinkLost, match="exceeds"):
             await transport.send(bytes(300))
+
+
+@pytest.mark.parametrize(
+    ("exc", "connected", "expected"),
+    [
+        (BleakNotFoundError("gone"), False, DeviceNotFound),
+        (BleakDeviceNotFoundError("AA", "not found"), False, DeviceNotFound),
+        (BleakConnectionError("failed after 4 attempts"), False, ConnectError),
+        (BleakAbortedError("aborted"), False, ConnectError),
+        (BleakOutOfConnectionSlotsError("slots"), False, ConnectError),
+        (BleakError("Not connected"), False, ConnectError),
+        (TimeoutError(), False, ConnectError),
+        (OSError(errno.EIO, "io"), False, ConnectError),
+        (EOFError(), False, ConnectError),
+        (RuntimeError("weird"), False, ConnectError),
+        (BleakError("Not connected"), True, LinkLost),
+        (TimeoutError(), True, LinkLost),
+        (OSError(errno.EPIPE, "pipe"), True, LinkLost),
+    ],
+)
+def test_ble_errors_are_mapped(exc: BaseException, connected: bool, expected: type) -> None:
+    mapped = map_ble_error(exc, connected=connected, what="connecting to AA")
+    assert type(mapped) is expected
+    assert isinstance(mapped, TransportError)
+    assert "connecting to AA" in str(mapped)
+
+
+def test_no_bluetooth_service_says_so() -> None:
+    exc = FileNotFoundError(errno.ENOENT, "No such file or directory")
+    mapped = map_ble_error(exc, connected=False, what="scanning")
+    assert type(mapped) is ConnectError and "bluetoothd" in str(mapped)
+
+
+def test_ble_mapping_keeps_our_own_errors() -> None:
+    ours = LinkLost("already ours")
+    assert map_ble_error(ours, connected=False, what="x") is ours

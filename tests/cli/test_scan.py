@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from firmware_host.band import SimulatedBand
 from firmware_host.ble_air import SimAir
 from rls_monitor.cli import main
-from rls_monitor.transports import ble
-from rls_monitor.transports.simulated import BandDriver, SimulatedBandPeripheral
-from tests.transports.conftest import EchoPeripheral
+from rls_monitor.link.transports import ble
+from rls_monitor.link.transports.simulated import BandDriver, SimulatedBandPeripheral
+from tests.link.transports.conftest import EchoPeripheral
 
 
 def _air() -> SimAir:

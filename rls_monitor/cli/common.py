@@ -1,0 +1,87 @@
+"""The options and helpers every command module shares: ``--db``, ``--rules``, the store, JSON output."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+__all__ = [
+    "RULE_CHOICES",
+    "F",
+    "db_option",
+    "echo_json",
+    "open_store",
+    "rules_filter_option",
+    "rules_option",
+]
+
+#: The rule sets a command takes (the names of :data:`rls_monitor.detection.series.RULE_SETS`; kept
+#: literal so that ``--help`` loads no NumPy); a wrong name is a usage error (exit status 2).
+RULE_CHOICES = ("wasm2016", "aasm")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def db_option(func: F) -> F:
+    """The ``--db PATH`` option shared by every storage command."""
+    return click.option(
+        "--db",
+        "db_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        envvar="RLS_MONITOR_DB",
+        default=None,
+        help="Database file (default: $RLS_MONITOR_DB, else the user data directory's "
+        "rls-monitor.sqlite).",
+    )(func)
+
+
+def rules_option(func: F) -> F:
+    """The ``--rules`` option (default wasm2016) of the commands that score a file."""
+    return click.option(
+        "--rules",
+        type=click.Choice(RULE_CHOICES),
+        default="wasm2016",
+        show_default=True,
+        help="Rule set: wasm2016 (WASM/IRLSSG 2016) or aasm (AASM scoring manual).",
+    )(func)
+
+
+def rules_filter_option(help_text: str) -> Callable[[F], F]:
+    """An optional ``--rules`` (no default) limited to the known rule sets."""
+    return click.option("--rules", type=click.Choice(RULE_CHOICES), default=None, help=help_text)
+
+
+def open_store(db_path: Path | None, *, create: bool = True, readonly: bool = False) -> Any:
+    """Open the local database a command names.
+
+    Parameters
+    ----------
+    db_path : Path or None
+        The ``--db`` file; ``None`` uses :func:`rls_monitor.storage.default_db_path`.
+    create : bool, default True
+        Create the file (and its tables) when it does not exist.
+    readonly : bool, default False
+        Open the file read-only.
+
+    Returns
+    -------
+    rls_monitor.storage.Store
+        The open store (imported here, so that ``--help`` loads no storage code).
+    """
+    from rls_monitor.storage import Store, default_db_path
+
+    return Store(db_path or default_db_path(), create=create, readonly=readonly)
+
+
+def echo_json(data: Any) -> None:
+    """Print ``data`` as indented JSON (the ``--json`` output of every command).
+
+    Parameters
+    ----------
+    data : Any
+        A JSON-serialisable object.
+    """
+    click.echo(json.dumps(data, indent=2))

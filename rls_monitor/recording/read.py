@@ -1,0 +1,54 @@
+"""Reading any recording file: the reader is chosen by the file's suffix.
+
+``.csv``
+    The plain CSV format (:mod:`rls_monitor.recording.csv_file`).
+``.cwa``
+    Axivity AX3/AX6 continuous-wave files (:mod:`rls_monitor.recording.axivity`).
+``.bin``
+    GENEActiv binary files (:mod:`rls_monitor.recording.geneactiv`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rls_monitor.errors import RecordingError
+from rls_monitor.recording.axivity import read_cwa
+from rls_monitor.recording.csv_file import read_csv
+from rls_monitor.recording.geneactiv import read_geneactiv_bin
+from rls_monitor.recording.model import Recording
+
+__all__ = ["read_recording"]
+
+
+def read_recording(path: str | Path) -> Recording:
+    """Read a recording file, choosing the reader by the file's suffix.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.csv`` (plain CSV), ``.cwa`` (Axivity) or ``.bin`` (GENEActiv) file.
+
+    Returns
+    -------
+    Recording
+
+    Raises
+    ------
+    RecordingError
+        When the file is missing, of an unknown kind, or cannot be read as that kind.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise RecordingError("no such file", path=path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return read_csv(path)
+    if suffix == ".cwa":
+        return read_cwa(path)
+    if suffix == ".bin":
+        return read_geneactiv_bin(path)
+    raise RecordingError(
+        f"unknown recording format {suffix or '(no suffix)'!r}; expected .csv, .cwa or .bin",
+        path=path,
+    )
