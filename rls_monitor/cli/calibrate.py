@@ -378,7 +378,7 @@ def _auto(
     output: Path | None,
     db_path: Path | None,
 ) -> None:
-    from rls_monitor.band_calibration.stored import auto_calibrate_stored
+    from rls_monitor.nights.autocalibrate import auto_calibrate_stored
 
     if night is None and device is None:
         raise ConfigError("give --auto NIGHT, or --auto --device D", name="--auto")
