@@ -8,7 +8,7 @@ Run with ``python -m benchmarks insights`` (or ``make bench``). Prints figures; 
 - coverage: the share of seeds in which the 95 % bootstrap-t interval of a flag without effect
   covers zero;
 - family-wise false alarms: the share of seeds with no true effect in which any line is clear;
-- the time :func:`rls_monitor.insights.analyse` takes for a year of nights.
+- the time :func:`rls_monitor.diary.insights.analyse` takes for a year of nights.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ import time
 
 import numpy as np
 
-from rls_monitor.insights import InsightsConfig, analyse, bootstrap_difference_ci, simulate_nights
+from rls_monitor.diary.insights import InsightsConfig, analyse
+from rls_monitor.diary.stats import bootstrap_difference_ci, simulate_nights
 
 
 def _power(factor: str, size: float, n_nights: int, seeds: int, cfg: InsightsConfig) -> float:

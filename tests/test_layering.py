@@ -315,7 +315,10 @@ def test_architecture_draws_the_arrows_the_code_has() -> None:
     drawn = _documented_arrows()
     assert set(drawn) == set(code), "rooms in docs/architecture.md differ from the code's"
     differences = {
-        room: {"in code, not drawn": code[room] - drawn[room], "drawn, not in code": drawn[room] - code[room]}
+        room: {
+            "in code, not drawn": code[room] - drawn[room],
+            "drawn, not in code": drawn[room] - code[room],
+        }
         for room in code
         if code[room] != drawn[room]
     }

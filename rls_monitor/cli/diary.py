@@ -15,8 +15,7 @@ from typing import Any
 
 import click
 
-from rls_monitor.cli.common import F, db_option, rules_filter_option
-from rls_monitor.cli.common import open_store as _open
+from rls_monitor.cli.common import F, db_option, open_store, rules_filter_option
 from rls_monitor.errors import ConfigError
 
 __all__ = ["diary_group", "insights_command"]
@@ -82,7 +81,7 @@ def _entry_options(func: F) -> F:
 
 
 def _given(kwargs: dict[str, Any]) -> dict[str, Any]:
-    from rls_monitor.diary import parse_medication
+    from rls_monitor.diary.model import parse_medication
 
     out = {
         name: kwargs[name]
@@ -128,7 +127,7 @@ def _number(kind: type) -> Callable[[str], Any]:
 
 
 def _prompt_entry() -> dict[str, Any]:
-    from rls_monitor.diary import parse_hhmm, parse_medication
+    from rls_monitor.diary.model import parse_hhmm, parse_medication
 
     click.echo("Evening diary (leave blank to skip a field).")
     out: dict[str, Any] = {}
@@ -189,7 +188,8 @@ def diary_add(
     **fields: Any,
 ) -> None:
     """Add the diary entry of an evening (--date, default today)."""
-    from rls_monitor.diary import DiaryEntry, add_entry, get_entry, parse_date
+    from rls_monitor.diary.model import DiaryEntry, parse_date
+    from rls_monitor.diary.records import add_entry, get_entry
 
     night_date = parse_date(day, "--date")
     given = _given(fields)
@@ -198,7 +198,7 @@ def diary_add(
     if interactive:
         given = {**_prompt_entry(), **given}
     entry = DiaryEntry(subject=subject, night_date=night_date, **given)
-    with _open(db_path) as store:
+    with open_store(db_path) as store:
         add_entry(store, entry, replace_existing=replace_existing)
         stored = get_entry(store, entry.subject, night_date)
     if as_json and stored is not None:
@@ -230,7 +230,8 @@ def diary_edit(
     **fields: Any,
 ) -> None:
     """Change fields of an existing entry (only the options given change)."""
-    from rls_monitor.diary import ENTRY_FIELDS, edit_entry, parse_date
+    from rls_monitor.diary.model import ENTRY_FIELDS, parse_date
+    from rls_monitor.diary.records import edit_entry
 
     changes = _given(fields)
     for name in clear:
@@ -246,7 +247,7 @@ def diary_edit(
         changes["medications"] = ()
     if not changes:
         raise ConfigError("nothing to change: give at least one field option", name="edit")
-    with _open(db_path, create=False) as store:
+    with open_store(db_path, create=False) as store:
         entry = edit_entry(store, subject, parse_date(day, "--date"), changes)
     if as_json:
         _echo_json(entry.to_dict())
@@ -294,7 +295,7 @@ def diary_list(
     """List diary entries, lab results, pregnancy weeks and treatments."""
     from rls_monitor import diary
 
-    with _open(db_path, create=False) as store:
+    with open_store(db_path, create=False) as store:
         entries = diary.list_entries(store, subject, start=start, end=end)
         labs = diary.list_labs(store, subject)
         pregnancies = diary.list_pregnancies(store, subject)
@@ -337,9 +338,9 @@ def diary_list(
 @db_option
 def diary_delete(subject: str, day: str, db_path: Path | None) -> None:
     """Delete the evening entry of a date."""
-    from rls_monitor.diary import delete_entry
+    from rls_monitor.diary.records import delete_entry
 
-    with _open(db_path, create=False) as store:
+    with open_store(db_path, create=False) as store:
         gone = delete_entry(store, subject, day)
     if not gone:
         raise ConfigError(f"there is no diary entry for {subject} on {day}", name="--date")
@@ -364,12 +365,13 @@ def diary_lab(
     db_path: Path | None,
 ) -> None:
     """Record lab results of a date (ferritin, haemoglobin, eGFR)."""
-    from rls_monitor.diary import LabResult, add_lab, parse_date
+    from rls_monitor.diary.model import LabResult, parse_date
+    from rls_monitor.diary.records import add_lab
 
     if ferritin is None and haemoglobin is None and egfr is None:
         raise ConfigError("give at least one of --ferritin, --haemoglobin, --egfr", name="lab")
     lab = LabResult(subject, parse_date(day, "--date"), ferritin, haemoglobin, egfr, note or "")
-    with _open(db_path) as store:
+    with open_store(db_path) as store:
         add_lab(store, lab)
     click.echo(f"lab results of {lab.subject} on {lab.lab_date} saved")
 
@@ -381,10 +383,11 @@ def diary_lab(
 @db_option
 def diary_pregnancy(subject: str, day: str, week: int, db_path: Path | None) -> None:
     """Record the week of pregnancy on a date."""
-    from rls_monitor.diary import PregnancyEntry, add_pregnancy, parse_date
+    from rls_monitor.diary.model import PregnancyEntry, parse_date
+    from rls_monitor.diary.records import add_pregnancy
 
     entry = PregnancyEntry(subject, parse_date(day, "--date"), week)
-    with _open(db_path) as store:
+    with open_store(db_path) as store:
         add_pregnancy(store, entry)
     click.echo(f"pregnancy week {entry.week} on {entry.entry_date} saved")
 
@@ -402,10 +405,11 @@ def treatment_group() -> None:
 @db_option
 def treatment_start(subject: str, name: str, day: str, note: str, db_path: Path | None) -> None:
     """Record that treatment NAME started on --date; prints its id."""
-    from rls_monitor.diary import Treatment, add_treatment, parse_date
+    from rls_monitor.diary.model import Treatment, parse_date
+    from rls_monitor.diary.records import add_treatment
 
     treatment = Treatment(0, subject, name, parse_date(day, "--date"), None, note)
-    with _open(db_path) as store:
+    with open_store(db_path) as store:
         t = add_treatment(store, treatment)
     click.echo(t.id)
 
@@ -416,9 +420,9 @@ def treatment_start(subject: str, name: str, day: str, note: str, db_path: Path 
 @db_option
 def treatment_stop(treatment_id: int, day: str, db_path: Path | None) -> None:
     """Record that treatment TREATMENT_ID stopped on --date."""
-    from rls_monitor.diary import stop_treatment
+    from rls_monitor.diary.records import stop_treatment
 
-    with _open(db_path, create=False) as store:
+    with open_store(db_path, create=False) as store:
         t = stop_treatment(store, treatment_id, day)
     click.echo(f"treatment #{t.id} {t.name}: {t.start_date} to {t.stop_date}")
 
@@ -444,10 +448,10 @@ def insights_command(
 
     Associations over this patient's nights, not causes: a monitoring aid, not a diagnosis.
     """
-    from rls_monitor.diary import night_table
-    from rls_monitor.insights import InsightsConfig, analyse
+    from rls_monitor.diary.insights import InsightsConfig, analyse
+    from rls_monitor.diary.table import night_table
 
-    with _open(db_path, create=False) as store:
+    with open_store(db_path, create=False) as store:
         table = night_table(store, subject, start=start, end=end, rules=rules)
     result = analyse(table, InsightsConfig(seed=seed))
     if as_json:

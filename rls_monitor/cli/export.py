@@ -15,8 +15,7 @@ from typing import Any
 
 import click
 
-from rls_monitor.cli.common import F, db_option
-from rls_monitor.cli.common import open_store as _open
+from rls_monitor.cli.common import F, db_option, open_store
 from rls_monitor.errors import ConfigError
 
 __all__ = ["export_command", "report_command"]
@@ -30,7 +29,7 @@ def _day(value: datetime | None) -> date | None:
 
 def _open_store(db_path: Path | None) -> Any:
     """The store, read-only (exports run beside a recorder that writes)."""
-    return _open(db_path, create=False, readonly=True)
+    return open_store(db_path, create=False, readonly=True)
 
 
 def _tz(name: str | None) -> tzinfo | None:
@@ -203,7 +202,7 @@ def report_command(
             tz=tz,
         )
         if night is None and subject is not None and len(records) > 1:
-            from rls_monitor.diary import diary_section
+            from rls_monitor.diary.section import diary_section
 
             diary = diary_section(store, subject, start=_day(date_from), end=_day(date_to), tz=tz)
     path = write_report(records, output, title=title, diary=diary)

@@ -94,7 +94,7 @@ def _diary_columns(
     Nights are matched to the diary by their true local evening date; a pseudonymised export
     shifts the dates it writes and leaves the free note out.
     """
-    from rls_monitor.diary import diary_columns_for_dates
+    from rls_monitor.diary.columns import diary_columns_for_dates
 
     return diary_columns_for_dates(
         store,

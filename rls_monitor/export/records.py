@@ -20,10 +20,12 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from rls_monitor.diary.table import night_date
 from rls_monitor.errors import ConfigError, StorageError
+from rls_monitor.storage.rows import parse_calibration_text
 
 if TYPE_CHECKING:
     from rls_monitor.storage import NightInfo, Store
@@ -41,8 +43,6 @@ log = logging.getLogger(__name__)
 
 CALIBRATION_STATES = ("none", "six-pose", "auto", "mixed")
 """Calibration state of a night's channels as exported (``mixed``: channels differ)."""
-
-_NIGHT_DATE_SHIFT = timedelta(hours=12)
 
 
 @dataclass(frozen=True)
@@ -130,40 +130,6 @@ class NightRecord:
         if expected <= 0:
             return None
         return min(1.0, self.n_samples / expected)
-
-
-@overload
-def night_date(start_utc: datetime, tz: tzinfo | None) -> date: ...
-@overload
-def night_date(start_utc: None, tz: tzinfo | None) -> None: ...
-@overload
-def night_date(start_utc: datetime | None, tz: tzinfo | None) -> date | None: ...
-def night_date(start_utc: datetime | None, tz: tzinfo | None) -> date | None:
-    """The local calendar date of a night's evening.
-
-    Parameters
-    ----------
-    start_utc : datetime or None
-        Start of the recording (aware, or naive local time as ``datetime.astimezone`` takes it).
-    tz : tzinfo or None
-        The local time zone; ``None`` for this computer's.
-
-    Returns
-    -------
-    date or None
-        The local date of ``start_utc - 12 h``; ``None`` without a start.
-
-    Examples
-    --------
-    >>> from datetime import UTC, datetime
-    >>> night_date(datetime(2026, 11, 24, 23, 30, tzinfo=UTC), UTC)
-    datetime.date(2026, 11, 24)
-    >>> night_date(datetime(2026, 11, 25, 0, 30, tzinfo=UTC), UTC)
-    datetime.date(2026, 11, 24)
-    """
-    if start_utc is None:
-        return None
-    return (start_utc.astimezone(tz) - _NIGHT_DATE_SHIFT).date()
 
 
 def resolve_timezone(name: str | None) -> tzinfo:
@@ -275,7 +241,7 @@ _SUMMARY_SQL = (
 
 # What _record needs of a night besides its NightInfo: the (full or summary) result, its
 # metadata, and the calibration per channel its score was computed with (None: none applied).
-_Extra = tuple[dict[str, Any], dict[str, Any], list[Mapping[str, Any] | None] | None]
+_Extra = tuple[dict[str, Any], dict[str, Any], list[dict[str, Any] | None] | None]
 
 
 def _summaries(store: Store) -> dict[int, _Extra]:
@@ -289,7 +255,7 @@ def _summaries(store: Store) -> dict[int, _Extra]:
             int(r["id"]): (
                 json.loads(r["summary"]),
                 json.loads(r["metadata_json"] or "{}"),
-                None if r["calibration_json"] is None else list(json.loads(r["calibration_json"])),
+                parse_calibration_text(r["calibration_json"]),
             )
             for r in rows
         }
@@ -306,7 +272,7 @@ def _record(
     summary: _Extra | None = None,
     stored: Mapping[int, int] | None = None,
 ) -> NightRecord:
-    night_cals: list[Mapping[str, Any] | None] | None
+    night_cals: list[dict[str, Any] | None] | None
     if summary is not None:
         result, metadata, night_cals = summary
     else:

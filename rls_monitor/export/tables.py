@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import rls_monitor
+from rls_monitor.diary.columns import DIARY_EXPORT_COLUMNS
 from rls_monitor.errors import ConfigError, RLSMonitorError
 from rls_monitor.export.pseudonym import Pseudonymiser
 from rls_monitor.export.records import NightRecord
@@ -118,34 +119,8 @@ NIGHT_COLUMNS: tuple[Column, ...] = (
     _c("data_lost_s", "s", "Time of samples missing between start and end"),
     _c("source", "", "Where the night came from: recording or events"),
     _c("software_version", "", "rls-monitor version that scored the night"),
-    # the night diary (rls_monitor.diary); empty where nothing was recorded
-    _c("diary_date", "date", "Diary date the night is matched to (local date of the evening)"),
-    _c("diary_caffeine_cups", "cups", "Cups of coffee or equivalent that day (1 cup ~ 80-100 mg)"),
-    _c("diary_caffeine_last_hhmm", "HH:MM", "Local time of the last caffeine"),
-    _c("diary_alcohol_units", "units", "Alcohol that evening, standard units"),
-    _c("diary_nicotine", "flag", "1 when nicotine was used that evening"),
-    _c("diary_exercise_min", "min", "Exercise that day"),
-    _c("diary_exercise_hhmm", "HH:MM", "Local time of the exercise"),
-    _c("diary_symptoms_0_10", "0-10", "Evening RLS symptom severity (0 none, 10 worst)"),
-    _c("diary_rested_0_10", "0-10", "How rested the patient feels (0 exhausted, 10 fully)"),
-    _c(
-        "diary_medications",
-        "",
-        "Medications taken: 'name dose unit at HH:MM', ';'-separated (unit in each dose)",
-    ),
-    _c("diary_iron_supplement", "flag", "1 when an iron supplement was taken"),
-    _c("diary_compression_stockings", "flag", "1 when compression stockings were worn"),
-    _c("diary_note", "", "Free note of the evening (left empty with --pseudonymise)"),
-    _c("diary_ferritin_ng_per_ml", "ng/mL", "Latest serum ferritin on or before the diary date"),
-    _c("diary_ferritin_date", "date", "Date of that ferritin result"),
-    _c("diary_haemoglobin_g_per_dl", "g/dL", "Latest haemoglobin on or before the diary date"),
-    _c("diary_egfr_ml_per_min_1_73m2", "mL/min/1.73 m²", "Latest eGFR on or before the diary date"),
-    _c("diary_pregnancy_week", "weeks", "Week of pregnancy on the diary date"),
-    _c(
-        "diary_treatments",
-        "",
-        "Treatments running on the diary date: 'name (since YYYY-MM-DD)', ';'-separated",
-    ),
+    # the night diary; empty where nothing was recorded
+    *(_c(name, unit, description) for name, unit, description in DIARY_EXPORT_COLUMNS),
 )
 
 MOVEMENT_COLUMNS: tuple[Column, ...] = (

@@ -33,7 +33,7 @@ from rls_monitor.report.render import (
 )
 
 if TYPE_CHECKING:
-    from rls_monitor.diary import DiarySection
+    from rls_monitor.diary.section import DiarySection
 
 __all__ = [
     "DISCLAIMER",

@@ -18,11 +18,14 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 from numpy.typing import NDArray
 
+from rls_monitor.diary.insights import Insights
+from rls_monitor.diary.stats import NightTable
 from rls_monitor.export.records import NightRecord
 
 __all__ = [
     "ADULT_REFERENCE_PER_H",
     "REFERENCE_NOTE",
+    "diary_timeline_figure",
     "imi_histogram_figure",
     "nights_overview_figure",
     "pooled_histograms",
@@ -538,4 +541,101 @@ def nights_overview_figure(
         frameon=False,
     )
     fig.suptitle("Leg movements night by night", fontsize=10)
+    return fig
+
+
+def diary_timeline_figure(
+    table: NightTable,
+    insights: Insights | None = None,
+    *,
+    fig: Figure | SubFigure | None = None,
+    max_factors: int = 8,
+) -> Figure | SubFigure:
+    """The nightly PLM index and the diary factors on one time axis (the report's figure).
+
+    Top panel: PLM index per hour in bed per night, treatment starts as vertical lines, ferritin
+    on a second axis. Below, one row per factor: filled marks where a flag was yes, marks sized by
+    the value for numeric factors (empty where not recorded).
+
+    Parameters
+    ----------
+    table : NightTable
+    insights : Insights, optional
+        When given, factors are ordered as in the insights (strongest association first).
+    fig : matplotlib.figure.Figure, optional
+        Draw into this figure (a new one otherwise; no pyplot).
+    max_factors : int
+        Most factor rows drawn.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    numeric_twin = {"caffeine", "alcohol", "exercise"}
+    names = [
+        n
+        for n in table.factors
+        if n not in numeric_twin and not n.endswith("(mg)") and np.isfinite(table.factors[n]).any()
+    ]
+    if insights is not None:
+        order = {line.factor: i for i, line in enumerate(insights.lines)}
+        names.sort(key=lambda n: order.get(n, len(order)))
+    names = names[:max_factors]
+    if fig is None:
+        fig = Figure(figsize=(10.0, 3.0 + 0.4 * len(names)), layout="constrained")
+    heights = [3.0] + [0.5] * len(names)
+    axes = fig.subplots(len(heights), 1, sharex=True, gridspec_kw={"height_ratios": heights})
+    axes = np.atleast_1d(axes)
+    x = np.array([np.datetime64(d.isoformat()) for d in table.dates], dtype="datetime64[D]")
+    top = axes[0]
+    top.plot(x, table.plm_per_h, "o-", color="C0", ms=3, lw=1)
+    top.set_ylabel("PLM index (/h in bed)")
+    top.set_title(
+        f"Nightly PLM index and diary{f' - {table.subject}' if table.subject else ''}"
+        " (associations, not causes)"
+    )
+    for t_name, t_start, _ in table.treatments:
+        top.axvline(np.datetime64(t_start.isoformat()), color="C3", lw=1, ls="--")
+        top.annotate(
+            t_name,
+            (np.datetime64(t_start.isoformat()), 1.0),
+            xycoords=("data", "axes fraction"),
+            fontsize=7,
+            color="C3",
+            va="top",
+            rotation=90,
+        )
+    ferritin = list(table.ferritin)
+    if ferritin:
+        twin = top.twinx()
+        twin.plot(
+            [np.datetime64(d.isoformat()) for d, _ in ferritin],
+            [v for _, v in ferritin],
+            "s--",
+            color="C2",
+            ms=4,
+            lw=1,
+        )
+        twin.set_ylabel("ferritin (ng/mL)", color="C2")
+    for ax, name in zip(axes[1:], names, strict=True):
+        v = table.factors[name]
+        seen = np.isfinite(v)
+        if table.kinds[name] == "flag":
+            on = seen & (v > 0)
+            ax.scatter(x[on], np.zeros(on.sum()), marker="s", s=18, color="C1")
+            off = seen & (v <= 0)
+            ax.scatter(x[off], np.zeros(off.sum()), marker="s", s=18, facecolor="none", ec="0.6")
+        else:
+            top_v = np.nanmax(v[seen]) if seen.any() else 1.0
+            size = 4 + 40 * np.where(seen, v, 0) / (top_v if top_v > 0 else 1.0)
+            ax.scatter(x[seen], np.zeros(seen.sum()), s=size[seen], color="C4")
+        ax.set_yticks([])
+        label = name if table.kinds[name] == "flag" else f"{name} ({table.units[name]})"
+        ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=7)
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    locator = AutoDateLocator(minticks=3, maxticks=8)
+    axes[-1].xaxis.set_major_locator(locator)
+    axes[-1].xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    axes[-1].set_xlabel("night (date of the evening)")
     return fig

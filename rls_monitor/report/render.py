@@ -25,7 +25,7 @@ from rls_monitor.errors import ConfigError
 from rls_monitor.export.records import NightRecord
 
 if TYPE_CHECKING:
-    from rls_monitor.diary import DiarySection
+    from rls_monitor.diary.section import DiarySection
 
 __all__ = [
     "DISCLAIMER",
@@ -403,7 +403,7 @@ def _diary_figure(content: ReportContent) -> tuple[str, str, Callable[[Any], Any
     section = content.diary
     if section is None or section.empty or content.single:
         return None
-    from rls_monitor.diary import diary_timeline_figure
+    from rls_monitor.report.plots import diary_timeline_figure
 
     return (
         "diary",

@@ -5,6 +5,7 @@ See ``docs/storage.md`` for the schema, the file's location and its safety guara
 
 from __future__ import annotations
 
+from rls_monitor.storage.base import default_db_path
 from rls_monitor.storage.blocks import (
     CODECS,
     DEFAULT_CODEC,
@@ -12,15 +13,10 @@ from rls_monitor.storage.blocks import (
     decode_block,
     encode_block,
 )
-from rls_monitor.storage.db import (
-    NIGHT_STATUSES,
-    Channel,
-    CheckReport,
-    NightInfo,
-    Store,
-    default_db_path,
-)
+from rls_monitor.storage.integrity import CheckReport
 from rls_monitor.storage.migrations import APPLICATION_ID, SCHEMA_VERSION
+from rls_monitor.storage.rows import NIGHT_STATUSES, Channel, NightInfo
+from rls_monitor.storage.store import Store
 
 __all__ = [
     "APPLICATION_ID",

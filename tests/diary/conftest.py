@@ -10,7 +10,7 @@ import pytest
 
 from rls_monitor.diary import DiaryEntry, Medication
 from rls_monitor.storage import Store
-from rls_monitor.storage.diary_schema import apply_diary_schema, diary_schema_present
+from rls_monitor.storage.diary_schema import apply_diary_schema
 
 #: The evening of the full diary entry.
 DAY = date(2026, 3, 1)
@@ -44,7 +44,7 @@ def db_path(tmp_path: Path) -> Path:
     """A database file with the diary migration applied explicitly."""
     path = tmp_path / "diary.sqlite"
     with Store(path) as store:
-        if not diary_schema_present(store):
+        if not store.diary_schema_present():
             conn = store.db.conn
             conn.execute("BEGIN IMMEDIATE")
             apply_diary_schema(store.db)

@@ -7,58 +7,11 @@ from datetime import date, timedelta
 
 import numpy as np
 import pytest
-from matplotlib.figure import Figure
 
-from rls_monitor import diary
-from rls_monitor.diary import DiaryEntry, LabResult, Medication, Treatment
-from rls_monitor.errors import ConfigError
-from rls_monitor.insights import (
-    ASSOCIATION_CAVEAT,
-    InsightsConfig,
-    NightTable,
-    analyse,
-    bootstrap_difference_ci,
-    holm_adjust,
-    insights_table,
-    simulate_nights,
-)
-from rls_monitor.storage import Store
-from tests.diary.conftest import add_nights
+from rls_monitor.diary.insights import ASSOCIATION_CAVEAT, InsightsConfig, analyse, insights_table
+from rls_monitor.diary.stats import NightTable, bootstrap_difference_ci, simulate_nights
 
 FAST = InsightsConfig(n_boot=500)
-
-
-def _holm_reference(p: list[float]) -> list[float]:
-    """Holm by its definition: reject in order while p_(k) <= alpha / (m - k)."""
-    m = len(p)
-    out = []
-    for i in range(m):
-        # smallest alpha at which hypothesis i is rejected by the step-down procedure
-        order = sorted(range(m), key=lambda j: (p[j], j))
-        rank = order.index(i)
-        out.append(min(1.0, max((m - k) * p[order[k]] for k in range(rank + 1))))
-    return out
-
-
-@pytest.mark.parametrize("seed", range(20))
-def test_holm_matches_definition(seed: int) -> None:
-    p = np.random.default_rng(seed).random(7).tolist()
-    assert np.allclose(holm_adjust(p), _holm_reference(p))
-
-
-def test_holm_small_cases() -> None:
-    assert holm_adjust([]).size == 0
-    assert holm_adjust([0.01, 0.04, 0.03]).tolist() == pytest.approx([0.03, 0.06, 0.06])
-
-
-def test_bootstrap_ci_is_seeded_and_sensible() -> None:
-    rng = np.random.default_rng(1)
-    a, b = rng.normal(10, 2, 30), rng.normal(7, 2, 25)
-    lo, hi = bootstrap_difference_ci(a, b, rng=5)
-    assert (lo, hi) == bootstrap_difference_ci(a, b, rng=5)
-    assert lo < a.mean() - b.mean() < hi and lo > 0
-    with pytest.raises(ConfigError):
-        bootstrap_difference_ci(a[:1], b)
 
 
 @pytest.mark.parametrize("n_nights", [20, 56])
@@ -193,67 +146,6 @@ def test_ferritin_against_plm() -> None:
     low = analyse(_table_with(plm, ferritin=labs[:2]), FAST)
     assert not low.lines[0].enough and "too few lab results" in low.lines[0].text
     assert any("75 ng/mL" in n for n in low.notes)  # 55 ng/mL last: iron threshold note
-
-
-def test_night_table_from_store_and_figure(store: Store) -> None:
-    table_sim = simulate_nights(30, effects={"alcohol": 10.0}, seed=7)
-    day0 = table_sim.dates[0]
-    add_nights(store, "P01", day0, table_sim.plm_per_h.tolist())
-    add_nights(store, "P02", day0, [5.0, 6.0])
-    for i, d in enumerate(table_sim.dates):
-        meds = (Medication("pramipexole", 0.125 * (1 + i % 3), "mg", "21:00"),) if i % 2 else ()
-        diary.add_entry(
-            store,
-            DiaryEntry(
-                "P01",
-                d,
-                alcohol_units=float(table_sim.factors["alcohol_units"][i]),
-                caffeine_cups=float(table_sim.factors["caffeine_cups"][i]),
-                medications=meds,
-            ),
-        )
-    diary.add_treatment(store, Treatment(0, "P01", "stockings", day0 + timedelta(days=15)))
-    diary.add_lab(store, LabResult("P01", day0, ferritin_ng_per_ml=40.0))
-    with pytest.raises(ConfigError, match="several subjects"):
-        diary.night_table(store)
-    table = diary.night_table(store, "P01")
-    assert table.n_nights == 30 and table.dates == table_sim.dates
-    assert np.allclose(table.plm_per_h, table_sim.plm_per_h)
-    assert np.array_equal(table.factors["alcohol"], table_sim.factors["alcohol"])
-    assert table.kinds["medication: pramipexole (mg)"] == "numeric"
-    assert np.nansum(table.factors["medication: pramipexole"]) == 15
-    assert np.isnan(table.factors["nicotine"]).all()
-    assert table.treatments[0][0] == "stockings" and table.ferritin == ((day0, 40.0),)
-    ins = analyse(table, FAST)
-    assert ins.lines[0].factor in ("alcohol", "alcohol_units") and ins.n_with_diary == 30
-    assert all(ln.factor != "nicotine" for ln in ins.lines)
-    assert any(n.startswith("Not recorded on any scored night:") and "nicotine" in n
-               for n in ins.notes)  # fmt: skip
-    part = diary.night_table(store, "P01", start=day0 + timedelta(days=10), end="2099-01-01")
-    assert part.n_nights == 20
-    fig = diary.diary_timeline_figure(table, ins)
-    assert isinstance(fig, Figure) and len(fig.axes) >= 4
-    assert "associations, not causes" in fig.axes[0].get_title()
-    section = diary.diary_section(store, "P01", config=FAST)
-    assert not section.empty and section.caveat == ASSOCIATION_CAVEAT
-    assert section.rows == insights_table(section.insights)
-    parent = Figure()
-    (sub,) = parent.subfigures(1, 1, squeeze=False)[0]
-    assert diary.diary_timeline_figure(section.table, fig=sub) is sub
-
-
-def test_night_table_validation() -> None:
-    with pytest.raises(ConfigError, match="shape"):
-        NightTable("x", np.zeros(2, np.int64), (date(2026, 1, 1),), np.zeros(2), {}, {}, {})
-    with pytest.raises(ConfigError, match="kind"):
-        _ = NightTable(
-            "x", np.zeros(1, np.int64), (date(2026, 1, 1),), np.zeros(1),
-            {"a": np.zeros(1)}, {}, {},
-        )  # fmt: skip
-    with pytest.raises(ConfigError, match="unknown factor"):
-        simulate_nights(10, effects={"wine": 1.0})
-    with pytest.raises(ConfigError, match="confidence"):
-        InsightsConfig(confidence=1.5)
 
 
 def test_insights_reproducible() -> None:

@@ -22,8 +22,8 @@ from click.testing import CliRunner
 from rls_monitor import diary
 from rls_monitor.cli import main
 from rls_monitor.diary import DiaryEntry, LabResult, Medication, Treatment
+from rls_monitor.diary.insights import ASSOCIATION_CAVEAT
 from rls_monitor.export import load_nights
-from rls_monitor.insights import ASSOCIATION_CAVEAT
 from rls_monitor.report import write_report
 from rls_monitor.report.render import DIARY_CAPTION
 from rls_monitor.storage import Store

@@ -88,3 +88,9 @@ def simulated_recording(
 def recording() -> Recording:
     """A 20-minute simulated night with a PLM series (seed 0: 34 PLMs by the stand-in scorer)."""
     return simulated_recording()
+
+
+def counts(n: int, start: int = 0) -> np.ndarray:
+    """``n`` rows of int16 counts on three axes, a deterministic pattern starting at row ``start``."""
+    i = np.arange(start, start + n, dtype=np.int64)[:, None]
+    return (((i * 7 + np.array([0, 13, 29])) % 2001) - 1000).astype(np.int16)

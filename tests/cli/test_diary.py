@@ -18,7 +18,16 @@ from rls_monitor.diary import DiaryEntry, Medication
 from rls_monitor.errors import ConfigError
 from rls_monitor.storage import Store
 from rls_monitor.storage.diary_schema import DIARY_NIGHT_COLUMNS
-from tests.diary.conftest import DAY, add_nights, full_entry
+from tests.diary.conftest import (
+    DAY,
+    add_nights,
+    db_path,
+    full_entry,
+    store,
+)
+
+#: The fixtures of the folder these tests came from (their conftest is not this folder's).
+FIXTURES = (db_path, store)
 
 FULL_ARGS = [
     "--subject", "P07",

@@ -24,8 +24,14 @@ from rls_monitor.cli.store import (
 )
 from rls_monitor.recording import write_csv
 from rls_monitor.storage.migrations import SCHEMA_VERSION
+from tests.storage.conftest import (
+    db_path,
+    simulated_recording,
+    threshold_scorer,
+)
 
-from .conftest import simulated_recording, threshold_scorer
+#: The fixtures of the folder these tests came from (their conftest is not this folder's).
+FIXTURES = (db_path,)
 
 
 @pytest.fixture

@@ -24,8 +24,8 @@ from rls_monitor.diary import EXPORT_COLUMNS
 from rls_monitor.export import NIGHT_COLUMNS
 from rls_monitor.storage import Store
 from rls_monitor.storage.diary_schema import DIARY_NIGHT_COLUMNS
+from tests.cli.test_diary import DAY, FULL, FULL_ARGS
 from tests.diary.conftest import add_nights
-from tests.diary.test_diary_cli import DAY, FULL, FULL_ARGS
 
 FLAGS = ("nicotine", "iron_supplement", "compression_stockings")
 

@@ -13,7 +13,11 @@ from click.testing import CliRunner
 
 from rls_monitor.cli import main as real_main
 from rls_monitor.cli.export import export_command, report_command
+from tests.export.conftest import one_night, three_nights
 from tests.export.nightstore import SUBJECT, FixtureStore
+
+#: The fixtures of the folder these tests came from (their conftest is not this folder's).
+FIXTURES = (one_night, three_nights)
 
 
 @pytest.fixture
