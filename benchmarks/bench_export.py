@@ -20,7 +20,7 @@ from pathlib import Path
 
 from firmware_host.signal_model import night_config, simulate_night
 from rls_monitor.export import export, load_nights
-from rls_monitor.nights import import_recording
+from rls_monitor.nights.importing import import_recording
 from rls_monitor.recording import Recording
 from rls_monitor.report import write_report
 from rls_monitor.storage import Store

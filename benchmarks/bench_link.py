@@ -244,7 +244,7 @@ RESCORE = r"""
 import json, sys
 import numpy as np
 from calibration import Calibration
-from rls_monitor.nights import rescore_night
+from rls_monitor.nights.rescore import rescore_night
 from rls_monitor.storage import Store
 cal = Calibration(offset_g=np.array([0.012, -0.021, 0.035]), scale=np.array([1.02, 0.98, 1.01]),
                   method="six-pose")

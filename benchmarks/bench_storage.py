@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from firmware_host.signal_model import night_config, simulate_night
-from rls_monitor.nights import format_nights, import_recording, summaries
+from rls_monitor.nights.importing import import_recording
+from rls_monitor.nights.summary import format_nights, summaries
 from rls_monitor.recording import Recording, read_recording
 from rls_monitor.storage import CODECS, Store, encode_block
 

@@ -1,7 +1,7 @@
 """Exceptions of the calibration package.
 
 The package is pure (it imports nothing of ``rls_monitor``), so it has its own small tree, named
-apart from the host's: the host (``rls_monitor.calibrate``) translates it into
+apart from the host's: the host (``rls_monitor.band_calibration``) translates it into
 ``rls_monitor.errors.CalibrationError`` (chained)::
 
     CalibrationValueError     a calibration that cannot be built, read or applied

@@ -33,7 +33,7 @@ def run(hours: float, seed: int, out_dir: Path, link: str) -> int:
     from rls_monitor.events import EventList
     from rls_monitor.export import export
     from rls_monitor.export.records import load_nights
-    from rls_monitor.nights import format_night
+    from rls_monitor.nights.summary import format_night
     from rls_monitor.report import write_report
     from rls_monitor.scoring import score
     from rls_monitor.session import record_simulated_night

@@ -30,7 +30,7 @@ def band_spec(request: pytest.FixtureRequest) -> str:
 
 
 async def test_the_band_tells_who_it_is(band_spec: str) -> None:
-    from rls_monitor.pairing import read_band_info
+    from rls_monitor.link.pairing import read_band_info
 
     info = await read_band_info(band_spec)
     assert info.device_id and info.fs_hz > 0 and info.lsb_g > 0

@@ -20,10 +20,10 @@ import pytest
 from firmware_host.band import SimulatedBand
 from firmware_host.ble_air import SimAir
 from rls_monitor.errors import DeviceNotFound
+from rls_monitor.link.pairing import pair_band
 from rls_monitor.link.transports import LinkConfig
 from rls_monitor.link.transports.ble import BleTransport
 from rls_monitor.link.transports.simulated import DEFAULT_EPOCH, BandDriver, SimulatedBandPeripheral
-from rls_monitor.pairing import pair_band
 from rls_monitor.recording import Recording
 from rls_monitor.scoring import score
 from rls_monitor.session import (

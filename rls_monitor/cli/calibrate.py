@@ -35,7 +35,7 @@ from rls_monitor.cli.common import open_store as _open
 from rls_monitor.errors import ConfigError
 
 if TYPE_CHECKING:
-    from rls_monitor.calibrate import PoseCheck
+    from rls_monitor.band_calibration.six_pose import PoseCheck
 
 __all__ = ["calibrate", "format_calibration"]
 
@@ -226,7 +226,7 @@ def calibrate(
         return
     payload: dict[str, Any]
     if from_file is not None:
-        from rls_monitor.calibrate import fit_static_from_file
+        from rls_monitor.band_calibration.fit import fit_static_from_file
 
         calibration = fit_static_from_file(from_file, cross_axis=cross_axis)
         payload = calibration.to_dict()
@@ -236,7 +236,7 @@ def calibrate(
         source = "simulated"
     payload["source"] = source
     if device is not None:
-        from rls_monitor.calibrate import save_calibration
+        from rls_monitor.band_calibration.stored import save_calibration
 
         with _open(db_path) as store:
             save_calibration(store, device, calibration, source=source)
@@ -273,7 +273,8 @@ def _guided_simulated(
     import numpy as np
 
     from calibration import POSES
-    from rls_monitor.calibrate import SimulatedSixPoseBand, guided_six_pose
+    from rls_monitor.band_calibration.simulated import SimulatedSixPoseBand
+    from rls_monitor.band_calibration.six_pose import guided_six_pose
 
     rng = np.random.default_rng(seed)
     band = SimulatedSixPoseBand(
@@ -333,10 +334,11 @@ def _guided_band(
     db_path: Path | None,
 ) -> None:
     """The guided procedure with a real band: only a paired band; the result is saved to it."""
-    from rls_monitor.calibrate import BandPoseCapture, guided_six_pose, save_calibration
+    from rls_monitor.band_calibration.six_pose import BandPoseCapture, guided_six_pose
+    from rls_monitor.band_calibration.stored import save_calibration
     from rls_monitor.errors import DeviceNotFound
+    from rls_monitor.link.pairing import find_pairing
     from rls_monitor.link.transports.base import parse_transport_spec
-    from rls_monitor.pairing import find_pairing
 
     parsed = parse_transport_spec(spec)
     with _open(db_path) as store:
@@ -376,7 +378,7 @@ def _auto(
     output: Path | None,
     db_path: Path | None,
 ) -> None:
-    from rls_monitor.calibrate import auto_calibrate_stored
+    from rls_monitor.nights.autocalibrate import auto_calibrate_stored
 
     if night is None and device is None:
         raise ConfigError("give --auto NIGHT, or --auto --device D", name="--auto")

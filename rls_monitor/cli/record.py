@@ -329,7 +329,7 @@ def pair_command(
     as_json: bool,
 ) -> None:
     """Remember a band: its address, device id and serial number, leg side and subject."""
-    from rls_monitor import pairing
+    from rls_monitor.link import pairing
 
     if bool(ble) == bool(serial_port):
         raise click.UsageError("give exactly one of --ble ADDRESS or --serial PORT")

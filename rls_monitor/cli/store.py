@@ -39,7 +39,7 @@ def import_command(
     path: Path, subject: str, rules: str, calibration: str, as_json: bool, db_path: Path | None
 ) -> None:
     """Store the recording PATH (.csv, .cwa, .bin) as a night, score it, and print the night's id."""
-    from rls_monitor.nights import import_recording
+    from rls_monitor.nights.importing import import_recording
 
     with open_store(db_path) as store:
         imported = import_recording(
@@ -59,7 +59,7 @@ def import_command(
 @db_option
 def nights_command(subject: str | None, as_json: bool, db_path: Path | None) -> None:
     """List the stored nights, oldest first."""
-    from rls_monitor.nights import format_nights
+    from rls_monitor.nights.summary import format_nights
 
     with open_store(db_path) as store:
         nights = store.list_nights(subject)
@@ -75,7 +75,7 @@ def nights_command(subject: str | None, as_json: bool, db_path: Path | None) -> 
 @db_option
 def show_command(night: int, as_json: bool, db_path: Path | None) -> None:
     """Print the morning summary of NIGHT (--json: the same shape as `score --json`)."""
-    from rls_monitor.nights import format_night, night_json
+    from rls_monitor.nights.summary import format_night, night_json
 
     with open_store(db_path, create=False) as store:
         if as_json:
@@ -110,7 +110,7 @@ def rescore_command(
     """
     if (night is None) == (not all_nights):
         raise ConfigError("give either a NIGHT id or --all (not both)", name="night")
-    from rls_monitor.nights import rescore_night
+    from rls_monitor.nights.rescore import rescore_night
 
     with open_store(db_path, create=False) as store:
         ids = [n.id for n in store.list_nights()] if all_nights else [int(night or 0)]
@@ -176,7 +176,7 @@ def db_version(db_path: Path | None) -> None:
 @db_option
 def db_close(night: int, db_path: Path | None) -> None:
     """Close an interrupted NIGHT (status complete) and score it if it has no score yet."""
-    from rls_monitor.nights import rescore_night
+    from rls_monitor.nights.rescore import rescore_night
 
     with open_store(db_path, create=False) as store:
         info = store.get_night(night)

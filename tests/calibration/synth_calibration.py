@@ -7,6 +7,8 @@ with a cross-axis matrix, plus a temperature drift ``- temp_coef * (T - T_ref) /
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -125,3 +127,20 @@ def free_living(
     if temp_coef_g_per_degc is not None:
         raw = raw - (temperature - t_ref)[:, None] * temp_coef_g_per_degc / scale
     return raw.astype(np.float32), temperature.astype(np.float32), t_ref
+
+
+def write_band_csv(path: Path, accel: np.ndarray, fs_hz: float = 50.0) -> Path:
+    """Write ``accel`` (g, shape (n, 3)) as a recording CSV of band-0042 (left leg) at ``path``."""
+    time_s = np.arange(len(accel)) / fs_hz
+    lines = [
+        f"# fs_hz: {fs_hz:g}",
+        "# device: band-0042",
+        "# side: left",
+        "# start_utc: 2026-11-24T10:00:00Z",
+        "time,x,y,z",
+    ]
+    lines += [
+        f"{t:.3f},{x:.5f},{y:.5f},{z:.5f}" for t, (x, y, z) in zip(time_s, accel, strict=True)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

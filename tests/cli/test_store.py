@@ -11,7 +11,9 @@ import click
 import pytest
 from click.testing import CliRunner
 
-import rls_monitor.nights
+import rls_monitor.nights.importing
+import rls_monitor.nights.rescore
+import rls_monitor.nights.score
 from rls_monitor.cli import ErrorReportingGroup as _Group
 from rls_monitor.cli.store import (
     db_group,
@@ -39,7 +41,7 @@ def cli(monkeypatch: pytest.MonkeyPatch) -> click.Group:
     def stand_in(source: Any, rules: str, posture: Any = None) -> Any:
         return threshold_scorer(source, rules)
 
-    monkeypatch.setattr(rls_monitor.nights, "_default_scorer", stand_in)
+    monkeypatch.setattr(rls_monitor.nights.score, "_default_scorer", stand_in)
     group = _Group("rls-monitor")
     for command in (import_command, nights_command, show_command, rescore_command, db_group):
         group.add_command(command)
@@ -162,8 +164,8 @@ def test_rescore_and_import_pass_the_calibration_choice(
     choice: str,
 ) -> None:
     seen: dict[str, Any] = {}
-    real_import = rls_monitor.nights.import_recording
-    real_rescore = rls_monitor.nights.rescore_night
+    real_import = rls_monitor.nights.importing.import_recording
+    real_rescore = rls_monitor.nights.rescore.rescore_night
 
     def spy_import(*args: Any, **kwargs: Any) -> Any:
         seen["import"] = kwargs["calibration"]
@@ -173,8 +175,8 @@ def test_rescore_and_import_pass_the_calibration_choice(
         seen["rescore"] = kwargs["calibration"]
         return real_rescore(*args, **kwargs)
 
-    monkeypatch.setattr(rls_monitor.nights, "import_recording", spy_import)
-    monkeypatch.setattr(rls_monitor.nights, "rescore_night", spy_rescore)
+    monkeypatch.setattr(rls_monitor.nights.importing, "import_recording", spy_import)
+    monkeypatch.setattr(rls_monitor.nights.rescore, "rescore_night", spy_rescore)
     db = ["--db", str(db_path)]
     res = CliRunner().invoke(cli, ["import", str(csv_path), "--calibration", "none", *db])
     assert res.exit_code == 0, res.output

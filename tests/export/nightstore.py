@@ -16,7 +16,7 @@ from typing import Any
 
 from firmware_host.signal_model import night_config, simulate_night
 from rls_monitor.events import EventList
-from rls_monitor.nights import import_recording
+from rls_monitor.nights.importing import import_recording
 from rls_monitor.recording import Recording
 from rls_monitor.scoring import ScoreResult, score
 from rls_monitor.storage import Store

@@ -9,9 +9,13 @@ import pytest
 
 from calibration import Calibration
 from firmware_host.signal_model import night_config, simulate_night
-from rls_monitor.calibrate import apply_calibration, calibration_in_force, save_calibration
+from rls_monitor.band_calibration.apply import apply_calibration
+from rls_monitor.band_calibration.stored import calibration_in_force, save_calibration
 from rls_monitor.errors import ConfigError
-from rls_monitor.nights import import_recording, load_recordings, night_json, rescore_night
+from rls_monitor.nights.importing import import_recording
+from rls_monitor.nights.rescore import rescore_night
+from rls_monitor.nights.score import load_recordings
+from rls_monitor.nights.summary import night_json
 from rls_monitor.recording import Recording
 from rls_monitor.scoring import score
 from rls_monitor.storage import SCHEMA_VERSION, Store

@@ -144,7 +144,7 @@ LIFECYCLE = r"""
 import sys
 import numpy as np
 from rls_monitor.events import EventList
-from rls_monitor.nights import rescore_night
+from rls_monitor.nights.rescore import rescore_night
 from rls_monitor.scoring import score
 from rls_monitor.storage import Store
 

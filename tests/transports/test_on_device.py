@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from rls_monitor.cli.record import record_command
 from rls_monitor.link.transports import LinkConfig
-from rls_monitor.nights import rescore_night
+from rls_monitor.nights.rescore import rescore_night
 from rls_monitor.recording import Recording
 from rls_monitor.scoring import score
 from rls_monitor.session import (

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from synth_calibration import free_living, random_directions
 
 from calibration import (
     AutoCalConfig,
@@ -14,6 +13,7 @@ from calibration import (
     fit_auto_from_windows,
     still_windows,
 )
+from tests.calibration.synth_calibration import free_living, random_directions
 
 
 @pytest.mark.parametrize("seed", range(5))

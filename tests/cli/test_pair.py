@@ -17,9 +17,9 @@ from click.testing import CliRunner
 
 from firmware_host.band import SimulatedBand
 from rls_monitor.cli import main
+from rls_monitor.link.pairing import find_pairing
 from rls_monitor.link.transports import LinkConfig
 from rls_monitor.link.transports.simulated import BandDriver, PtyBand
-from rls_monitor.pairing import find_pairing
 from rls_monitor.session import SessionConfig, record_night_async, simulated_sources
 from rls_monitor.storage import Store
 

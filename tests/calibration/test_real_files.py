@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from calibration import AutoCalConfig, Calibration, still_windows
-from rls_monitor.calibrate import (
-    apply_calibration,
+from rls_monitor.band_calibration.apply import apply_calibration
+from rls_monitor.band_calibration.fit import (
     auto_calibrate,
     fit_static_from_recording,
     read_with_temperature,

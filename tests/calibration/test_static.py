@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from synth_calibration import six_pose_recording
 
 from calibration import CalibrationFitError, StaticConfig, find_poses, fit_six_pose
+from tests.calibration.synth_calibration import six_pose_recording
 
 
 @pytest.mark.parametrize("seed", range(6))

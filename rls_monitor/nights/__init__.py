@@ -1,0 +1,1 @@
+"""A night: record, sync, import, rescore, summarise."""
