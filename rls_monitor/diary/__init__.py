@@ -18,45 +18,102 @@ The rooms: :mod:`~rls_monitor.diary.model` (validation and the entry classes),
 :mod:`~rls_monitor.diary.columns` (the diary columns of exports) and
 :mod:`~rls_monitor.diary.section` (the report's diary section). The report's figure is
 :func:`rls_monitor.report.plots.diary_timeline_figure`.
+
+The names below are loaded from their room on first use, not when the package is imported: an
+export or a ``diary add`` imports :mod:`~rls_monitor.diary.model` and its siblings without the
+statistics (SciPy), which only :mod:`~rls_monitor.diary.insights` needs.
 """
 
 from __future__ import annotations
 
-from rls_monitor.diary.columns import (
-    EXPORT_COLUMNS,
-    diary_columns_for_dates,
-    diary_columns_for_nights,
-)
-from rls_monitor.diary.model import (
-    DOSE_UNITS,
-    ENTRY_FIELDS,
-    FIELD_LIMITS,
-    DiaryEntry,
-    LabResult,
-    Medication,
-    PregnancyEntry,
-    Treatment,
-    parse_date,
-    parse_hhmm,
-    parse_medication,
-)
-from rls_monitor.diary.records import (
-    add_entry,
-    add_lab,
-    add_pregnancy,
-    add_treatment,
-    delete_entry,
-    edit_entry,
-    get_entry,
-    list_entries,
-    list_labs,
-    list_pregnancies,
-    list_treatments,
-    stop_treatment,
-)
-from rls_monitor.diary.section import DiarySection, diary_section
-from rls_monitor.diary.stats import NightTable
-from rls_monitor.diary.table import night_date, night_date_of, night_table
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rls_monitor.diary.columns import (
+        EXPORT_COLUMNS,
+        diary_columns_for_dates,
+        diary_columns_for_nights,
+    )
+    from rls_monitor.diary.model import (
+        DOSE_UNITS,
+        ENTRY_FIELDS,
+        FIELD_LIMITS,
+        DiaryEntry,
+        LabResult,
+        Medication,
+        PregnancyEntry,
+        Treatment,
+        parse_date,
+        parse_hhmm,
+        parse_medication,
+    )
+    from rls_monitor.diary.records import (
+        add_entry,
+        add_lab,
+        add_pregnancy,
+        add_treatment,
+        delete_entry,
+        edit_entry,
+        get_entry,
+        list_entries,
+        list_labs,
+        list_pregnancies,
+        list_treatments,
+        stop_treatment,
+    )
+    from rls_monitor.diary.section import DiarySection, diary_section
+    from rls_monitor.diary.stats import NightTable
+    from rls_monitor.diary.table import night_date, night_date_of, night_table
+
+_LAZY = {
+    "EXPORT_COLUMNS": "rls_monitor.diary.columns",
+    "diary_columns_for_dates": "rls_monitor.diary.columns",
+    "diary_columns_for_nights": "rls_monitor.diary.columns",
+    "DOSE_UNITS": "rls_monitor.diary.model",
+    "ENTRY_FIELDS": "rls_monitor.diary.model",
+    "FIELD_LIMITS": "rls_monitor.diary.model",
+    "DiaryEntry": "rls_monitor.diary.model",
+    "LabResult": "rls_monitor.diary.model",
+    "Medication": "rls_monitor.diary.model",
+    "PregnancyEntry": "rls_monitor.diary.model",
+    "Treatment": "rls_monitor.diary.model",
+    "parse_date": "rls_monitor.diary.model",
+    "parse_hhmm": "rls_monitor.diary.model",
+    "parse_medication": "rls_monitor.diary.model",
+    "add_entry": "rls_monitor.diary.records",
+    "add_lab": "rls_monitor.diary.records",
+    "add_pregnancy": "rls_monitor.diary.records",
+    "add_treatment": "rls_monitor.diary.records",
+    "delete_entry": "rls_monitor.diary.records",
+    "edit_entry": "rls_monitor.diary.records",
+    "get_entry": "rls_monitor.diary.records",
+    "list_entries": "rls_monitor.diary.records",
+    "list_labs": "rls_monitor.diary.records",
+    "list_pregnancies": "rls_monitor.diary.records",
+    "list_treatments": "rls_monitor.diary.records",
+    "stop_treatment": "rls_monitor.diary.records",
+    "DiarySection": "rls_monitor.diary.section",
+    "diary_section": "rls_monitor.diary.section",
+    "NightTable": "rls_monitor.diary.stats",
+    "night_date": "rls_monitor.diary.table",
+    "night_date_of": "rls_monitor.diary.table",
+    "night_table": "rls_monitor.diary.table",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rls_monitor.diary' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "DOSE_UNITS",

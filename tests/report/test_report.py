@@ -7,12 +7,8 @@ tests that need one skip with a reason when it is missing.
 from __future__ import annotations
 
 import base64
-import html.parser
-import io
 import math
-import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -30,28 +26,14 @@ from rls_monitor.report.plots import (
 )
 from rls_monitor.storage import Store
 from tests.export.nightstore import SUBJECT, FixtureStore, make_store
-
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _tool(name: str) -> str:
-    for candidate in [name] if name != "chromium" else ["chromium", "chromium-browser"]:
-        path = shutil.which(candidate)
-        if path:
-            return path
-    why = f"{name} is not installed (poppler-utils / chromium are needed to render reports)"
-    if os.environ.get("RLS_MONITOR_REQUIRE_RENDERERS") or os.environ.get("CI"):
-        pytest.fail(why)  # on CI the rendering checks must run, not skip
-    pytest.skip(why)
+from tests.report.rendering import (
+    Cells,
+    chromium_dom,
+    chromium_screenshot,
+    non_white_fraction,
+    png_pixels,
+    require_tool,
+)
 
 
 @pytest.fixture(scope="module")
@@ -77,90 +59,13 @@ def records(five_nights: FixtureStore) -> list[NightRecord]:
         return load_nights(store, subject=SUBJECT)
 
 
-def _non_white(img: np.ndarray) -> float:
-    rgb = img[..., :3].astype(np.float64)
-    if rgb.max() > 1.0:
-        rgb = rgb / 255.0
-    return float((rgb.min(axis=-1) < 0.9).mean())
-
-
-def _png(data: bytes) -> np.ndarray:
-    from matplotlib.image import imread
-
-    return imread(io.BytesIO(data), format="png")
-
-
-class _Cells(html.parser.HTMLParser):
-    """Text of every element with a data-key, and the src of every img."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.cells: dict[str, list[str]] = {}
-        self.images: list[str] = []
-        self._key: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = dict(attrs)
-        if tag == "img":
-            self.images.append(a.get("src") or "")
-        key = a.get("data-key") or (f"col:{a['data-col']}" if a.get("data-col") else None)
-        if key:
-            self._key = key
-            self.cells.setdefault(key, []).append("")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("td", "th"):
-            self._key = None
-
-    def handle_data(self, data: str) -> None:
-        if self._key:
-            self.cells[self._key][-1] += data
-
-
-def _chromium_dom(path: Path, tmp: Path) -> str:
-    exe = _tool("chromium")
-    out = subprocess.run(
-        [
-            exe,
-            *CHROMIUM_FLAGS,
-            f"--user-data-dir={tmp / 'profile'}",
-            "--dump-dom",
-            path.resolve().as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    return out.stdout
-
-
-def _chromium_screenshot(path: Path, tmp: Path) -> np.ndarray:
-    exe = _tool("chromium")
-    shot = tmp / "shot.png"
-    subprocess.run(
-        [
-            exe,
-            *CHROMIUM_FLAGS,
-            f"--user-data-dir={tmp / 'profile'}",
-            f"--screenshot={shot}",
-            "--window-size=1100,2600",
-            path.resolve().as_uri(),
-        ],
-        capture_output=True,
-        timeout=120,
-        check=True,
-    )
-    return _png(shot.read_bytes())
-
-
 def test_single_night_html_in_chromium(night_record: NightRecord, tmp_path: Path) -> None:
     path = write_report([night_record], tmp_path / "night.html")
     source = path.read_text(encoding="utf-8")
     assert "http://" not in source and "https://" not in source  # self-contained
-    dom = _chromium_dom(path, tmp_path)
+    dom = chromium_dom(path, tmp_path)
     assert f"<title>Leg movement report: night {night_record.night_id}</title>" in dom
-    parser = _Cells()
+    parser = Cells()
     parser.feed(dom)
     r = night_record.result
     assert parser.cells["plm_per_h"] == [fmt(r["indices"]["plm_per_h"])]
@@ -178,15 +83,15 @@ def test_single_night_html_in_chromium(night_record: NightRecord, tmp_path: Path
     assert len(parser.images) == 2
     for src in parser.images:
         assert src.startswith("data:image/png;base64,")
-        img = _png(base64.b64decode(src.split(",", 1)[1]))
-        assert _non_white(img) > 0.03
-    shot = _chromium_screenshot(path, tmp_path)
-    assert _non_white(shot) > 0.05
+        img = png_pixels(base64.b64decode(src.split(",", 1)[1]))
+        assert non_white_fraction(img) > 0.03
+    shot = chromium_screenshot(path, tmp_path)
+    assert non_white_fraction(shot) > 0.05
 
 
 def test_single_night_pdf_rendered(night_record: NightRecord, tmp_path: Path) -> None:
-    pdftotext = _tool("pdftotext")
-    pdftoppm = _tool("pdftoppm")
+    pdftotext = require_tool("pdftotext")
+    pdftoppm = require_tool("pdftoppm")
     path = write_report([night_record], tmp_path / "night.pdf")
     text = subprocess.run(
         [pdftotext, "-layout", str(path), "-"],
@@ -209,18 +114,18 @@ def test_single_night_pdf_rendered(night_record: NightRecord, tmp_path: Path) ->
     )
     pages = sorted(tmp_path.glob("page-*.png"))
     assert len(pages) == 3
-    plots = _png(pages[1].read_bytes())
+    plots = png_pixels(pages[1].read_bytes())
     h = plots.shape[0]
     # the timeline (upper half) and the histograms (lower part) both have ink
-    assert _non_white(plots[: h // 2]) > 0.05
-    assert _non_white(plots[h // 2 :]) > 0.05
+    assert non_white_fraction(plots[: h // 2]) > 0.05
+    assert non_white_fraction(plots[h // 2 :]) > 0.05
 
 
 def test_several_nights_trend_html_and_pdf(records: list[NightRecord], tmp_path: Path) -> None:
     assert len(records) == 5
     path = write_report(records, tmp_path / "week.html")
-    dom = _chromium_dom(path, tmp_path)
-    parser = _Cells()
+    dom = chromium_dom(path, tmp_path)
+    parser = Cells()
     parser.feed(dom)
     assert parser.cells["col:plm_per_h"] == [fmt(r.result["indices"]["plm_per_h"]) for r in records]
     v = variability(records)
@@ -229,8 +134,8 @@ def test_several_nights_trend_html_and_pdf(records: list[NightRecord], tmp_path:
     assert REFERENCE_NOTE in dom
     assert len(parser.images) == 3
     for src in parser.images:
-        assert _non_white(_png(base64.b64decode(src.split(",", 1)[1]))) > 0.02
-    pdftotext = _tool("pdftotext")
+        assert non_white_fraction(png_pixels(base64.b64decode(src.split(",", 1)[1]))) > 0.02
+    pdftotext = require_tool("pdftotext")
     pdf = write_report(records, tmp_path / "week.pdf")
     text = re.sub(
         r"\s+",

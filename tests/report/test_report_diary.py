@@ -28,7 +28,7 @@ from rls_monitor.report import write_report
 from rls_monitor.report.render import DIARY_CAPTION
 from rls_monitor.storage import Store
 from tests.diary.conftest import add_nights
-from tests.report.test_report import _Cells, _chromium_dom, _non_white, _png, _tool
+from tests.report.rendering import Cells, chromium_dom, non_white_fraction, png_pixels, require_tool
 
 SUBJECT = "P11"
 FIRST = date(2026, 5, 4)
@@ -100,7 +100,7 @@ def test_insights_have_something_to_show(insights: dict[str, Any]) -> None:
 
 def test_html_diary_section_in_chromium(db: Path, insights: dict[str, Any], tmp_path: Path) -> None:
     path = _report(db, tmp_path / "month.html")
-    dom = _chromium_dom(path, tmp_path)
+    dom = chromium_dom(path, tmp_path)
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", dom))
     assert 'id="diary"' in dom and "Night diary" in text
     assert ASSOCIATION_CAVEAT in text
@@ -108,7 +108,7 @@ def test_html_diary_section_in_chromium(db: Path, insights: dict[str, Any], tmp_
     for note in insights["notes"]:
         assert note in text
 
-    cells = _Cells()
+    cells = Cells()
     cells.feed(dom[dom.index('id="insights"') :])
     factors = cells.cells["col:factor"]
     assert factors == [line["factor"] for line in insights["lines"]]
@@ -139,17 +139,17 @@ def test_html_diary_section_in_chromium(db: Path, insights: dict[str, Any], tmp_
         r'<figure id="fig-diary"><img [^>]*src="data:image/png;base64,([^"]+)"', html_text
     )
     assert src is not None
-    img = _png(base64.b64decode(src.group(1)))
+    img = png_pixels(base64.b64decode(src.group(1)))
     assert img.shape[1] >= 800 and img.shape[0] >= 300
-    assert _non_white(img) > 0.02
+    assert non_white_fraction(img) > 0.02
     # the PLM line panel (upper part) and the factor rows (lower part) both have ink
     h = img.shape[0]
-    assert _non_white(img[: h // 2]) > 0.02 and _non_white(img[h // 2 :]) > 0.01
+    assert non_white_fraction(img[: h // 2]) > 0.02 and non_white_fraction(img[h // 2 :]) > 0.01
 
 
 def test_pdf_diary_page(db: Path, insights: dict[str, Any], tmp_path: Path) -> None:
-    pdftotext = _tool("pdftotext")
-    pdftoppm = _tool("pdftoppm")
+    pdftotext = require_tool("pdftotext")
+    pdftoppm = require_tool("pdftoppm")
     pdf = _report(db, tmp_path / "month.pdf")
     pages = []
     for k in range(1, 12):
@@ -177,10 +177,10 @@ def test_pdf_diary_page(db: Path, insights: dict[str, Any], tmp_path: Path) -> N
         timeout=60,
     )  # fmt: skip
     (png,) = tmp_path.glob("page*.png")
-    img = _png(png.read_bytes())
+    img = png_pixels(png.read_bytes())
     h = img.shape[0]
-    assert _non_white(img[int(0.05 * h) : int(0.45 * h)]) > 0.03  # the diary figure
-    assert _non_white(img[int(0.5 * h) : int(0.8 * h)]) > 0.005  # the insights table
+    assert non_white_fraction(img[int(0.05 * h) : int(0.45 * h)]) > 0.03  # the diary figure
+    assert non_white_fraction(img[int(0.5 * h) : int(0.8 * h)]) > 0.005  # the insights table
 
 
 def test_no_diary_section_without_a_diary(db: Path, tmp_path: Path) -> None:
