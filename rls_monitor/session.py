@@ -1846,7 +1846,7 @@ class NightRecorder:
         (and recorded with the night), per-minute summaries (activity, LMs, posture, in bed) and
         the posture of every movement.
         """
-        from rls_monitor.nights import rescore_night
+        from rls_monitor.nights.rescore import rescore_night
 
         if self.night_id is None:
             return None
@@ -2086,8 +2086,8 @@ async def record_night_async(
         A band answered with another device id than its pairing.
     ConnectError, ConfigError
     """
+    from rls_monitor.link.pairing import find_pairing
     from rls_monitor.link.transports import open_transport, parse_transport_spec
-    from rls_monitor.pairing import find_pairing
     from rls_monitor.storage import Store
 
     cfg = _with_rules(config, rules)
@@ -2143,8 +2143,8 @@ async def sync_night_async(
 
     Parameters and return value are those of :func:`record_night_async` (one band).
     """
+    from rls_monitor.link.pairing import find_pairing
     from rls_monitor.link.transports import open_transport, parse_transport_spec
-    from rls_monitor.pairing import find_pairing
     from rls_monitor.storage import Store
 
     cfg = _with_rules(config, rules)
