@@ -51,8 +51,9 @@ def _rss_mb() -> float:
 def _night(
     link: str, duration_s: float, fs_hz: float = 50.0, speed: float = math.inf
 ) -> dict[str, Any]:
+    from rls_monitor.link.band_session import SessionConfig
     from rls_monitor.link.transports import LinkConfig
-    from rls_monitor.session import SessionConfig, record_simulated_night_async, simulated_sources
+    from rls_monitor.simulation import record_simulated_night_async, simulated_sources
 
     rss: list[float] = []
     progress: list[float] = []
@@ -124,7 +125,8 @@ def live_cpu(host: subprocess.Popen[str] | None = None) -> dict[str, Any]:
 
 HOST = r"""
 import asyncio, json, resource, signal, sys, time
-from rls_monitor.session import SessionConfig, record_night_async
+from rls_monitor.link.band_session import SessionConfig
+from rls_monitor.nights.record import record_night_async
 from rls_monitor.link.transports import LinkConfig
 
 async def main() -> None:
@@ -190,7 +192,7 @@ def _host_over_pty(
 
     from firmware_host.band import SimulatedBand
     from rls_monitor.link.transports.simulated import BandDriver, PtyBand
-    from rls_monitor.session import simulated_sources
+    from rls_monitor.simulation import simulated_sources
     from rls_monitor.storage import Store
 
     if host is None:
@@ -264,7 +266,7 @@ def memory_of_a_calibrated_rescore(duration_s: float = NIGHT_S, fs_hz: float = 5
     """
     import datetime as dt
 
-    from rls_monitor.session import simulated_sources
+    from rls_monitor.simulation import simulated_sources
     from rls_monitor.storage import Store
 
     counts, lsb_g, fs = simulated_sources(

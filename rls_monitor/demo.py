@@ -36,7 +36,7 @@ def run(hours: float, seed: int, out_dir: Path, link: str) -> int:
     from rls_monitor.nights.summary import format_night
     from rls_monitor.report import write_report
     from rls_monitor.scoring import score
-    from rls_monitor.session import record_simulated_night
+    from rls_monitor.simulation import record_simulated_night
     from rls_monitor.storage import Store
 
     db_path = out_dir / "rls-monitor-demo.sqlite"

@@ -17,7 +17,7 @@ from rls_monitor.errors import CalibrationError
 from rls_monitor.recording import Recording
 
 if TYPE_CHECKING:
-    from rls_monitor.session import SessionConfig
+    from rls_monitor.link.band_session import SessionConfig
 
 __all__ = [
     "POSE_INSTRUCTIONS",
@@ -199,7 +199,7 @@ class BandPoseCapture:
     """``capture(pose) -> Recording`` from a real band over its link, for :func:`guided_six_pose`.
 
     Each call connects to the band, takes ``hold_s`` seconds of live samples
-    (:func:`rls_monitor.session.capture_samples`: the band's device id is checked against the
+    (:func:`rls_monitor.link.capture.capture_samples`: the band's device id is checked against the
     pairing) and disconnects; the user holds the pose meanwhile, and :func:`check_pose` finds the
     still period in it.
 
@@ -213,7 +213,7 @@ class BandPoseCapture:
         Length of one capture, s (the still period needs ``StaticConfig.min_still_s``, 10 s).
     backend : object, optional
         BLE backend classes (tests and simulations).
-    config : rls_monitor.session.SessionConfig, optional
+    config : rls_monitor.link.band_session.SessionConfig, optional
         Link policies.
 
     Raises
@@ -248,11 +248,11 @@ class BandPoseCapture:
         Raises
         ------
         DeviceMismatch, DeviceNotFound, ConnectError, LinkLost
-            From the link (see :func:`rls_monitor.session.capture_samples`).
+            From the link (see :func:`rls_monitor.link.capture.capture_samples`).
         """
         import asyncio
 
-        from rls_monitor.session import capture_samples
+        from rls_monitor.link.capture import capture_samples
 
         counts, lsb_g, fs_hz = asyncio.run(
             capture_samples(

@@ -1,6 +1,6 @@
 """``rls-monitor record``, ``scan``, ``pair`` and ``sync``: the commands that talk to bands.
 
-Each command parses its options and calls one function of :mod:`rls_monitor.session` or
+Each command parses its options and calls one function of :mod:`rls_monitor.nights.record` (or :mod:`rls_monitor.simulation`) or
 :mod:`rls_monitor.pairing`; the live status line (rich) and the morning summary are printed here.
 """
 
@@ -51,7 +51,7 @@ def _run(coro: Any) -> Any:
     killing it, so the night ends cleanly."""
 
     async def main() -> Any:
-        from rls_monitor.session import StopSignal
+        from rls_monitor.nights.recorder import StopSignal
 
         stop = StopSignal()
         loop = asyncio.get_running_loop()
@@ -93,13 +93,13 @@ class _StatusLine:
     def update(self, status: Any) -> None:
         if self._live is None:
             return
-        from rls_monitor.session import format_status_line
+        from rls_monitor.nights.status import format_status_line
 
         self._live.update(format_status_line(status))
 
 
 def _print_summary(result: Any, as_json: bool) -> None:
-    from rls_monitor.session import format_night_report
+    from rls_monitor.nights.status import format_night_report
 
     if as_json:
         payload: dict[str, Any] = {"night": result.night_id, "resumed": result.resumed}
@@ -192,7 +192,8 @@ def record_command(
     the night is reconnected; the band resends what was missed from its flash. A night
     interrupted by a crash is continued by the next 'record' of the same band.
     """
-    from rls_monitor import session
+    from rls_monitor.nights.record import record_night_async
+    from rls_monitor.simulation import record_simulated_night_async
 
     chosen = sum(bool(x) for x in (ble, serial_port, simulate is not None))
     if chosen != 1:
@@ -205,7 +206,7 @@ def record_command(
         if simulate is not None:
             source = Path(simulate) if simulate else None
             result = _run(
-                lambda stop: session.record_simulated_night_async(
+                lambda stop: record_simulated_night_async(
                     db_path,
                     source=source,
                     duration_s=duration_s,
@@ -223,7 +224,7 @@ def record_command(
         else:
             specs = [f"ble:{a}" for a in ble] + [f"serial:{p}" for p in serial_port]
             result = _run(
-                lambda stop: session.record_night_async(
+                lambda stop: record_night_async(
                     db_path,
                     specs,
                     rules=rules,
@@ -257,14 +258,14 @@ def sync_command(
     quiet: bool,
 ) -> None:
     """Download a night the band recorded alone (host absent) and store it as if streamed."""
-    from rls_monitor import session
+    from rls_monitor.nights.record import sync_night_async
 
     if bool(ble) == bool(serial_port):
         raise click.UsageError("give exactly one of --ble ADDRESS or --serial PORT")
     spec = f"ble:{ble}" if ble else f"serial:{serial_port}"
     with _StatusLine(enabled=not quiet and not as_json) as line:
         result = _run(
-            lambda stop: session.sync_night_async(
+            lambda stop: sync_night_async(
                 _db_path(db_path), spec, rules=rules, stop=stop, on_status=line.update
             )
         )

@@ -89,7 +89,7 @@ async def read_band_info(
         The band could not be reached or did not answer.
     """
     from rls_monitor.link.transports.open import open_transport
-    from rls_monitor.session import Wire
+    from rls_monitor.link.wire import Wire
 
     wire = Wire()
     transport = open_transport(spec, backend=backend, config=config)

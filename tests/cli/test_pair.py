@@ -17,10 +17,12 @@ from click.testing import CliRunner
 
 from firmware_host.band import SimulatedBand
 from rls_monitor.cli import main
+from rls_monitor.link.band_session import SessionConfig
 from rls_monitor.link.pairing import find_pairing
 from rls_monitor.link.transports import LinkConfig
 from rls_monitor.link.transports.simulated import BandDriver, PtyBand
-from rls_monitor.session import SessionConfig, record_night_async, simulated_sources
+from rls_monitor.nights.record import record_night_async
+from rls_monitor.simulation import simulated_sources
 from rls_monitor.storage import Store
 
 FAST = SessionConfig(

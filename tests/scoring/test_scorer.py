@@ -370,7 +370,7 @@ def test_scipy_is_imported_when_scoring_starts_not_at_start_up() -> None:
         """
         import sys
         import numpy as np
-        import rls_monitor, rls_monitor.cli, rls_monitor.session  # noqa
+        import rls_monitor, rls_monitor.cli, rls_monitor.nights.recorder, rls_monitor.nights.record, rls_monitor.link.band_session  # noqa
         import rls_monitor.nights.importing, rls_monitor.nights.rescore  # noqa
         import rls_monitor.nights.summary  # noqa
         import rls_monitor.detection, rls_monitor.scoring  # noqa

@@ -2,7 +2,7 @@
 
 A transport moves raw protocol frames (``bytes``, already split out of the byte stream where the
 medium is a stream) between the host and one band. It knows nothing of what the frames mean: the
-recording session (:mod:`rls_monitor.session`) decodes them, tracks sequence numbers, requests
+band session (:mod:`rls_monitor.link.band_session`) decodes them, tracks sequence numbers, requests
 resends and decides when to reconnect. A transport only connects, sends, receives and reports
 that its link went away.
 

@@ -10,17 +10,12 @@ import pytest
 
 from firmware_host.band import SimulatedBand
 from firmware_host.ble_air import SimCharacteristic
+from rls_monitor.link.band_session import SessionConfig
+from rls_monitor.link.clock import SessionClock
 from rls_monitor.link.transports.base import Transport
 from rls_monitor.link.transports.ble import GattProfile
 from rls_monitor.link.transports.simulated import BandDriver
-from rls_monitor.session import (
-    BandLink,
-    NightRecorder,
-    NightResult,
-    SessionClock,
-    SessionConfig,
-    StopSignal,
-)
+from rls_monitor.nights.recorder import BandLink, NightRecorder, NightResult, StopSignal
 from rls_monitor.storage import Store
 
 

@@ -17,13 +17,11 @@ import pytest
 
 from firmware_host.band import SimulatedBand
 from rls_monitor.errors import LinkLost
+from rls_monitor.link.band_session import SessionConfig
 from rls_monitor.link.transports import LinkConfig, LinkState
 from rls_monitor.link.transports.ble import BleTransport, scan
 from rls_monitor.link.transports.simulated import BandDriver, SimulatedBandPeripheral
-from rls_monitor.session import (
-    SessionConfig,
-    simulated_sources,
-)
+from rls_monitor.simulation import simulated_sources
 from rls_monitor.storage import Store
 from tests.link.transports.conftest import TOY_PROFILE, EchoPeripheral, record_until_band_done
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rls_monitor.session import record_night_async
+from rls_monitor.nights.record import record_night_async
 from rls_monitor.storage import Store
 
 pytestmark = pytest.mark.hardware

@@ -17,14 +17,13 @@ import pytest
 from click.testing import CliRunner
 
 from rls_monitor.cli.record import record_command
+from rls_monitor.link.band_session import SessionConfig
 from rls_monitor.link.transports import LinkConfig
+from rls_monitor.nights.recorder import NightRecorder, StopSignal
 from rls_monitor.nights.rescore import rescore_night
 from rls_monitor.recording import Recording
 from rls_monitor.scoring import score
-from rls_monitor.session import (
-    NightRecorder,
-    SessionConfig,
-    StopSignal,
+from rls_monitor.simulation import (
     build_simulated_links,
     record_simulated_night_async,
     simulated_sources,

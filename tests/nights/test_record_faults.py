@@ -24,10 +24,10 @@ from rls_monitor.errors import StorageError
 from rls_monitor.link.transports.simulated import BandDriver, PtyBand
 from rls_monitor.recording import Recording
 from rls_monitor.scoring import score
-from rls_monitor.session import simulated_sources
+from rls_monitor.simulation import simulated_sources
 from rls_monitor.storage import Store
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 NIGHT_S = float(os.environ.get("RLS_FAULT_NIGHT_S", 8 * 3600))
 # a guard against a hang, not a speed target: generous for a loaded 2-core machine
 DEADLINE_S = float(os.environ.get("RLS_FAULT_DEADLINE_S", 600))
@@ -36,7 +36,8 @@ FS_HZ = 25.0
 HOST = r"""
 import asyncio, faulthandler, signal, sys
 faulthandler.register(signal.SIGUSR1)  # the test asks for every thread's stack if it stalls
-from rls_monitor.session import SessionConfig, record_night_async
+from rls_monitor.link.band_session import SessionConfig
+from rls_monitor.nights.record import record_night_async
 from rls_monitor.link.transports import LinkConfig
 
 async def main() -> None:

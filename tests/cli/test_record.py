@@ -12,7 +12,7 @@ from rls_monitor.cli.record import pair_command, record_command, scan_command, s
 from rls_monitor.cli.score import score_command
 from rls_monitor.cli.store import show_command
 from rls_monitor.recording import Recording, write_csv
-from rls_monitor.session import simulated_sources
+from rls_monitor.simulation import simulated_sources
 
 
 def test_record_simulate_then_show_equals_score_of_the_file(tmp_path: Path) -> None:

@@ -1,0 +1,113 @@
+"""The live status of a night being recorded, and its words: the status line and the closing report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from rls_monitor.link.band_session import BandStatus
+from rls_monitor.link.transports.base import (
+    LinkState,
+)
+
+if TYPE_CHECKING:
+    from rls_monitor.nights.recorder import NightResult
+
+
+@dataclass
+class NightStatus:
+    """The live status of a night: one entry per band, and the latest score's counts."""
+
+    night_id: int
+    bands: list[BandStatus]
+    lm_count: int | None = None
+    plm_count: int | None = None
+    plm_per_h: float | None = None
+    rules: str = "wasm2016"
+    finished: bool = False
+
+
+def _hms(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"{seconds // 3600:d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def format_status_line(status: NightStatus) -> str:
+    """The live status: per band link state, time recorded, samples, gaps filled, battery; LMs.
+
+    Examples
+    --------
+    >>> st = NightStatus(night_id=3, bands=[BandStatus(side="left", state=LinkState.CONNECTED,
+    ...                  samples=90000, recorded_s=1800.0, battery_pct=81.0, gaps_filled=2)],
+    ...                  lm_count=12)
+    >>> print(format_status_line(st))
+    night 3 | left: connected, 0:30:00 recorded, 90000 samples, 2 gaps filled, battery 81% | LMs so far: 12
+    """
+    parts = [f"night {status.night_id}" if status.night_id >= 0 else "starting"]
+    for band in status.bands:
+        state = band.state.value if isinstance(band.state, LinkState) else str(band.state)
+        battery = "battery ?" if band.battery_pct is None else f"battery {band.battery_pct:.0f}%"
+        parts.append(
+            f"{band.side}: {state}, {_hms(band.recorded_s)} recorded, {band.samples} samples, "
+            f"{band.gaps_filled} gaps filled, {battery}"
+        )
+    lms = "?" if status.lm_count is None else str(status.lm_count)
+    parts.append(f"LMs so far: {lms}")
+    return " | ".join(parts)
+
+
+def link_report(status: NightStatus) -> dict[str, Any]:
+    """The link counters of every band, as a JSON-ready dict."""
+    out: dict[str, Any] = {}
+    for band in status.bands:
+        c = band.counts
+        t = band.tracker
+        out[band.side] = {
+            "device_id": band.device_id,
+            "samples": band.samples,
+            "recorded_s": round(band.recorded_s, 3),
+            "battery_pct": band.battery_pct,
+            "drift_ppm": None if band.drift_ppm is None else round(band.drift_ppm, 2),
+            "frames_received": c.frames_received,
+            "bytes_received": c.bytes_received,
+            "bad_frames": dict(c.bad_frames),
+            "link_losses": c.link_losses,
+            "watchdog_resets": c.watchdog_resets,
+            "reconnects": c.reconnects,
+            "connect_failures": c.connect_failures,
+            "time_syncs": c.time_syncs,
+            "duplicates": t.duplicates,
+            "reordered": t.reordered,
+            "absurd_jumps": t.absurd_jumps,
+            "gaps_detected": t.gaps_detected,
+            "gaps_filled": t.gaps_filled,
+            "resend_requests": t.resend_requests,
+            "gaps_given_up": t.gaps_given_up,
+            "frames_lost": t.frames_lost,
+        }
+    return out
+
+
+def format_night_report(result: NightResult) -> str:
+    """The morning summary after a recording: the score's summary and what the link went through."""
+    lines = []
+    head = f"Night {result.night_id}" + (
+        " (continued after an interruption)" if result.resumed else ""
+    )
+    lines.append(head)
+    for side, r in link_report(result.status).items():
+        bad = sum(r["bad_frames"].values())
+        lines.append(
+            f"  {side} band {r['device_id'] or '?'}: {_hms(r['recorded_s'])} recorded, "
+            f"{r['samples']} samples; {r['link_losses']} link losses, {r['gaps_filled']} gaps "
+            f"filled by resend, {r['duplicates']} duplicates and {bad} bad frames dropped, "
+            f"{r['frames_lost']} frames lost"
+        )
+    if result.score is None:
+        lines.append("No samples were recorded: nothing to score.")
+    else:
+        from rls_monitor.scoring import format_summary
+
+        lines.append("")
+        lines.append(format_summary(result.score))
+    return "\n".join(lines)

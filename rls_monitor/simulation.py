@@ -1,0 +1,337 @@
+"""Simulated set-ups wired end to end: simulated bands, their links and whole nights recorded from them.
+
+Used by the tests, the CLI's ``record --simulate`` and ``make demo``: :func:`simulated_sources`
+builds the simulated bands of a night, :func:`build_simulated_links` puts them behind a
+transport (the simulated BLE air through bleak's ``backend=`` hook, a pseudo-terminal, or
+in-process), and :func:`record_simulated_night` records such a night into the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from rls_monitor.errors import (
+    ConfigError,
+    check_option,
+)
+from rls_monitor.link.band_session import SessionConfig, with_rules
+from rls_monitor.link.clock import SessionClock
+from rls_monitor.link.transports.base import (
+    Transport,
+)
+from rls_monitor.nights.recorder import (
+    BandLink,
+    NightRecorder,
+    NightResult,
+    StatusCallback,
+    StopSignal,
+)
+
+SIM_FS_HZ = 50.0
+
+
+SIM_ADDRESSES = {
+    "left": "C0:FF:EE:00:00:01",
+    "right": "C0:FF:EE:00:00:02",
+    "unknown": "C0:FF:EE:00:00:01",
+}
+
+
+@dataclass
+class SimulatedSetup:
+    """Simulated bands ready to be recorded: their drivers, links and the host clock."""
+
+    drivers: dict[str, Any]
+    links: list[BandLink]
+    clock: SessionClock
+    cleanup: list[Callable[[], None]]
+    sources: dict[str, NDArray[np.int16]]
+
+
+def simulated_sources(
+    source: str | Path | None,
+    *,
+    duration_s: float | None,
+    bilateral: bool,
+    seed: int,
+    fs_hz: float = SIM_FS_HZ,
+) -> dict[str, tuple[NDArray[np.int16], float, float]]:
+    """Sample sources of simulated bands: side -> (int16 counts (n, 3), lsb_g, fs_hz).
+
+    Parameters
+    ----------
+    source : path-like or None
+        A recording file the band plays (any format :func:`~rls_monitor.recording.read_recording`
+        reads; its acceleration is quantised to the band's counts), or ``None`` for a simulated
+        ordinary night from :mod:`firmware_host.signal_model`.
+    duration_s : float or None
+        Length of a simulated night (default 8 h); ignored with a file.
+    bilateral : bool
+        Two bands, left and right (simulated nights only).
+    seed : int
+        Seed of the simulated night.
+    fs_hz : float
+        Sample rate of a simulated night, Hz.
+    """
+    if source is not None:
+        if bilateral:
+            raise ConfigError(
+                "--bilateral simulates two bands; it cannot play one FILE", name="bilateral"
+            )
+        from rls_monitor.recording import read_recording
+
+        rec = read_recording(Path(source))
+        counts, lsb_g, _exact = rec.to_counts()
+        return {rec.side if rec.side != "unknown" else "left": (counts, lsb_g, rec.fs_hz)}
+    from firmware_host import signal_model
+
+    dur = 8 * 3600.0 if duration_s is None else float(duration_s)
+    if not dur > 0:
+        raise ConfigError(f"duration must be positive; got {duration_s!r}", name="duration_s")
+    if bilateral:
+        nights = signal_model.simulate_bilateral_night(
+            signal_model.night_config("ordinary", duration_s=dur, fs_hz=fs_hz), seed=seed
+        )
+        left, right = nights
+        return {
+            "left": (left.counts, left.lsb_g, left.fs_hz),
+            "right": (right.counts, right.lsb_g, right.fs_hz),
+        }
+    night = signal_model.simulate_night(
+        signal_model.night_config("ordinary", duration_s=dur, fs_hz=fs_hz), seed=seed
+    )
+    return {"left": (night.counts, night.lsb_g, night.fs_hz)}
+
+
+async def record_simulated_night_async(
+    db_path: str | Path,
+    *,
+    source: str | Path | None = None,
+    duration_s: float | None = None,
+    speed: float = math.inf,
+    link: str = "ble",
+    bilateral: bool = False,
+    seed: int = 0,
+    rules: str = "wasm2016",
+    subject: str | None = None,
+    config: SessionConfig | None = None,
+    faults: Callable[[str, Any], None] | None = None,
+    stop: asyncio.Event | None = None,
+    on_status: StatusCallback | None = None,
+    fs_hz: float = SIM_FS_HZ,
+    on_device: bool = False,
+    setup: SimulatedSetup | None = None,
+) -> NightResult:
+    """Record a simulated band (or two) through a real link into the store, end to end.
+
+    The band runs :class:`firmware_host.band.SimulatedBand` in simulated time at ``speed``; the
+    host reaches it through bleak (``link="ble"``: the simulated backend) or pyserial on a
+    pseudo-terminal (``link="serial"``). The night ends when the band has played its whole
+    source and every frame is stored (or when ``stop`` is set).
+
+    Parameters
+    ----------
+    db_path : path-like
+        The SQLite store.
+    source : path-like, optional
+        A recording the band plays; default a simulated ordinary night.
+    duration_s : float, optional
+        Length of a simulated night in seconds (default 8 h).
+    speed : float
+        Simulated seconds per real second (``math.inf``: as fast as possible).
+    link : {"ble", "serial"}
+        The link.
+    bilateral : bool
+        Two bands, left and right leg.
+    seed : int
+        Seed of the simulated night.
+    rules : {"wasm2016", "aasm"}
+        Rule set.
+    subject : str, optional
+        Subject label (default ``"simulated"``).
+    config : SessionConfig, optional
+        Policies.
+    faults : callable, optional
+        ``faults(side, band)`` is called once per band before the night starts, to configure
+        fault injection on the band (tests).
+    stop : asyncio.Event, optional
+        Ends the night early.
+    on_status : callable, optional
+        Live status callback.
+    fs_hz : float
+        Sample rate of a simulated night, Hz (ignored with a file).
+    on_device : bool
+        Events mode: the band runs its integer pipeline and sends only events and per-minute
+        summaries; the night is scored from them (one band).
+    setup : SimulatedSetup, optional
+        Bands already built by :func:`build_simulated_links` (a test that later syncs the same
+        band); the source options are then ignored and the caller cleans up.
+
+    Returns
+    -------
+    NightResult
+    """
+    check_option("link", link, ("ble", "serial"))
+    cfg = with_rules(config, rules)
+    own_setup = setup is None
+    if setup is None:
+        sources = simulated_sources(
+            source, duration_s=duration_s, bilateral=bilateral, seed=seed, fs_hz=fs_hz
+        )
+        setup = build_simulated_links(sources, speed=speed, link=link, config=cfg, faults=faults)
+    stop = stop or StopSignal()
+    from rls_monitor.storage import Store
+
+    try:
+        with Store(db_path) as store:
+            recorder = NightRecorder(
+                store,
+                setup.links,
+                config=cfg,
+                clock=setup.clock,
+                subject=subject or "simulated",
+                on_status=on_status,
+                start="oldest",
+                on_device=on_device,
+            )
+            watcher = asyncio.get_running_loop().create_task(
+                _stop_when_played(recorder, setup, stop)
+            )
+            try:
+                return await recorder.run(stop)
+            finally:
+                watcher.cancel()
+                await asyncio.gather(watcher, return_exceptions=True)
+    finally:
+        if own_setup:
+            for close in setup.cleanup:
+                close()
+
+
+def record_simulated_night(
+    db_path: str | Path,
+    *,
+    duration_s: float | None = None,
+    speed: float | str = "max",
+    link: str = "serial",
+    seed: int = 0,
+    **kwargs: Any,
+) -> int:
+    """Record a simulated night end to end and return its night id (``make demo`` calls this).
+
+    Parameters
+    ----------
+    db_path : path-like
+        The SQLite store.
+    duration_s : float, optional
+        Night length in seconds (default 8 h).
+    speed : float or "max"
+        Simulated seconds per real second.
+    link : {"serial", "ble"}
+        A pseudo-terminal serial link (default) or the simulated BLE backend.
+    seed : int
+        Seed of the night.
+    **kwargs
+        Passed to :func:`record_simulated_night_async`.
+
+    Returns
+    -------
+    int
+        The stored night's id.
+    """
+    speed_x = math.inf if speed == "max" else float(speed)
+    result = asyncio.run(
+        record_simulated_night_async(
+            db_path, duration_s=duration_s, speed=speed_x, link=link, seed=seed, **kwargs
+        )
+    )
+    return result.night_id
+
+
+def build_simulated_links(
+    sources: dict[str, tuple[NDArray[np.int16], float, float]],
+    *,
+    speed: float,
+    link: str,
+    config: SessionConfig,
+    faults: Callable[[str, Any], None] | None = None,
+) -> SimulatedSetup:
+    """Simulated bands for ``sources`` behind real links (bleak backend or pty serial).
+
+    Returns
+    -------
+    SimulatedSetup
+        Drivers per side, the host's links, the simulated host clock, and clean-up callables.
+    """
+    from firmware_host.band import SimulatedBand
+    from rls_monitor.link.transports.simulated import BandDriver, PtyBand, SimulatedBandPeripheral
+
+    drivers: dict[str, Any] = {}
+    links: list[BandLink] = []
+    cleanup: list[Callable[[], None]] = []
+    air: Any = None
+    for n, (side, (counts, lsb_g, fs_hz)) in enumerate(sources.items()):
+        band = SimulatedBand(
+            counts, lsb_g=lsb_g, fs_hz=fs_hz, device_id=f"SIM-{side.upper()}-{n + 1:04d}"
+        )
+        if faults is not None:
+            faults(side, band)
+        driver = BandDriver(band, speed=speed)
+        drivers[side] = driver
+        if link == "ble":
+            from firmware_host.ble_air import SimAir
+            from rls_monitor.link.transports.ble import BleTransport
+
+            if air is None:
+                air = SimAir()
+            peripheral = SimulatedBandPeripheral(driver, address=SIM_ADDRESSES[side])
+            air.add(peripheral)
+            transport: Transport = BleTransport(
+                peripheral.address, backend=air.backend, config=config.link
+            )
+        else:
+            from rls_monitor.link.transports.serial_port import SerialTransport
+
+            pty = PtyBand(driver).start()
+            cleanup.append(pty.stop)
+            transport = SerialTransport(pty.port, config=config.link)
+        links.append(BandLink(transport, side=side, device_id=band.device_id))
+    first = next(iter(drivers.values()))
+    return SimulatedSetup(
+        drivers=drivers,
+        links=links,
+        clock=SessionClock(first.now_unix_s),
+        cleanup=cleanup,
+        sources={side: src[0] for side, src in sources.items()},
+    )
+
+
+async def _stop_when_played(
+    recorder: NightRecorder, setup: SimulatedSetup, stop: asyncio.Event
+) -> None:
+    """End a simulated night once every band played its source and every frame is stored."""
+    while not stop.is_set():
+        await asyncio.sleep(0.05)
+        done = True
+        for session in recorder.sessions:
+            driver = setup.drivers[session.side]
+            band = driver.band
+            if session.on_device:
+                total = len(band.event_frames)
+                played = driver.finished and getattr(band, "_events", None) is None
+            else:
+                total = band.frames_total
+                played = driver.finished
+            if not played or session.tracker.next_seq < total:
+                done = False
+                break
+        if done:
+            stop.set()
