@@ -14,13 +14,34 @@ The Python API comes first; the ``rls-monitor`` command line is a thin layer ove
 
 from __future__ import annotations
 
-import importlib
-import logging
-from typing import TYPE_CHECKING, Any
+import signal
+import sys
+
+
+def _end_quietly(signum: int, frame: object) -> None:
+    """A Ctrl-C while the program is still loading: exit 130, no traceback."""
+    sys.stderr.write("Interrupted.\n")
+    raise SystemExit(130)
+
+
+# Started as the program (``python -m rls_monitor``: argv[0] is "-m" while the module is
+# located; or the ``rls-monitor`` console script), a Ctrl-C that lands while this package is
+# still importing would otherwise end in a traceback from inside an import; ``__main__.run``
+# puts Python's own handler back once the command line is loaded. Imported as a library, the
+# program's signal handling is left alone.
+_STARTED_AS_PROGRAM = sys.argv[:1] == ["-m"] or sys.argv[0].endswith(
+    ("rls-monitor", "rls-monitor.exe")
+)
+if _STARTED_AS_PROGRAM and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+    signal.signal(signal.SIGINT, _end_quietly)
+
+import importlib  # noqa: E402
+import logging  # noqa: E402
+from typing import TYPE_CHECKING, Any  # noqa: E402
 
 __version__ = "0.1.0"
 
-from rls_monitor.errors import RLSMonitorError
+from rls_monitor.errors import RLSMonitorError  # noqa: E402
 
 if TYPE_CHECKING:
     from rls_monitor.events import EventList, read_event_list
