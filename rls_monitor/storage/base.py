@@ -48,9 +48,13 @@ def translate_sqlite_error(exc: sqlite3.Error, path: Path) -> StorageError:
     """A sqlite3 error as a :class:`StorageError` whose message says what went wrong with ``path``."""
     text = str(exc)
     low = text.lower()
+    # the primary result code (Python 3.11+ carries the extended one) tells a lock apart; the
+    # message is the fallback for errors raised without a code
+    code = getattr(exc, "sqlite_errorcode", None)
+    busy = code is not None and (code & 0xFF) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
     if "not a database" in low or "malformed" in low or "file is encrypted" in low:
         msg = f"{path} is not a readable rls-monitor database ({text}); it was left untouched"
-    elif "locked" in low or "busy" in low:
+    elif busy or "locked" in low or "busy" in low:
         msg = f"{path}: the database is locked by another process ({text}); try again"
     elif "full" in low:
         msg = f"{path}: the disk is full ({text}); nothing more was written"

@@ -260,3 +260,26 @@ def test_a_writer_whose_process_id_was_reused_is_taken_as_gone(db_path: Path) ->
     finally:
         other.kill()
         other.wait()
+
+
+def test_a_lock_is_told_by_its_result_code_not_only_its_words(tmp_path: Path) -> None:
+    from rls_monitor.storage.base import translate_sqlite_error
+
+    path = tmp_path / "held.sqlite"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN EXCLUSIVE")
+    other = sqlite3.connect(path, timeout=0)
+    try:
+        with pytest.raises(sqlite3.OperationalError) as real:
+            other.execute("INSERT INTO t VALUES (1)")
+    finally:
+        other.close()
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert real.value.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    assert "locked by another process" in str(translate_sqlite_error(real.value, path))
+    # a localised or reworded message with the same code is still a lock
+    reworded = sqlite3.OperationalError("la base de données est verrouillée")
+    reworded.sqlite_errorcode = sqlite3.SQLITE_BUSY
+    assert "locked by another process" in str(translate_sqlite_error(reworded, path))
