@@ -16,16 +16,11 @@ from rls_monitor.band_calibration.fit import (
 )
 from rls_monitor.errors import CalibrationError, RLSMonitorError
 from rls_monitor.recording import Recording
-from tests.calibration.synth_calibration import six_pose_recording, write_band_csv
+from tests.calibration.synth_calibration import (
+    six_pose_csv,
+)
 
-OFFSET = np.array([0.062, -0.045, 0.018])
-SCALE = np.array([1.021, 0.968, 1.004])
-
-
-@pytest.fixture
-def six_pose_csv(tmp_path: Path) -> Path:
-    raw = six_pose_recording(np.random.default_rng(21), OFFSET, SCALE, hold_s=12.0, move_s=2.0)
-    return write_band_csv(tmp_path / "six_pose.csv", raw)
+FIXTURES = (six_pose_csv,)
 
 
 def test_host_glue(six_pose_csv: Path) -> None:

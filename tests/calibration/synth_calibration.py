@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from numpy.typing import NDArray
 
 POSE_VECTORS = {
@@ -144,3 +145,15 @@ def write_band_csv(path: Path, accel: np.ndarray, fs_hz: float = 50.0) -> Path:
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+# The band of the six-pose file tests: its true offset (g) and scale per axis.
+OFFSET = np.array([0.062, -0.045, 0.018])
+SCALE = np.array([1.021, 0.968, 1.004])
+
+
+@pytest.fixture
+def six_pose_csv(tmp_path: Path) -> Path:
+    """A six-pose recording of the band above, written as our CSV (12 s per pose)."""
+    raw = six_pose_recording(np.random.default_rng(21), OFFSET, SCALE, hold_s=12.0, move_s=2.0)
+    return write_band_csv(tmp_path / "six_pose.csv", raw)

@@ -32,20 +32,16 @@ from rls_monitor.recording import Recording
 from rls_monitor.scoring import score
 from rls_monitor.storage import Store
 from tests.calibration.synth_calibration import (
+    OFFSET,
+    SCALE,
     free_living,
     random_directions,
+    six_pose_csv,
     six_pose_recording,
     write_band_csv,
 )
 
-OFFSET = np.array([0.062, -0.045, 0.018])
-SCALE = np.array([1.021, 0.968, 1.004])
-
-
-@pytest.fixture
-def six_pose_csv(tmp_path: Path) -> Path:
-    raw = six_pose_recording(np.random.default_rng(21), OFFSET, SCALE, hold_s=12.0, move_s=2.0)
-    return write_band_csv(tmp_path / "six_pose.csv", raw)
+FIXTURES = (six_pose_csv,)
 
 
 def test_json_output(six_pose_csv: Path) -> None:

@@ -10,8 +10,7 @@ from rls_monitor.errors import CalibrationError, ConfigError
 from rls_monitor.nights.autocalibrate import auto_calibrate_stored
 from rls_monitor.nights.importing import import_recording
 from rls_monitor.storage import Store
-
-from .conftest import simulated_recording, threshold_scorer
+from tests.storage.conftest import simulated_recording, threshold_scorer
 
 DEVICE = "AA:BB:CC:00:00:01"  # the device of conftest's simulated recordings
 

@@ -13,8 +13,7 @@ from rls_monitor.nights.rescore import rescore_night
 from rls_monitor.nights.score import load_recordings
 from rls_monitor.recording import Recording, write_csv
 from rls_monitor.storage import Store
-
-from .conftest import needs_detector, simulated_recording, threshold_scorer
+from tests.storage.conftest import needs_detector, simulated_recording, threshold_scorer
 
 
 def test_import_stores_bit_identical_counts_and_the_score(

@@ -15,8 +15,7 @@ from rls_monitor.nights.summary import (
 )
 from rls_monitor.recording import Recording
 from rls_monitor.storage import Store
-
-from .conftest import threshold_scorer
+from tests.storage.conftest import threshold_scorer
 
 
 def test_rescoring_is_deterministic_and_can_change_rules(

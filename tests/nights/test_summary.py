@@ -21,8 +21,7 @@ from rls_monitor.nights.summary import (
 from rls_monitor.recording import Recording
 from rls_monitor.scoring import ScoreResult
 from rls_monitor.storage import Store
-
-from .conftest import simulated_recording, threshold_scorer
+from tests.storage.conftest import simulated_recording, threshold_scorer
 
 
 def test_show_json_is_the_score_json_plus_identity(db_path: Path, recording: Recording) -> None:
