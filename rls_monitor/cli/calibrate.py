@@ -29,9 +29,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from calibration import Calibration
-from rls_monitor.cli.common import db_option
-from rls_monitor.cli.common import echo_json as _echo_json
-from rls_monitor.cli.common import open_store as _open
+from rls_monitor.cli.common import db_option, echo_json, open_store
 from rls_monitor.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -238,13 +236,13 @@ def calibrate(
     if device is not None:
         from rls_monitor.band_calibration.stored import save_calibration
 
-        with _open(db_path) as store:
+        with open_store(db_path) as store:
             save_calibration(store, device, calibration, source=source)
         payload["device"] = device
         payload["saved"] = True
     _emit(payload, output)
     if as_json:
-        _echo_json(payload)
+        echo_json(payload)
     else:
         format_calibration(calibration, source=Path(source).name)
         if "true_offset_mg" in payload:
@@ -341,7 +339,7 @@ def _guided_band(
     from rls_monitor.link.transports.base import parse_transport_spec
 
     parsed = parse_transport_spec(spec)
-    with _open(db_path) as store:
+    with open_store(db_path) as store:
         paired = find_pairing(store, parsed)
     if paired is None:
         raise DeviceNotFound(
@@ -355,7 +353,7 @@ def _guided_band(
         capture, prompt=prompt, report=report, cross_axis=cross_axis
     )
     source = f"guided {parsed.kind} {parsed.target}"
-    with _open(db_path) as store:
+    with open_store(db_path) as store:
         save_calibration(store, paired.address, calibration, source=source)
     payload: dict[str, Any] = calibration.to_dict()
     payload["attempts"] = _attempts(checks)
@@ -365,7 +363,7 @@ def _guided_band(
     payload["saved"] = True
     _emit(payload, output)
     if as_json:
-        _echo_json(payload)
+        echo_json(payload)
         return
     format_calibration(calibration, source=f"band {paired.device_id} ({paired.address})")
     click.echo(f"Saved to band {paired.address}: now the calibration in force.")
@@ -382,13 +380,13 @@ def _auto(
 
     if night is None and device is None:
         raise ConfigError("give --auto NIGHT, or --auto --device D", name="--auto")
-    with _open(db_path, create=False) as store:
+    with open_store(db_path, create=False) as store:
         result, band, nights = auto_calibrate_stored(store, device=device, night=night)
     payload: dict[str, Any] = {"device": band, "nights": nights, **result.to_dict()}
     payload["candidate"] = None if result.candidate is None else result.candidate.to_dict()
     _emit(payload, output)
     if as_json:
-        _echo_json(payload)
+        echo_json(payload)
         return
     used = ", ".join(str(n) for n in nights)
     click.echo(
@@ -410,14 +408,14 @@ def _auto(
 
 
 def _show_device(device: str, as_json: bool, db_path: Path | None) -> None:
-    with _open(db_path, create=False) as store:
+    with open_store(db_path, create=False) as store:
         row = store.get_device(device)
         history = store.calibration_history(device)
     if row is None:
         raise ConfigError(f"no band {device} in the database", name="--device", value=device)
     payload = {"device": device, "calibration": row["calibration"], "history": history}
     if as_json:
-        _echo_json(payload)
+        echo_json(payload)
         return
     if row["calibration"]:
         format_calibration(Calibration.from_dict(row["calibration"]), source=f"band {device}")

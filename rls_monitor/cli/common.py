@@ -76,12 +76,14 @@ def open_store(db_path: Path | None, *, create: bool = True, readonly: bool = Fa
     return Store(db_path or default_db_path(), create=create, readonly=readonly)
 
 
-def echo_json(data: Any) -> None:
+def echo_json(data: Any, *, ensure_ascii: bool = True) -> None:
     """Print ``data`` as indented JSON (the ``--json`` output of every command).
 
     Parameters
     ----------
     data : Any
         A JSON-serialisable object.
+    ensure_ascii : bool
+        Escape non-ASCII characters (``False``: the diary's free text prints as written).
     """
-    click.echo(json.dumps(data, indent=2))
+    click.echo(json.dumps(data, indent=2, ensure_ascii=ensure_ascii))

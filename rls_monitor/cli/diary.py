@@ -7,7 +7,6 @@ asks for each field in turn (``--interactive`` forces it, ``--no-interactive`` n
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -15,16 +14,12 @@ from typing import Any
 
 import click
 
-from rls_monitor.cli.common import F, db_option, open_store, rules_filter_option
+from rls_monitor.cli.common import F, db_option, echo_json, open_store, rules_filter_option
 from rls_monitor.errors import ConfigError
 
 __all__ = ["diary_group", "insights_command"]
 
 _DEFAULT_SUBJECT = "default"
-
-
-def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 def _subject_option(func: F) -> F:
@@ -202,7 +197,7 @@ def diary_add(
         add_entry(store, entry, replace_existing=replace_existing)
         stored = get_entry(store, entry.subject, night_date)
     if as_json and stored is not None:
-        _echo_json(stored.to_dict())
+        echo_json(stored.to_dict(), ensure_ascii=False)
     else:
         click.echo(f"diary entry of {entry.subject} for the night of {night_date} saved")
 
@@ -250,7 +245,7 @@ def diary_edit(
     with open_store(db_path, create=False) as store:
         entry = edit_entry(store, subject, parse_date(day, "--date"), changes)
     if as_json:
-        _echo_json(entry.to_dict())
+        echo_json(entry.to_dict(), ensure_ascii=False)
     else:
         click.echo(f"diary entry of {entry.subject} for the night of {entry.night_date} updated")
 
@@ -301,13 +296,14 @@ def diary_list(
         pregnancies = diary.list_pregnancies(store, subject)
         treatments = diary.list_treatments(store, subject)
     if as_json:
-        _echo_json(
+        echo_json(
             {
                 "entries": [e.to_dict() for e in entries],
                 "labs": [x.to_dict() for x in labs],
                 "pregnancy": [x.to_dict() for x in pregnancies],
                 "treatments": [x.to_dict() for x in treatments],
-            }
+            },
+            ensure_ascii=False,
         )
         return
     if not (entries or labs or pregnancies or treatments):
@@ -455,6 +451,6 @@ def insights_command(
         table = night_table(store, subject, start=start, end=end, rules=rules)
     result = analyse(table, InsightsConfig(seed=seed))
     if as_json:
-        _echo_json(result.to_dict())
+        echo_json(result.to_dict(), ensure_ascii=False)
     else:
         click.echo(result.format())

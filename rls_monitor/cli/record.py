@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from rls_monitor.cli.common import db_option, rules_option
+from rls_monitor.cli.common import db_option, echo_json, rules_option
 from rls_monitor.errors import ConfigError
 
 __all__ = ["pair_command", "record_command", "scan_command", "sync_command"]
@@ -106,7 +106,7 @@ def _print_summary(result: Any, as_json: bool) -> None:
         payload["link"] = result.link_report()
         if result.score is not None:
             payload["score"] = result.score.to_dict()
-        click.echo(json.dumps(payload, indent=2))
+        echo_json(payload)
         return
     click.echo(format_night_report(result))
 
@@ -337,7 +337,7 @@ def pair_command(
     spec = f"ble:{ble}" if ble else f"serial:{serial_port}"
     paired = asyncio.run(pairing.pair_band(_db_path(db_path), spec, side=side, subject=subject))
     if as_json:
-        click.echo(json.dumps(paired.to_dict(), indent=2))
+        echo_json(paired.to_dict())
     else:
         click.echo(
             f"Paired band {paired.device_id} (serial {paired.serial or '?'}, firmware "
