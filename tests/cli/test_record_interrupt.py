@@ -6,6 +6,7 @@ import compileall
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -39,10 +40,19 @@ def bytecode() -> None:
 
 @pytest.mark.parametrize("after_s", [0.05, 0.3, 1.0, 3.0])
 def test_ctrl_c_at_any_moment_ends_cleanly(tmp_path: Path, after_s: float, bytecode: None) -> None:
+    """The Ctrl-C comes ``after_s`` after the interpreter has reached our package.
+
+    That is the first moment any program can answer a signal: on a loaded 2-core machine the
+    interpreter's own start (before a line of ours runs) took longer than 0.05 s, and a
+    Ctrl-C then ended in Python's own "Could not import runpy module" or a traceback from
+    runpy. ``-X importtime`` says when the package is imported (its line on stderr).
+    """
     db = tmp_path / "night.sqlite"
     proc = subprocess.Popen(
         [
             sys.executable,
+            "-X",
+            "importtime",
             "-m",
             "rls_monitor",
             "record",
@@ -57,14 +67,37 @@ def test_ctrl_c_at_any_moment_ends_cleanly(tmp_path: Path, after_s: float, bytec
         text=True,
         preexec_fn=_sigint_as_in_a_terminal,
     )
+    assert proc.stderr is not None
+    loaded = threading.Event()
+    err_lines: list[str] = []
+
+    def drain() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if line.startswith("import time:"):
+                if line.rstrip().endswith("| rls_monitor"):
+                    loaded.set()
+                continue
+            err_lines.append(line)
+        loaded.set()  # the child ended (or closed stderr) before the package line
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    assert loaded.wait(timeout=60), "the child never imported rls_monitor"
     time.sleep(after_s)
     proc.send_signal(signal.SIGINT)
     try:
-        out, err = proc.communicate(timeout=120)
+        proc.wait(timeout=120)
     except subprocess.TimeoutExpired:
         proc.kill()
-        proc.communicate()
+        proc.wait()
         pytest.fail(f"record did not end within 2 min of a Ctrl-C at {after_s} s")
+    assert proc.stdout is not None
+    out = proc.stdout.read()  # the child has ended: its stdout is all there (a few lines)
+    reader.join(timeout=10)
+    proc.stdout.close()
+    proc.stderr.close()
+    err = "".join(err_lines)
     assert "Traceback" not in out + err, err
     # 0: the night was closed; 130 or death by SIGINT: interrupted while starting up
     assert proc.returncode in (0, 130, -signal.SIGINT), (proc.returncode, err)
