@@ -643,6 +643,19 @@ async def _first_of(*tasks: asyncio.Task[Any]) -> None:
 
 
 def with_rules(config: SessionConfig | None, rules: str) -> SessionConfig:
+    """The session configuration with the scoring rule set ``rules`` (a copy when it differs).
+
+    Parameters
+    ----------
+    config : SessionConfig or None
+        The caller's configuration (``None``: the defaults).
+    rules : str
+        The rule set the night is scored by (``"wasm2016"`` or ``"aasm"``).
+
+    Returns
+    -------
+    SessionConfig
+    """
     cfg = config or SessionConfig(rules=rules)
     if cfg.rules != rules:
         cfg = dataclasses.replace(cfg, rules=rules)

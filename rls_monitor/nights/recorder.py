@@ -490,7 +490,7 @@ class NightRecorder:
 
         if self.night_id is None:
             return None
-        _store_finish(self.store, self.night_id, None)
+        self.store.finish_night(self.night_id)
         try:
             result, _changed = rescore_night(
                 self.store, self.night_id, self.config.rules, calibration="latest"
@@ -544,7 +544,7 @@ class NightRecorder:
             self.writer.flush()
         if self.night_id is not None:
             if failure is not None:
-                _store_mark_interrupted(self.store, self.night_id)
+                self.store.mark_interrupted(self.night_id)
             else:
                 self._store_clock()
                 self.last_score = None  # the live score's arrays go before the final one
@@ -655,17 +655,3 @@ def _store_finish_events(store: Store, night_id: int, result: ScoreResult | None
         if start is not None:
             end_utc = start + timedelta(seconds=float(result.duration_s))
     store.finish_night(night_id, end_utc=end_utc)
-
-
-def _store_read_samples(store: Store, night_id: int, channel: int) -> NDArray[np.int16]:
-    return np.asarray(store.read_samples(night_id, channel))
-
-
-def _store_mark_interrupted(store: Store, night_id: int) -> None:
-    store.mark_interrupted(night_id)
-
-
-def _store_finish(store: Store, night_id: int, result: ScoreResult | None) -> None:
-    if result is not None:
-        store.save_score(night_id, result.to_dict())
-    store.finish_night(night_id)
