@@ -35,13 +35,13 @@ _STARTED_AS_PROGRAM = sys.argv[:1] == ["-m"] or sys.argv[0].endswith(
 if _STARTED_AS_PROGRAM and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
     signal.signal(signal.SIGINT, _end_quietly)
 
-import importlib  # noqa: E402
 import logging  # noqa: E402
-from typing import TYPE_CHECKING, Any  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
 
 __version__ = "0.1.0"
 
 from rls_monitor.errors import RLSMonitorError  # noqa: E402
+from rls_monitor.lazy import lazy_names  # noqa: E402
 
 if TYPE_CHECKING:
     from rls_monitor.events import EventList, read_event_list
@@ -62,17 +62,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'rls_monitor' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, globals())
 
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
