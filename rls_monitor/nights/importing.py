@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from rls_monitor.errors import check_option
 from rls_monitor.nights.score import (
     RULE_CHOICES,
@@ -108,7 +110,12 @@ def import_recording(
         source=source,
         metadata=metadata,
     )
-    store.append_samples(night_id, 0, counts)
+    # What was not recorded is not stored: each recorded stretch goes in at its own sample
+    # number, so the store's holes are the recording's gaps (and count against completeness).
+    bounds = np.concatenate(([0], recording.gaps.reshape(-1), [recording.n_samples]))
+    for start, stop in bounds.reshape(-1, 2):
+        if stop > start:
+            store.append_samples(night_id, int(start), counts[start:stop])
     if isinstance(calibration, str):
         check_option("calibration", calibration, ("device", "none"))
         mode = "latest" if calibration == "device" else "none"

@@ -95,6 +95,9 @@ def load_recordings(store: Store, night_id: int) -> list[Recording]:
         accel_g = store.read_accel_g(night_id, channel)
         if accel_g.shape[0] == 0:
             raise StorageError(f"night {night_id} has no stored samples", path=store.path)
+        # Samples the band lost or a file never had are held over in the store; here they are
+        # gaps again (the Recording puts its placeholders in them).
+        gaps = store.sample_gaps(night_id, channel)
         out.append(
             Recording(
                 accel_g,
@@ -103,6 +106,7 @@ def load_recordings(store: Store, night_id: int) -> list[Recording]:
                 device_id=info.devices[channel] if channel < len(info.devices) else "",
                 side=side,
                 metadata=metadata,
+                gaps=gaps,
             )
         )
     return out

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from rls_monitor.errors import ConfigError
 from rls_monitor.scoring import ScoreResult
+from rls_monitor.scoring.summary import not_recorded_line
 from rls_monitor.storage import NightInfo, Store
 
 __all__ = ["format_night", "format_nights", "minute_summaries", "night_json", "summaries"]
@@ -256,6 +257,7 @@ def format_night(store: Store, night_id: int, *, bar_width: int = 30) -> str:
     c, idx = result.counts, result.indices
     lines += [
         f"Time in bed:     {_hm(result.in_bed_s)} (recording {_hm(result.duration_s)})",
+        *([gaps] if (gaps := not_recorded_line(result)) else []),
         f"Leg movements:   {c.get('lm', 0)} ({_num(idx.get('lm_per_h'))} per hour in bed)",
         f"Periodic (PLM):  {c.get('plm', 0)} in {c.get('series', 0)} series",
         f"PLM index:       {_num(idx.get('plm_per_h'))} per hour in bed, "
