@@ -68,6 +68,7 @@ def main(ctx: click.Context, verbose: int, debug: bool) -> None:
 
 
 def _register() -> None:
+    from rls_monitor.cli.batch import batch_command
     from rls_monitor.cli.calibrate import calibrate
     from rls_monitor.cli.diary import diary_group, insights_command
     from rls_monitor.cli.export import export_command, report_command
@@ -88,6 +89,7 @@ def _register() -> None:
         sync_command,
         score_command,
         import_command,
+        batch_command,
         nights_command,
         show_command,
         rescore_command,

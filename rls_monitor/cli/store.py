@@ -6,6 +6,7 @@ else ``<user data dir>/rls-monitor.sqlite`` (see :func:`rls_monitor.storage.defa
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -96,30 +97,65 @@ def show_command(night: int, as_json: bool, db_path: Path | None) -> None:
     help="Calibration applied to the raw samples: the one recorded with the night (stored), each "
     "band's calibration in force now (latest), or none.",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="With --all: local worker processes (default: every core).",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    default=None,
+    help="With --all: run on a Dask cluster (tcp://HOST:PORT or a dask-jobqueue TOML file); "
+    "its workers must see the database file.",
+)
 @db_option
 def rescore_command(
     night: int | None,
     all_nights: bool,
     rules: str | None,
     calibration: str,
+    jobs: int | None,
+    scheduler: str | None,
     db_path: Path | None,
 ) -> None:
-    """Rescore NIGHT (or --all) from the stored raw samples.
+    """Rescore NIGHT (or --all, in parallel) from the stored raw samples.
 
     Scoring is deterministic: rescoring with the same rules and calibration changes nothing.
     """
     if (night is None) == (not all_nights):
         raise ConfigError("give either a NIGHT id or --all (not both)", name="night")
-    from rls_monitor.nights.rescore import rescore_night
+    if not all_nights:
+        from rls_monitor.nights.rescore import rescore_night
 
-    with open_store(db_path, create=False) as store:
-        ids = [n.id for n in store.list_nights()] if all_nights else [int(night or 0)]
-        for night_id in ids:
-            result, changed = rescore_night(store, night_id, rules, calibration=calibration)
-            state = "updated" if changed else "unchanged"
-            click.echo(
-                f"night {night_id}: {state}; PLM index {result.plm_per_h} /h [{result.rules}]"
+        with open_store(db_path, create=False) as store:
+            result, changed = rescore_night(store, int(night or 0), rules, calibration=calibration)
+        state = "updated" if changed else "unchanged"
+        click.echo(f"night {night}: {state}; PLM index {result.plm_per_h} /h [{result.rules}]")
+        return
+    from rls_monitor.batch import rescore_all
+    from rls_monitor.cli.batch import ProgressPrinter, engine_runner
+
+    runner = engine_runner(jobs, scheduler)
+    try:
+        with open_store(db_path, create=False) as store, ProgressPrinter("Rescoring") as show:
+            report = rescore_all(
+                store, rules=rules, jobs=jobs, runner=runner, calibration=calibration, progress=show
             )
+    finally:
+        if runner is not None:
+            runner.close()
+    for label, _ in report.stored:
+        click.echo(f"{label}: updated")
+    click.echo(
+        f"{len(report.stored)} updated, {len(report.unchanged)} unchanged, "
+        f"{len(report.failures)} failed, in {report.elapsed_s:.1f} s."
+    )
+    if report.failures:
+        for f in report.failures:
+            click.echo(f"failed: {f.item}: {f.reason}", err=True)
+        sys.exit(1)
 
 
 @click.group("db")

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from rls_monitor.errors import check_option
-from rls_monitor.nights.score import (
-    RULE_CHOICES,
-    Scorer,
-    as_calibration,
-    night_calibrations,
-    score_and_save,
-)
+from rls_monitor.nights.prepare import prepare_night, store_prepared
+from rls_monitor.nights.score import RULE_CHOICES, Scorer, as_calibration
 from rls_monitor.recording import Recording, read_recording
 from rls_monitor.scoring import ScoreResult
-from rls_monitor.storage import Channel, Store
+from rls_monitor.storage import Store
 
 __all__ = ["DEFAULT_SUBJECT", "ImportedNight", "import_recording"]
 
@@ -55,9 +49,10 @@ def import_recording(
 ) -> ImportedNight:
     """Store a recording as a new night, score it, and save the score.
 
-    The samples are stored as int16 counts first (night status ``recording``), then scored and
-    the night closed (``complete``); a crash in between leaves an ``interrupted`` night whose
-    samples can be rescored.
+    The recording is scored as the store will give it back (its int16 counts and gaps:
+    :func:`~rls_monitor.nights.prepare.prepare_night`, what a batch worker does too), then its
+    samples, score and minutes are stored and the night closed (``complete``); a crash while
+    storing leaves an ``interrupted`` night whose samples can be rescored.
 
     Parameters
     ----------
@@ -96,35 +91,26 @@ def import_recording(
     if not isinstance(recording, Recording):
         source = Path(recording).name
         recording = read_recording(recording)
-    counts, lsb_g, exact = recording.to_counts()
-    if not exact:
-        logger.info("samples quantised to %.3g mg per count for storage", lsb_g * 1e3)
-    metadata = dict(recording.metadata)
-    metadata["lsb_g"] = repr(float(lsb_g))
-    night_id = store.create_night(
-        subject,
-        fs_hz=recording.fs_hz,
-        lsb_g=lsb_g,
-        start_utc=recording.start_utc,
-        channels=[Channel(side=recording.side, device=recording.device_id or None)],
-        source=source,
-        metadata=metadata,
-    )
-    # What was not recorded is not stored: each recorded stretch goes in at its own sample
-    # number, so the store's holes are the recording's gaps (and count against completeness).
-    bounds = np.concatenate(([0], recording.gaps.reshape(-1), [recording.n_samples]))
-    for start, stop in bounds.reshape(-1, 2):
-        if stop > start:
-            store.append_samples(night_id, int(start), counts[start:stop])
     if isinstance(calibration, str):
         check_option("calibration", calibration, ("device", "none"))
-        mode = "latest" if calibration == "device" else "none"
-        if mode == "latest" and recording.metadata.get("calibration") not in (None, "", "identity"):
+        device = recording.device_id
+        in_force = store.get_device(device) if calibration == "device" and device else None
+        calibrations = {device: in_force["calibration"]} if in_force else None
+        if calibrations and recording.metadata.get("calibration") not in (None, "", "identity"):
             logger.info("recording already calibrated; no device calibration applied")
-            mode = "none"
-        cals = night_calibrations(store, night_id, mode)
     else:
-        cals = [as_calibration(calibration)]
-    result = score_and_save(store, night_id, rules, scorer, cals)
-    store.finish_night(night_id)
-    return ImportedNight(night_id, result)
+        calibrations = {recording.device_id: as_calibration(calibration)}
+        recording = _without_calibration_mark(recording)
+    prepared = prepare_night(
+        recording, rules=rules, scorer=scorer, calibrations=calibrations, source=source
+    )
+    night_id = store_prepared(store, prepared, subject)
+    return ImportedNight(night_id, ScoreResult.from_dict(prepared.result))
+
+
+def _without_calibration_mark(recording: Recording) -> Recording:
+    """The recording with any "already calibrated" mark dropped: an explicit calibration applies."""
+    if recording.metadata.get("calibration") in (None, "", "identity"):
+        return recording
+    metadata = {k: v for k, v in recording.metadata.items() if k != "calibration"}
+    return dataclasses.replace(recording, metadata=metadata)
