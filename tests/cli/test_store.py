@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from rls_monitor.cli.store import (
     show_command,
 )
 from rls_monitor.recording import write_csv
+from rls_monitor.storage import Store
 from rls_monitor.storage.migrations import SCHEMA_VERSION
 from tests.storage.conftest import (
     db_path,
@@ -58,8 +60,11 @@ def test_import_nights_show_rescore_check(cli: click.Group, db_path: Path, csv_p
     db = ["--db", str(db_path)]
     res = run(cli, ["import", str(csv_path), "--subject", "P01", *db])
     assert res.exit_code == 0, res.output
-    assert res.output.strip() == "1"
-    res = run(cli, ["import", str(csv_path), "--subject", "P02", "--json", *db])
+    assert re.fullmatch(
+        r"Stored night 1: 0 h 20 min, \d+ LMs?, PLM \d+\.\d per hour in bed \(WASM 2016\)\n",
+        res.output,
+    )
+    res = run(cli, ["import", str(csv_path), "--subject", "P02", "--again", "--json", *db])
     assert res.exit_code == 0, res.output
     data = json.loads(res.output)
     assert data["night"] == 2 and data["subject"] == "P02" and data["status"] == "complete"
@@ -108,11 +113,11 @@ def test_errors_are_one_line(cli: click.Group, db_path: Path, tmp_path: Path) ->
     assert foreign.read_text() == "not a database\n"
     res = run(cli, ["show", "3", "--db", str(db_path)])
     assert res.exit_code == 1 and "no database" in res.output
-    run(cli, ["nights", "--db", str(db_path)])
+    Store(db_path).close()
     res = run(cli, ["show", "3", "--db", str(db_path)])
     assert res.exit_code == 1 and "no night 3" in res.output
     res = run(cli, ["rescore", "--db", str(db_path)])
-    assert res.exit_code == 1 and "--all" in res.output
+    assert res.exit_code == 2 and "--all" in res.output
     res = run(cli, ["rescore", "--all", "--rules", "x", "--db", str(db_path)])
     assert res.exit_code == 2 and "wasm2016" in res.output
 
@@ -140,15 +145,13 @@ def test_every_command_has_help(command: click.Command) -> None:
 
 
 def test_db_close_an_interrupted_night(cli: click.Group, db_path: Path) -> None:
-    from rls_monitor.storage import Store
-
     rec = simulated_recording(600.0)
     counts, lsb_g, _ = rec.to_counts()
     with Store(db_path) as store:
         night = store.create_night("P01", fs_hz=rec.fs_hz, lsb_g=lsb_g)
         store.append_samples(night, 0, counts)
         res = CliRunner().invoke(cli, ["db", "close", str(night), "--db", str(db_path)])
-        assert res.exit_code == 1 and "still being recorded" in res.output
+        assert res.exit_code == 2 and "still being recorded" in res.output
         store.mark_interrupted(night)
     res = CliRunner().invoke(cli, ["db", "close", str(night), "--db", str(db_path)])
     assert res.exit_code == 0, res.output
