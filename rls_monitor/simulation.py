@@ -136,7 +136,7 @@ class SimulatedSetup:
     links: list[BandLink]
     clock: SessionClock
     cleanup: list[Callable[[], None]]
-    sources: dict[str, NDArray[np.int16]]
+    sources: dict[str, Any]
 
 
 def simulated_sources(
@@ -174,22 +174,45 @@ def simulated_sources(
         rec = read_recording(Path(source))
         counts, lsb_g, _exact = rec.to_counts()
         return {rec.side if rec.side != "unknown" else "left": (counts, lsb_g, rec.fs_hz)}
+    streams = simulated_streams(
+        None, duration_s=duration_s, bilateral=bilateral, seed=seed, fs_hz=fs_hz
+    )
+    return {side: (src[0 : len(src)], lsb, rate) for side, (src, lsb, rate) in streams.items()}
+
+
+def simulated_streams(
+    source: str | Path | None,
+    *,
+    duration_s: float | None,
+    bilateral: bool,
+    seed: int,
+    fs_hz: float = SIM_FS_HZ,
+) -> dict[str, tuple[Any, float, float]]:
+    """The sources of :func:`simulated_sources`, a simulated night as a stream rendered on demand.
+
+    Returns side -> (source, lsb_g, fs_hz): for a simulated night the source is a
+    :class:`firmware_host.signal_model.BandStream` (``len()``, ``source[a:b]``: the same samples
+    as :func:`simulated_sources`, a window in memory at a time, so a band starts sending at once
+    and its memory does not grow with the night's length); for a file, its counts.
+    """
+    if source is not None:
+        return dict(
+            simulated_sources(
+                source, duration_s=duration_s, bilateral=bilateral, seed=seed, fs_hz=fs_hz
+            )
+        )
     from firmware_host import signal_model
 
     dur = check_simulated_duration(duration_s, fs_hz)
+    config = signal_model.night_config("ordinary", duration_s=dur, fs_hz=fs_hz)
     if bilateral:
-        nights = signal_model.simulate_bilateral_night(
-            signal_model.night_config("ordinary", duration_s=dur, fs_hz=fs_hz), seed=seed
-        )
-        left, right = nights
+        left, right = signal_model.stream_bilateral_night(config, seed=seed)
         return {
-            "left": (left.counts, left.lsb_g, left.fs_hz),
-            "right": (right.counts, right.lsb_g, right.fs_hz),
+            "left": (left, left.lsb_g, left.fs_hz),
+            "right": (right, right.lsb_g, right.fs_hz),
         }
-    night = signal_model.simulate_night(
-        signal_model.night_config("ordinary", duration_s=dur, fs_hz=fs_hz), seed=seed
-    )
-    return {"left": (night.counts, night.lsb_g, night.fs_hz)}
+    night = signal_model.stream_night(config, seed=seed)
+    return {"left": (night, night.lsb_g, night.fs_hz)}
 
 
 def simulated_recording(
@@ -310,6 +333,8 @@ async def record_simulated_night_async(
     check_option("link", link, ("ble", "serial"))
     cfg = with_rules(config, rules)
     own_setup = setup is None
+    if setup is None and source is None:
+        check_simulated_duration(duration_s, fs_hz)  # before the store is created
     stop = stop or StopSignal()
     from rls_monitor.storage import Store
 
@@ -319,7 +344,7 @@ async def record_simulated_night_async(
                 start_utc = next_evening(
                     [n.start_utc for n in store.list_nights() if n.start_utc is not None]
                 )
-            sources = simulated_sources(
+            sources = simulated_streams(
                 source, duration_s=duration_s, bilateral=bilateral, seed=seed, fs_hz=fs_hz
             )
             setup = build_simulated_links(
@@ -391,7 +416,7 @@ def record_simulated_night(
 
 
 def build_simulated_links(
-    sources: dict[str, tuple[NDArray[np.int16], float, float]],
+    sources: dict[str, tuple[Any, float, float]],
     *,
     speed: float,
     link: str,
@@ -423,7 +448,9 @@ def build_simulated_links(
         if faults is not None:
             faults(side, band)
         driver = (
-            BandDriver(band, speed=speed) if epoch is None else BandDriver(band, speed=speed, epoch=epoch)
+            BandDriver(band, speed=speed)
+            if epoch is None
+            else BandDriver(band, speed=speed, epoch=epoch)
         )
         drivers[side] = driver
         if link == "ble":

@@ -96,4 +96,3 @@ def echo_json(data: Any, *, ensure_ascii: bool = True) -> None:
         Escape non-ASCII characters (``False``: the diary's free text prints as written).
     """
     click.echo(json.dumps(data, indent=2, ensure_ascii=ensure_ascii))
-

@@ -11,6 +11,7 @@ import contextlib
 import json
 import math
 import signal
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -90,7 +91,7 @@ class _StatusLine:
     def __enter__(self) -> _StatusLine:
         if not self.enabled:
             return self
-        if click.get_text_stream("stderr").isatty():
+        if sys.stderr.isatty():
             from rich.console import Console
             from rich.live import Live
 
@@ -303,9 +304,7 @@ def sync_command(
     path = _db_path(db_path)
     with _StatusLine(enabled=not quiet and not as_json) as line:
         result = _run(
-            lambda stop: sync_night_async(
-                path, spec, rules=rules, stop=stop, on_status=line.update
-            )
+            lambda stop: sync_night_async(path, spec, rules=rules, stop=stop, on_status=line.update)
         )
     _print_summary(result, path, as_json)
 

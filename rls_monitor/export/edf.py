@@ -37,8 +37,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 import rls_monitor
-from rls_monitor.export.files import private_output
 from rls_monitor.errors import ConfigError, RLSMonitorError
+from rls_monitor.export.files import private_output
 from rls_monitor.export.pseudonym import Pseudonymiser
 from rls_monitor.export.records import NightRecord
 

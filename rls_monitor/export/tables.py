@@ -24,8 +24,8 @@ from typing import Any
 
 import rls_monitor
 from rls_monitor.diary.columns import DIARY_EXPORT_COLUMNS
-from rls_monitor.export.files import private_output
 from rls_monitor.errors import ConfigError, RLSMonitorError
+from rls_monitor.export.files import private_output
 from rls_monitor.export.pseudonym import Pseudonymiser
 from rls_monitor.export.records import NightRecord
 
@@ -498,7 +498,9 @@ def _write_table_file(
         "software": {"name": "rls-monitor", "version": rls_monitor.__version__},
         "pseudonymised": pseudonymised,
         "rules": sorted(set(rules)),
-        "columns": [{"name": c.name, "unit": c.unit, "description": c.description} for c in columns],
+        "columns": [
+            {"name": c.name, "unit": c.unit, "description": c.description} for c in columns
+        ],
         "rows": [{k: _json_value(row.get(k)) for k in names} for row in rows],
     }
     with path.open("w", encoding="utf-8") as fh:

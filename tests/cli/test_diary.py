@@ -13,10 +13,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from rls_monitor import diary
+from rls_monitor.cli import main
 from rls_monitor.cli.diary import diary_group, insights_command
 from rls_monitor.diary import DiaryEntry, Medication
 from rls_monitor.errors import ConfigError
-from rls_monitor.cli import main
 from rls_monitor.storage import Store
 from rls_monitor.storage.diary_schema import DIARY_NIGHT_COLUMNS
 from tests.diary.conftest import (

@@ -188,3 +188,40 @@ def test_rescore_and_import_pass_the_calibration_choice(
     # No calibration exists for this band, so every choice scores the raw samples: unchanged.
     assert "unchanged" in res.output
     assert seen == {"import": "none", "rescore": choice}
+
+
+def test_the_same_file_is_stored_once_unless_again(
+    cli: click.Group, db_path: Path, csv_path: Path, tmp_path: Path
+) -> None:
+    run = CliRunner().invoke
+    db = ["--db", str(db_path)]
+    assert run(cli, ["import", str(csv_path), "--subject", "P01", *db]).exit_code == 0
+    copy = tmp_path / "renamed.csv"
+    copy.write_bytes(csv_path.read_bytes())  # same content, another name: still the same night
+    res = run(cli, ["import", str(copy), *db])
+    assert res.exit_code == 0, res.output
+    assert res.output == (
+        "renamed.csv is already stored as night 1 (same content, subject P01); nothing imported "
+        "(--again stores it once more).\n"
+    )
+    res = run(cli, ["import", str(copy), "--json", *db])
+    assert json.loads(res.output)["already_stored"] is True and json.loads(res.output)["night"] == 1
+    res = run(cli, ["import", str(copy), "--again", *db])
+    assert res.exit_code == 0 and res.output.startswith("Stored night 2: ")
+    assert [n["night"] for n in json.loads(run(cli, ["nights", "--json", *db]).output)] == [1, 2]
+
+
+@pytest.mark.parametrize(
+    "args", [["nights"], ["nights", "--json"], ["show", "1"], ["show", "1", "--json"]]
+)
+def test_a_command_that_only_reads_creates_nothing(
+    cli: click.Group, tmp_path: Path, args: list[str]
+) -> None:
+    missing = tmp_path / "no" / "such" / "dir" / "x.sqlite"
+    res = CliRunner().invoke(cli, [*args, "--db", str(missing)])
+    assert res.exit_code == 1
+    assert res.stderr == (
+        f"Error: there is no database at {missing}: nothing was recorded or imported there yet "
+        "(--db or RLS_MONITOR_DB name another)\n"
+    )
+    assert not (tmp_path / "no").exists()
