@@ -1,13 +1,16 @@
-"""The recordings a batch run takes: files, folders (searched recursively) and glob patterns."""
+"""The recordings a batch run takes: files, folders (searched recursively) and glob patterns.
+
+A file is known by :func:`~rls_monitor.nights.importing.file_sha256`, as ``import`` knows it.
+"""
 
 from __future__ import annotations
 
 import glob
-import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
 from rls_monitor.errors import ConfigError
+from rls_monitor.nights.importing import file_sha256
 from rls_monitor.recording.read import RECORDING_SUFFIXES
 
 __all__ = ["file_sha256", "find_recordings"]
@@ -56,29 +59,3 @@ def find_recordings(paths: Iterable[str | Path]) -> list[Path]:
         else:
             raise ConfigError(f"no such file or folder: {text}", name="paths", value=text)
     return sorted(found)
-
-
-def file_sha256(path: str | Path, *, chunk_bytes: int = 1 << 20) -> str:
-    """The SHA-256 of a file's content, hex: what tells a file already stored from a new one.
-
-    Parameters
-    ----------
-    path : str or Path
-    chunk_bytes : int
-        Read size.
-
-    Returns
-    -------
-    str
-        64 hex digits.
-
-    Raises
-    ------
-    OSError
-        The file cannot be read.
-    """
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        for chunk in iter(lambda: fh.read(chunk_bytes), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

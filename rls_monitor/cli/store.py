@@ -34,24 +34,44 @@ __all__ = ["db_group", "import_command", "nights_command", "rescore_command", "s
     show_default=True,
     help="Apply the band's calibration in force (device) or score the raw samples (none).",
 )
+@click.option(
+    "--again", is_flag=True, help="Store the file even if the same file is stored already."
+)
 @click.option("--json", "as_json", is_flag=True, help='Print {"night": ID, ...} as JSON.')
 @db_option
 def import_command(
-    path: Path, subject: str, rules: str, calibration: str, as_json: bool, db_path: Path | None
+    path: Path,
+    subject: str,
+    rules: str,
+    calibration: str,
+    again: bool,
+    as_json: bool,
+    db_path: Path | None,
 ) -> None:
-    """Store the recording PATH (.csv, .cwa, .bin) as a night, score it, and print the night's id."""
+    """Store the recording PATH (.csv, .cwa, .bin) as a night and score it.
+
+    A file stored before (the same content) is not stored twice: it says which night holds it
+    (--again stores it once more).
+    """
     from rls_monitor.nights.importing import import_recording
+    from rls_monitor.nights.summary import format_night_line
 
     with open_store(db_path) as store:
         imported = import_recording(
-            store, path, subject=subject, rules=rules, calibration=calibration
+            store, path, subject=subject, rules=rules, calibration=calibration, again=again
         )
         info = store.get_night(imported.night_id)
     if as_json:
-        out = {"night": imported.night_id, **info.to_dict()}
-        echo_json(out)
+        out = {"night": imported.night_id, "already_stored": imported.already_stored}
+        echo_json({**out, **info.to_dict()})
+    elif imported.already_stored:
+        click.echo(
+            f"{path.name} is already stored as night {info.id} (same content, subject "
+            f"{info.subject}); nothing imported (--again stores it once more)."
+        )
     else:
-        click.echo(imported.night_id)
+        line = format_night_line(info)  # "Night 5: 8 h 00 min, ..."
+        click.echo(f"Stored n{line[1:]}")
 
 
 @click.command("nights")
@@ -62,7 +82,7 @@ def nights_command(subject: str | None, as_json: bool, db_path: Path | None) -> 
     """List the stored nights, oldest first."""
     from rls_monitor.nights.summary import format_nights
 
-    with open_store(db_path) as store:
+    with open_store(db_path, create=False, readonly=True) as store:
         nights = store.list_nights(subject)
     if as_json:
         echo_json([n.to_dict() for n in nights])
@@ -78,7 +98,7 @@ def show_command(night: int, as_json: bool, db_path: Path | None) -> None:
     """Print the morning summary of NIGHT (--json: the same shape as `score --json`)."""
     from rls_monitor.nights.summary import format_night, night_json
 
-    with open_store(db_path, create=False) as store:
+    with open_store(db_path, create=False, readonly=True) as store:
         if as_json:
             echo_json(night_json(store, night))
         else:

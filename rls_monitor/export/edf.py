@@ -39,6 +39,7 @@ from numpy.typing import NDArray
 
 import rls_monitor
 from rls_monitor.errors import ConfigError, RLSMonitorError
+from rls_monitor.export.files import private_output
 from rls_monitor.export.pseudonym import Pseudonymiser
 from rls_monitor.export.records import NightRecord
 
@@ -266,7 +267,8 @@ def write_edf(
             annotations=[edfio.EdfAnnotation(o, d, t) for o, d, t in annotations],
         )
         path = Path(path)
-        edf.write(path)
+        with private_output(path):  # owner-only, like the database
+            edf.write(path)
     except OSError as exc:
         raise RLSMonitorError(f"cannot write {path}: {exc.strerror or exc}") from exc
     except ValueError as exc:

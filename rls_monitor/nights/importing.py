@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ from rls_monitor.recording import Recording, read_recording
 from rls_monitor.scoring import ScoreResult
 from rls_monitor.storage import Store
 
-__all__ = ["DEFAULT_SUBJECT", "ImportedNight", "import_recording"]
+__all__ = ["DEFAULT_SUBJECT", "ImportedNight", "file_sha256", "import_recording", "stored_as"]
 
 logger = logging.getLogger(__name__)
 
@@ -32,10 +33,30 @@ class ImportedNight:
     night_id : int
     result : ScoreResult
         Its score.
+    already_stored : bool
+        The same file (same content) was stored before as ``night_id``; nothing was imported.
     """
 
     night_id: int
     result: ScoreResult
+    already_stored: bool = False
+
+
+def file_sha256(path: str | Path) -> str:
+    """The SHA-256 of a file's content, hex (kept with an imported night as ``source_sha256``)."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def stored_as(store: Store, sha256: str) -> int | None:
+    """The scored night imported from a file with this content hash, if any (the first)."""
+    for night in store.list_nights():
+        if night.metadata.get("source_sha256") == sha256 and store.get_result(night.id):
+            return night.id
+    return None
 
 
 def import_recording(
@@ -46,6 +67,7 @@ def import_recording(
     rules: str = "wasm2016",
     scorer: Scorer | None = None,
     calibration: Any = "device",
+    again: bool = False,
 ) -> ImportedNight:
     """Store a recording as a new night, score it, and save the score.
 
@@ -72,6 +94,9 @@ def import_recording(
         calibration used is recorded with the night. ``"device"``: the recording device's
         calibration in force (none when the device has none or the recording is already
         calibrated).
+    again : bool
+        Store a file again even when a night with the same content is stored already (by
+        default that night is returned, ``already_stored`` set, and nothing is imported).
 
     Returns
     -------
@@ -88,8 +113,17 @@ def import_recording(
     """
     check_option("rules", rules, RULE_CHOICES)
     source = ""
+    sha256 = None
     if not isinstance(recording, Recording):
         source = Path(recording).name
+        try:
+            sha256 = file_sha256(recording)
+        except OSError:
+            sha256 = None  # read_recording says what is wrong with the file
+        before = None if again or sha256 is None else stored_as(store, sha256)
+        if before is not None:
+            saved = ScoreResult.from_dict(store.get_result(before) or {})
+            return ImportedNight(before, saved, already_stored=True)
         recording = read_recording(recording)
     if isinstance(calibration, str):
         check_option("calibration", calibration, ("device", "none"))
@@ -102,7 +136,12 @@ def import_recording(
         calibrations = {recording.device_id: as_calibration(calibration)}
         recording = _without_calibration_mark(recording)
     prepared = prepare_night(
-        recording, rules=rules, scorer=scorer, calibrations=calibrations, source=source
+        recording,
+        rules=rules,
+        scorer=scorer,
+        calibrations=calibrations,
+        source=source,
+        metadata=None if sha256 is None else {"source_sha256": sha256},
     )
     night_id = store_prepared(store, prepared, subject)
     return ImportedNight(night_id, ScoreResult.from_dict(prepared.result))
