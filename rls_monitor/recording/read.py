@@ -6,6 +6,8 @@
     Axivity AX3/AX6 continuous-wave files (:mod:`rls_monitor.recording.axivity`).
 ``.bin``
     GENEActiv binary files (:mod:`rls_monitor.recording.geneactiv`).
+``.edf``
+    EDF/EDF+ with three acceleration channels (:mod:`rls_monitor.recording.edf_file`).
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ from pathlib import Path
 from rls_monitor.errors import RecordingError
 from rls_monitor.recording.axivity import read_cwa
 from rls_monitor.recording.csv_file import read_csv
+from rls_monitor.recording.edf_file import read_edf
 from rls_monitor.recording.geneactiv import read_geneactiv_bin
 from rls_monitor.recording.model import Recording
 
 __all__ = ["RECORDING_SUFFIXES", "read_recording"]
 
 #: File suffixes :func:`read_recording` reads (lower case).
-RECORDING_SUFFIXES = (".csv", ".cwa", ".bin")
+RECORDING_SUFFIXES = (".csv", ".cwa", ".bin", ".edf")
 
 
 def read_recording(path: str | Path) -> Recording:
@@ -30,7 +33,7 @@ def read_recording(path: str | Path) -> Recording:
     Parameters
     ----------
     path : str or Path
-        A ``.csv`` (plain CSV), ``.cwa`` (Axivity) or ``.bin`` (GENEActiv) file.
+        A ``.csv`` (plain CSV), ``.cwa`` (Axivity), ``.bin`` (GENEActiv) or ``.edf`` file.
 
     Returns
     -------
@@ -51,7 +54,9 @@ def read_recording(path: str | Path) -> Recording:
         return read_cwa(path)
     if suffix == ".bin":
         return read_geneactiv_bin(path)
+    if suffix == ".edf":
+        return read_edf(path)
     raise RecordingError(
-        f"unknown recording format {suffix or '(no suffix)'!r}; expected .csv, .cwa or .bin",
+        f"unknown recording format {suffix or '(no suffix)'!r}; expected .csv, .cwa, .bin or .edf",
         path=path,
     )
