@@ -6,8 +6,11 @@ bytes. A BLE peripheral or a pseudo-terminal (``rls_monitor.link.transports.simu
 API
 ---
 ``band = SimulatedBand(source, *, lsb_g=None, fs_hz=None, device_id="RLS-SIM-0001", ...)``
-    ``source``: an int16 (n, 3) array of counts (then ``lsb_g`` and ``fs_hz`` are required), or
-    an object with ``.counts``, ``.lsb_g``, ``.fs_hz`` (``signal_model.simulate_night(...)``).
+    ``source``: an int16 (n, 3) array of counts (then ``lsb_g`` and ``fs_hz`` are required), an
+    object with ``.counts``, ``.lsb_g``, ``.fs_hz`` (``signal_model.simulate_night(...)``), or a
+    stream that renders its samples on demand (``signal_model.stream_night(...)``: ``len()``,
+    ``stream[first:stop]`` and ``.read``, ``.lsb_g``, ``.fs_hz``), so that a long night starts at
+    once and the band's memory stays that of its flash ring.
     The band is switched on at simulated time 0 and records the source into its flash ring
     whether or not a host is connected (offline recording), at one source sample per
     ``1 / fs_hz`` simulated seconds.
@@ -133,8 +136,9 @@ class SimulatedBand:
 
     Parameters
     ----------
-    source : ndarray (n, 3) int16, or object with ``counts``, ``lsb_g``, ``fs_hz``
-        The accelerometer counts the band will "measure", one row per sample.
+    source : ndarray (n, 3) int16, object with ``counts``, ``lsb_g``, ``fs_hz``, or a stream
+        The accelerometer counts the band will "measure", one row per sample (a stream is read
+        by slices, ``source[first:stop]``, as the band records).
     lsb_g : float, optional
         g per count (required for a bare array; a power of two the protocol can express).
     fs_hz : float, optional
@@ -199,15 +203,21 @@ class SimulatedBand:
         serial: str | None = None,
         firmware: str = "1.0.0",
     ) -> None:
+        streamed = not isinstance(source, np.ndarray) and callable(getattr(source, "read", None))
         counts = source if isinstance(source, np.ndarray) else getattr(source, "counts", source)
         lsb = lsb_g if lsb_g is not None else getattr(source, "lsb_g", None)
         rate = fs_hz if fs_hz is not None else getattr(source, "fs_hz", None)
         if lsb is None or rate is None:
             raise ValueError("a bare sample array needs lsb_g and fs_hz")
-        arr = np.asarray(counts)
-        if arr.ndim != 2 or arr.shape[1] != 3 or not np.issubdtype(arr.dtype, np.integer):
-            raise ValueError(f"source counts must be integer (n, 3), got {arr.dtype} {arr.shape}")
-        self.source: NDArray[np.int16] = np.ascontiguousarray(arr, dtype=np.int16)
+        if streamed:  # rendered on demand, window by window: memory flat whatever its length
+            self.source: Any = source
+        else:
+            arr = np.asarray(counts)
+            if arr.ndim != 2 or arr.shape[1] != 3 or not np.issubdtype(arr.dtype, np.integer):
+                raise ValueError(
+                    f"source counts must be integer (n, 3), got {arr.dtype} {arr.shape}"
+                )
+            self.source = np.ascontiguousarray(arr, dtype=np.int16)
         self.format = p.SampleFormat.from_lsb(float(rate), float(lsb), range_g)
         self.fs_hz = self.format.rate_hz
         self.lsb_g = self.format.lsb_g

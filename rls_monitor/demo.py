@@ -8,7 +8,9 @@
 2. The night is scored by WASM/IRLSSG 2016 and the morning summary a patient reads is printed.
 3. The stored samples are checked bit for bit against what the band played, and the result is
    compared with the simulator's ground truth.
-4. A clinician's report (HTML) and a CSV export are written beside the database.
+4. A clinician's report (HTML) and a CSV export are written beside the database, and a trend
+   report over the nights: the two evenings before were simulated nights too (imported as
+   recordings, quicker than recording them), so the morning summary compares the night with them.
 
 Run with ``python -m rls_monitor.demo [--hours H] [--seed N] [--out DIR] [--link serial|ble]``.
 """
@@ -19,11 +21,40 @@ import argparse
 import sys
 import tempfile
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 
 from rls_monitor.errors import RLSMonitorError
+
+#: Simulated nights stored before the demo's recorded one, so that it shows a short trend.
+EARLIER_NIGHTS = 2
+DEMO_SUBJECT = "simulated"
+
+
+def _earlier_nights(db_path: Path, hours: float, seed: int) -> None:
+    """The evenings before: simulated nights imported into the store, one an evening."""
+    from rls_monitor.nights.importing import import_recording
+    from rls_monitor.simulation import next_evening, simulated_recording
+    from rls_monitor.storage import Store
+
+    today = datetime.now().astimezone().date()
+    with Store(db_path) as store:
+        for k in range(EARLIER_NIGHTS):
+            start = next_evening(
+                [n.start_utc for n in store.list_nights() if n.start_utc is not None],
+                today=today - timedelta(days=EARLIER_NIGHTS - k),
+            )
+            rec = simulated_recording(
+                duration_s=hours * 3600.0, seed=seed + 100 + k, start_utc=start
+            )
+            imported = import_recording(store, rec, subject=DEMO_SUBJECT)
+            print(
+                f"  {start.astimezone():%a %d %b}: night {imported.night_id}, "
+                f"PLM index {imported.result.plm_per_h or 0.0:.1f} /h",
+                flush=True,
+            )
 
 
 def run(hours: float, seed: int, out_dir: Path, link: str) -> int:
@@ -47,15 +78,17 @@ def run(hours: float, seed: int, out_dir: Path, link: str) -> int:
     ):
         stale.unlink(missing_ok=True)  # the demo's own database from an earlier run
     duration_s = hours * 3600.0
+    print(f"The {EARLIER_NIGHTS} evenings before: simulated {hours:g} h nights, imported ...")
+    _earlier_nights(db_path, hours, seed)
     print(
-        f"Recording a simulated {hours:g} h night over a {link} link "
+        f"Recording tonight's simulated {hours:g} h night over a {link} link "
         f"({'pseudo-terminal, pyserial' if link == 'serial' else 'bleak, simulated backend'}) "
         f"into {db_path} ...",
         flush=True,
     )
     started = time.perf_counter()
     night_id = record_simulated_night(
-        db_path, duration_s=duration_s, speed="max", link=link, seed=seed
+        db_path, duration_s=duration_s, speed="max", link=link, seed=seed, subject=DEMO_SUBJECT
     )
     recorded_s = time.perf_counter() - started
     print(f"Recorded in {recorded_s:.1f} s ({duration_s / recorded_s:,.0f}x real time).\n")
@@ -72,6 +105,9 @@ def run(hours: float, seed: int, out_dir: Path, link: str) -> int:
         report_path = write_report(records, out_dir / f"night{night_id}-report.html")
         csv_path = out_dir / f"night{night_id}-movements.csv"
         export(store, csv_path, "csv", night=night_id, movements=True)
+        trend_path = write_report(
+            load_nights(store, subject=DEMO_SUBJECT), out_dir / "trend-report.html"
+        )
 
     truth_night = simulate_night(night_config("ordinary", duration_s=duration_s), seed=seed)
     identical = stored.shape == truth_night.counts.shape and bool(
@@ -98,7 +134,10 @@ def run(hours: float, seed: int, out_dir: Path, link: str) -> int:
         f"  PLM index [wasm2016]: {result['indices']['plm_per_h']:.1f}/h measured, "
         f"{true_plm / (true_in_bed_s / 3600.0):.1f}/h from the true movements"
     )
-    print(f"\nClinician's report: {report_path}\nMovements as CSV:   {csv_path}")
+    print(
+        f"\nClinician's report: {report_path}\nTrend report:       {trend_path}"
+        f"\nMovements as CSV:   {csv_path}"
+    )
     print(f"Done in {time.perf_counter() - started:.1f} s.")
     return 0 if identical else 1
 

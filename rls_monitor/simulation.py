@@ -12,6 +12,7 @@ import asyncio
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,88 @@ from rls_monitor.nights.recorder import (
 )
 
 SIM_FS_HZ = 50.0
+#: Local time at which a simulated night starts (the evening of its date).
+SIM_BEDTIME = time(22, 30)
+#: The shortest simulated night the signal model makes (a prelude, a bed span, a morning).
+SIM_MIN_DURATION_S = 120.0
+
+
+def max_simulated_duration_s(fs_hz: float = SIM_FS_HZ) -> float:
+    """The longest night the simulated band can record: what its flash ring holds at ``fs_hz``.
+
+    A band keeps its night in a flash ring (:data:`firmware_host.band.DEFAULT_FLASH_BYTES`, 6
+    bytes a sample: 31 h at 50 Hz); a longer night would overwrite its own first hours before a
+    host could fetch them after a lost link, so no night is longer.
+    """
+    from firmware_host.band import DEFAULT_FLASH_BYTES
+    from firmware_host.protocol import SAMPLE_BYTES
+
+    return (DEFAULT_FLASH_BYTES // SAMPLE_BYTES) / float(fs_hz)
+
+
+def check_simulated_duration(duration_s: float | None, fs_hz: float = SIM_FS_HZ) -> float:
+    """The length of a simulated night (default 8 h), refused outside what a band can record.
+
+    Raises
+    ------
+    ConfigError
+        Not a number, shorter than :data:`SIM_MIN_DURATION_S`, or longer than
+        :func:`max_simulated_duration_s`.
+    """
+    dur = 8 * 3600.0 if duration_s is None else float(duration_s)
+    longest = max_simulated_duration_s(fs_hz)
+    if not math.isfinite(dur) or dur < SIM_MIN_DURATION_S:
+        raise ConfigError(
+            f"a simulated night lasts at least {SIM_MIN_DURATION_S:g} s; got {duration_s!r}",
+            name="duration_s",
+            value=duration_s,
+        )
+    if dur > longest:
+        raise ConfigError(
+            f"a simulated night of {dur:g} s is longer than the band's flash holds "
+            f"({longest:.0f} s = {longest / 3600:.1f} h at {fs_hz:g} Hz): a band records at "
+            "most that much of one night",
+            name="duration_s",
+            value=duration_s,
+        )
+    return dur
+
+
+def next_evening(starts_utc: list[datetime], *, today: date | None = None) -> datetime:
+    """When the next simulated night starts: the evening after the last of ``starts_utc``.
+
+    Nights follow one another at :data:`SIM_BEDTIME` local time (this computer's zone): the
+    evening after the local date of the latest start (a start after midnight belongs to the
+    evening before), or this evening when there is none.
+
+    Parameters
+    ----------
+    starts_utc : list of datetime
+        Start times of the nights already stored (aware, or naive UTC).
+    today : date, optional
+        This evening's date (default: today's local date).
+
+    Returns
+    -------
+    datetime
+        The start, aware, in UTC.
+
+    Examples
+    --------
+    >>> from datetime import datetime, date, UTC
+    >>> a = next_evening([], today=date(2026, 12, 7))
+    >>> b = next_evening([a], today=date(2026, 12, 7))
+    >>> (b - a).days, b.astimezone().strftime("%H:%M")
+    (1, '22:30')
+    """
+    known = [s if s.tzinfo else s.replace(tzinfo=UTC) for s in starts_utc]
+    if known:
+        last = max(known).astimezone()  # local time
+        evening = (last - timedelta(hours=12)).date() + timedelta(days=1)
+    else:
+        evening = today or datetime.now().astimezone().date()
+    local = datetime.combine(evening, SIM_BEDTIME).astimezone()  # this computer's zone
+    return local.astimezone(UTC)
 
 
 SIM_ADDRESSES = {
@@ -53,7 +136,7 @@ class SimulatedSetup:
     links: list[BandLink]
     clock: SessionClock
     cleanup: list[Callable[[], None]]
-    sources: dict[str, NDArray[np.int16]]
+    sources: dict[str, Any]
 
 
 def simulated_sources(
@@ -91,24 +174,91 @@ def simulated_sources(
         rec = read_recording(Path(source))
         counts, lsb_g, _exact = rec.to_counts()
         return {rec.side if rec.side != "unknown" else "left": (counts, lsb_g, rec.fs_hz)}
+    streams = simulated_streams(
+        None, duration_s=duration_s, bilateral=bilateral, seed=seed, fs_hz=fs_hz
+    )
+    return {side: (src[0 : len(src)], lsb, rate) for side, (src, lsb, rate) in streams.items()}
+
+
+def simulated_streams(
+    source: str | Path | None,
+    *,
+    duration_s: float | None,
+    bilateral: bool,
+    seed: int,
+    fs_hz: float = SIM_FS_HZ,
+) -> dict[str, tuple[Any, float, float]]:
+    """The sources of :func:`simulated_sources`, a simulated night as a stream rendered on demand.
+
+    Returns side -> (source, lsb_g, fs_hz): for a simulated night the source is a
+    :class:`firmware_host.signal_model.BandStream` (``len()``, ``source[a:b]``: the same samples
+    as :func:`simulated_sources`, a window in memory at a time, so a band starts sending at once
+    and its memory does not grow with the night's length); for a file, its counts.
+    """
+    if source is not None:
+        return dict(
+            simulated_sources(
+                source, duration_s=duration_s, bilateral=bilateral, seed=seed, fs_hz=fs_hz
+            )
+        )
     from firmware_host import signal_model
 
-    dur = 8 * 3600.0 if duration_s is None else float(duration_s)
-    if not dur > 0:
-        raise ConfigError(f"duration must be positive; got {duration_s!r}", name="duration_s")
+    dur = check_simulated_duration(duration_s, fs_hz)
+    config = signal_model.night_config("ordinary", duration_s=dur, fs_hz=fs_hz)
     if bilateral:
-        nights = signal_model.simulate_bilateral_night(
-            signal_model.night_config("ordinary", duration_s=dur, fs_hz=fs_hz), seed=seed
-        )
-        left, right = nights
+        left, right = signal_model.stream_bilateral_night(config, seed=seed)
         return {
-            "left": (left.counts, left.lsb_g, left.fs_hz),
-            "right": (right.counts, right.lsb_g, right.fs_hz),
+            "left": (left, left.lsb_g, left.fs_hz),
+            "right": (right, right.lsb_g, right.fs_hz),
         }
-    night = signal_model.simulate_night(
-        signal_model.night_config("ordinary", duration_s=dur, fs_hz=fs_hz), seed=seed
+    night = signal_model.stream_night(config, seed=seed)
+    return {"left": (night, night.lsb_g, night.fs_hz)}
+
+
+def simulated_recording(
+    *,
+    duration_s: float | None = None,
+    seed: int = 0,
+    start_utc: datetime | None = None,
+    fs_hz: float = SIM_FS_HZ,
+) -> Any:
+    """A simulated ordinary night as a :class:`~rls_monitor.recording.Recording` (left ankle).
+
+    The same night ``record --simulate --seed SEED`` records (:mod:`firmware_host.signal_model`),
+    as a file would hold it: what ``rls-monitor simulate`` writes for ``score`` and ``import``.
+
+    Parameters
+    ----------
+    duration_s : float, optional
+        Length (default 8 h; see :func:`check_simulated_duration`).
+    seed : int
+        Seed of the night.
+    start_utc : datetime, optional
+        Its start (default: yesterday evening at :data:`SIM_BEDTIME` local time).
+    fs_hz : float
+        Sample rate, Hz.
+
+    Returns
+    -------
+    rls_monitor.recording.Recording
+    """
+    from rls_monitor.recording import Recording
+
+    counts, lsb_g, rate = simulated_sources(
+        None, duration_s=duration_s, bilateral=False, seed=seed, fs_hz=fs_hz
+    )["left"]
+    if start_utc is None:
+        yesterday = datetime.now().astimezone().date() - timedelta(days=1)
+        start_utc = next_evening([], today=yesterday)
+    return Recording.from_counts(
+        counts,
+        lsb_g,
+        rate,
+        side="left",
+        device_id="SIM-LEFT-0001",
+        start_utc=start_utc,
+        metadata={"simulated": f"firmware_host.signal_model ordinary night, seed {seed}"},
     )
-    return {"left": (night.counts, night.lsb_g, night.fs_hz)}
 
 
 async def record_simulated_night_async(
@@ -129,6 +279,7 @@ async def record_simulated_night_async(
     fs_hz: float = SIM_FS_HZ,
     on_device: bool = False,
     setup: SimulatedSetup | None = None,
+    start_utc: datetime | None = None,
 ) -> NightResult:
     """Record a simulated band (or two) through a real link into the store, end to end.
 
@@ -182,16 +333,24 @@ async def record_simulated_night_async(
     check_option("link", link, ("ble", "serial"))
     cfg = with_rules(config, rules)
     own_setup = setup is None
-    if setup is None:
-        sources = simulated_sources(
-            source, duration_s=duration_s, bilateral=bilateral, seed=seed, fs_hz=fs_hz
-        )
-        setup = build_simulated_links(sources, speed=speed, link=link, config=cfg, faults=faults)
+    if setup is None and source is None:
+        check_simulated_duration(duration_s, fs_hz)  # before the store is created
     stop = stop or StopSignal()
     from rls_monitor.storage import Store
 
-    try:
-        with Store(db_path) as store:
+    with Store(db_path) as store:
+        if setup is None:
+            if start_utc is None:
+                start_utc = next_evening(
+                    [n.start_utc for n in store.list_nights() if n.start_utc is not None]
+                )
+            sources = simulated_streams(
+                source, duration_s=duration_s, bilateral=bilateral, seed=seed, fs_hz=fs_hz
+            )
+            setup = build_simulated_links(
+                sources, speed=speed, link=link, config=cfg, faults=faults, epoch=start_utc
+            )
+        try:
             recorder = NightRecorder(
                 store,
                 setup.links,
@@ -210,10 +369,10 @@ async def record_simulated_night_async(
             finally:
                 watcher.cancel()
                 await asyncio.gather(watcher, return_exceptions=True)
-    finally:
-        if own_setup:
-            for close in setup.cleanup:
-                close()
+        finally:
+            if own_setup:
+                for close in setup.cleanup:
+                    close()
 
 
 def record_simulated_night(
@@ -257,14 +416,18 @@ def record_simulated_night(
 
 
 def build_simulated_links(
-    sources: dict[str, tuple[NDArray[np.int16], float, float]],
+    sources: dict[str, tuple[Any, float, float]],
     *,
     speed: float,
     link: str,
     config: SessionConfig,
     faults: Callable[[str, Any], None] | None = None,
+    epoch: datetime | None = None,
 ) -> SimulatedSetup:
     """Simulated bands for ``sources`` behind real links (bleak backend or pty serial).
+
+    ``epoch`` is the true UTC at which the bands are switched on (default: the transport's fixed
+    :data:`~rls_monitor.link.transports.simulated.DEFAULT_EPOCH`, for tests).
 
     Returns
     -------
@@ -284,7 +447,11 @@ def build_simulated_links(
         )
         if faults is not None:
             faults(side, band)
-        driver = BandDriver(band, speed=speed)
+        driver = (
+            BandDriver(band, speed=speed)
+            if epoch is None
+            else BandDriver(band, speed=speed, epoch=epoch)
+        )
         drivers[side] = driver
         if link == "ble":
             from firmware_host.ble_air import SimAir

@@ -120,8 +120,15 @@ simulated band injects faults on its own).
 Determinism and cost
 --------------------
 Everything is drawn from ``numpy.random.default_rng(seed)``: the same configuration and seed give
-bit-identical counts. Loops run over events, never over samples; an 8 h night at 50 Hz
-(1.44 M samples) takes well under 2 s and about 100 MB at peak.
+bit-identical counts. The plan of the night (cheap: events, not samples) is drawn whole; the
+samples are rendered window by window (:class:`~firmware_host.signal_model.render.BandStream`),
+every segment, transition, movement, twitch and block of sensor noise drawing from its own
+generator seeded from the band's, so a window is the same whichever windows came before:
+:func:`stream_night` gives the night on demand (the simulated band records from it), and
+:func:`simulate_night` is that stream read whole. Loops run over events and windows, never over
+samples; an 8 h night at 50 Hz (1.44 M samples) takes about 1 s, and a stream holds about
+2 MB (a 22-minute window) whatever the night's length. (Before the nights were streamed, the
+same seed gave other samples: the random draws were made in one sequence over the whole night.)
 
 Submodules
 ----------
@@ -144,7 +151,7 @@ lm_waveform
 render
     One band's recording of a plan: canvas -> sensor counts and truth.
 night
-    :func:`simulate_night`, :func:`simulate_bilateral_night`.
+    :func:`simulate_night`, :func:`simulate_bilateral_night` and their streams.
 
 Example
 -------
@@ -160,7 +167,13 @@ from __future__ import annotations
 
 from firmware_host.signal_model.config import NightConfig, night_config
 from firmware_host.signal_model.lm_episodes import BED_EDGE_GUARD_S, LM_EPISODE_GUARD_S
-from firmware_host.signal_model.night import simulate_bilateral_night, simulate_night
+from firmware_host.signal_model.night import (
+    simulate_bilateral_night,
+    simulate_night,
+    stream_bilateral_night,
+    stream_night,
+)
+from firmware_host.signal_model.render import BandStream
 from firmware_host.signal_model.timeline import POSTURE_ROLL_DEG
 from firmware_host.signal_model.truth import (
     MOVEMENT_KINDS,
@@ -177,6 +190,7 @@ __all__ = [
     "LM_EPISODE_GUARD_S",
     "MOVEMENT_KINDS",
     "POSTURE_ROLL_DEG",
+    "BandStream",
     "GroundTruth",
     "Intervals",
     "LyingPeriods",
@@ -187,4 +201,6 @@ __all__ = [
     "night_config",
     "simulate_bilateral_night",
     "simulate_night",
+    "stream_bilateral_night",
+    "stream_night",
 ]

@@ -1,8 +1,11 @@
-"""The entry points of the model: :func:`simulate_night` and :func:`simulate_bilateral_night`.
+"""The entry points of the model: :func:`simulate_night` and :func:`simulate_bilateral_night`,
+and their streams, :func:`stream_night` and :func:`stream_bilateral_night`.
 
 Each seeds ``numpy.random.default_rng(seed)``, spawns one generator for the night's plan
 (:func:`firmware_host.signal_model.timeline.plan_night`) and one per band
-(:func:`firmware_host.signal_model.render.render_band`).
+(:class:`firmware_host.signal_model.render.BandStream`). A stream renders its samples window by
+window on demand (what the simulated band records, however long the night); a simulated night is
+its stream read whole, with the ground truth: the same seed gives the same samples either way.
 """
 
 from __future__ import annotations
@@ -10,11 +13,46 @@ from __future__ import annotations
 import numpy as np
 
 from firmware_host.signal_model.config import NightConfig
-from firmware_host.signal_model.render import render_band
+from firmware_host.signal_model.render import BandStream
 from firmware_host.signal_model.timeline import plan_night
 from firmware_host.signal_model.truth import SimulatedNight
 
-__all__ = ["simulate_bilateral_night", "simulate_night"]
+__all__ = ["simulate_bilateral_night", "simulate_night", "stream_bilateral_night", "stream_night"]
+
+
+def stream_night(config: NightConfig | None = None, *, seed: int = 0) -> BandStream:
+    """The night :func:`simulate_night` makes, as a stream rendered on demand.
+
+    ``stream[a:b]`` (or ``stream.read(a, b)``) gives the counts of samples ``a`` to ``b``, the
+    same as ``simulate_night(config, seed=seed).counts[a:b]``; ``stream.truth()`` the truth.
+    Only a window of the night is in memory at a time.
+
+    Examples
+    --------
+    >>> from firmware_host.signal_model.config import night_config
+    >>> stream = stream_night(night_config("ordinary", duration_s=1200.0), seed=3)
+    >>> len(stream), stream[100:103].shape
+    (60000, (3, 3))
+    """
+    config = _validated(config)
+    plan_rng, band_rng = np.random.default_rng(seed).spawn(2)
+    plan = plan_night(config, plan_rng, bilateral_fraction=0.0)
+    for ev in plan.events:
+        ev.leg = "L"
+    plan.twitches = [(a, b, "L") for a, b, _ in plan.twitches]
+    return BandStream(plan, config, band_rng, "L")
+
+
+def stream_bilateral_night(
+    config: NightConfig | None = None, *, seed: int = 0, bilateral_fraction: float = 0.5
+) -> tuple[BandStream, BandStream]:
+    """The two bands of :func:`simulate_bilateral_night`, as streams (left, right)."""
+    config = _validated(config)
+    if not (0.0 <= bilateral_fraction <= 1.0):
+        raise ValueError(f"bilateral_fraction must be in 0..1; got {bilateral_fraction!r}")
+    plan_rng, left_rng, right_rng = np.random.default_rng(seed).spawn(3)
+    plan = plan_night(config, plan_rng, bilateral_fraction)
+    return BandStream(plan, config, left_rng, "L"), BandStream(plan, config, right_rng, "R")
 
 
 def simulate_night(config: NightConfig | None = None, *, seed: int = 0) -> SimulatedNight:
@@ -51,14 +89,9 @@ def simulate_night(config: NightConfig | None = None, *, seed: int = 0) -> Simul
     (0, 600.0)
     """
     config = _validated(config)
-    root = np.random.default_rng(seed)
-    plan_rng, band_rng = root.spawn(2)
-    plan = plan_night(config, plan_rng, bilateral_fraction=0.0)
-    for ev in plan.events:
-        ev.leg = "L"
-    plan.twitches = [(a, b, "L") for a, b, _ in plan.twitches]
-    counts, truth = render_band(plan, config, band_rng, "L")
-    return SimulatedNight(counts, config.lsb_g, config.fs_hz, config, truth, seed)
+    stream = stream_night(config, seed=seed)
+    counts = stream.read(0, stream.n_samples)
+    return SimulatedNight(counts, config.lsb_g, config.fs_hz, config, stream.truth(), seed)
 
 
 def simulate_bilateral_night(
@@ -103,16 +136,14 @@ def simulate_bilateral_night(
     ('left', 'right', True)
     """
     config = _validated(config)
-    if not (0.0 <= bilateral_fraction <= 1.0):
-        raise ValueError(f"bilateral_fraction must be in 0..1; got {bilateral_fraction!r}")
-    root = np.random.default_rng(seed)
-    plan_rng, left_rng, right_rng = root.spawn(3)
-    plan = plan_night(config, plan_rng, bilateral_fraction)
-    left_counts, left_truth = render_band(plan, config, left_rng, "L")
-    right_counts, right_truth = render_band(plan, config, right_rng, "R")
+    left, right = stream_bilateral_night(config, seed=seed, bilateral_fraction=bilateral_fraction)
     return (
-        SimulatedNight(left_counts, config.lsb_g, config.fs_hz, config, left_truth, seed),
-        SimulatedNight(right_counts, config.lsb_g, config.fs_hz, config, right_truth, seed),
+        SimulatedNight(
+            left.read(0, len(left)), config.lsb_g, config.fs_hz, config, left.truth(), seed
+        ),
+        SimulatedNight(
+            right.read(0, len(right)), config.lsb_g, config.fs_hz, config, right.truth(), seed
+        ),
     )
 
 

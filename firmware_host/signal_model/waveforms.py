@@ -7,10 +7,20 @@ Stateless functions of a random generator and a length; the renderers
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["bandlimited", "movement_envelope", "sensor_drift", "smooth_bump", "smoothstep"]
+__all__ = [
+    "bandlimited",
+    "movement_envelope",
+    "sensor_drift",
+    "sensor_drift_params",
+    "sensor_drift_shape",
+    "smooth_bump",
+    "smoothstep",
+]
 
 F32 = NDArray[np.float32]
 F64 = NDArray[np.float64]
@@ -115,11 +125,29 @@ def sensor_drift(rng: np.random.Generator, n: int, fs_hz: float, peak_g: float) 
     -------
     ndarray of float32, shape (n, 3)
     """
-    x = np.linspace(-1.0, 1.0, n, dtype=np.float32)[:, None]
-    ramp = rng.uniform(-0.6, 0.6, 3).astype(np.float32)
-    amp = rng.uniform(-0.4, 0.4, 3).astype(np.float32)
-    cycles = rng.uniform(0.5, 2.0, 3).astype(np.float32)
-    phase = rng.uniform(0.0, 2 * np.pi, 3).astype(np.float32)
-    d = ramp * x + amp * np.sin(np.float32(np.pi) * cycles * x + phase)
+    d = sensor_drift_shape(sensor_drift_params(rng), np.arange(n), n)
     d -= d.mean(axis=0)
-    return np.asarray(d * np.float32(peak_g), dtype=np.float32)
+    return np.asarray(d * peak_g, dtype=np.float32)
+
+
+def sensor_drift_params(rng: np.random.Generator) -> F64:
+    """The random shape of a drift (:func:`sensor_drift`): rows ramp, amplitude, cycles, phase."""
+    return np.array(
+        [
+            rng.uniform(-0.6, 0.6, 3),
+            rng.uniform(-0.4, 0.4, 3),
+            rng.uniform(0.5, 2.0, 3),
+            rng.uniform(0.0, 2 * np.pi, 3),
+        ]
+    )
+
+
+def sensor_drift_shape(params: F64, index: NDArray[np.integer[Any]], n: int) -> F64:
+    """The drift's shape (before its mean is removed and it is scaled) at samples ``index`` of
+    ``n``: ``ramp * x + amp * sin(pi * cycles * x + phase)``, ``x`` from -1 to 1 over the night.
+
+    Any range of samples can be evaluated alone (a stream renders a night window by window).
+    """
+    ramp, amp, cycles, phase = params
+    x = (-1.0 + 2.0 * np.asarray(index, dtype=np.float64) / max(n - 1, 1))[:, None]
+    return np.asarray(ramp * x + amp * np.sin(np.pi * cycles * x + phase), dtype=np.float64)

@@ -1,9 +1,12 @@
 """The ``rls-monitor`` command line: a thin layer over the Python API.
 
-Only this package prints, reads environment variables and configures logging. Every
-:class:`~rls_monitor.errors.RLSMonitorError` becomes one line on standard error and exit status 1;
-a usage error exits with 2 (click's convention); an unexpected error prints one line and exits with 3
-(``--debug`` shows the traceback).
+Only this package prints, reads environment variables and configures logging. Exit statuses, one
+rule for every command: 0 success; 1 a failure (every
+:class:`~rls_monitor.errors.RLSMonitorError` but a :class:`~rls_monitor.errors.ConfigError`: a
+file, database, band or night that is missing, unreadable or refused); 2 wrong command-line usage
+(click's own errors, and a :class:`~rls_monitor.errors.ConfigError`: an option value that is not
+allowed, options that contradict each other); 3 an unexpected error (a bug; ``--debug`` shows the
+traceback); 130 interrupted. Errors are one line on standard error.
 """
 
 from __future__ import annotations
@@ -15,11 +18,12 @@ from typing import Any
 import click
 
 from rls_monitor import __version__
-from rls_monitor.errors import RLSMonitorError
+from rls_monitor.errors import ConfigError, RLSMonitorError
 
 __all__ = ["ErrorReportingGroup", "main"]
 
 EXIT_ERROR = 1
+EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 
 
@@ -29,6 +33,9 @@ class ErrorReportingGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except ConfigError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(EXIT_USAGE)
         except RLSMonitorError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(EXIT_ERROR)
@@ -68,11 +75,13 @@ def main(ctx: click.Context, verbose: int, debug: bool) -> None:
 
 
 def _register() -> None:
+    from rls_monitor.cli.batch import batch_command
     from rls_monitor.cli.calibrate import calibrate
     from rls_monitor.cli.diary import diary_group, insights_command
     from rls_monitor.cli.export import export_command, report_command
     from rls_monitor.cli.record import pair_command, record_command, scan_command, sync_command
     from rls_monitor.cli.score import score_command
+    from rls_monitor.cli.simulate import simulate_command
     from rls_monitor.cli.store import (
         db_group,
         import_command,
@@ -86,8 +95,10 @@ def _register() -> None:
         pair_command,
         record_command,
         sync_command,
+        simulate_command,
         score_command,
         import_command,
+        batch_command,
         nights_command,
         show_command,
         rescore_command,

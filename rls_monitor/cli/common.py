@@ -62,7 +62,8 @@ def open_store(db_path: Path | None, *, create: bool = True, readonly: bool = Fa
     db_path : Path or None
         The ``--db`` file; ``None`` uses :func:`rls_monitor.storage.default_db_path`.
     create : bool, default True
-        Create the file (and its tables) when it does not exist.
+        Create the file (and its tables, and its folder) when it does not exist. A command that
+        only reads passes ``False``: a missing file is then an error, and nothing is created.
     readonly : bool, default False
         Open the file read-only.
 
@@ -71,9 +72,17 @@ def open_store(db_path: Path | None, *, create: bool = True, readonly: bool = Fa
     rls_monitor.storage.Store
         The open store (imported here, so that ``--help`` loads no storage code).
     """
+    from rls_monitor.errors import StorageError
     from rls_monitor.storage import Store, default_db_path
 
-    return Store(db_path or default_db_path(), create=create, readonly=readonly)
+    path = db_path or default_db_path()
+    if not create and not path.exists():
+        raise StorageError(
+            f"there is no database at {path}: nothing was recorded or imported there yet "
+            "(--db or RLS_MONITOR_DB name another)",
+            path=path,
+        )
+    return Store(path, create=create, readonly=readonly)
 
 
 def echo_json(data: Any, *, ensure_ascii: bool = True) -> None:

@@ -192,6 +192,12 @@ def diary_add(
         interactive = not given and sys.stdin.isatty()
     if interactive:
         given = {**_prompt_entry(), **given}
+    if not given:
+        raise ConfigError(
+            "nothing was given: name at least one field (e.g. --caffeine-cups 2; see --help), "
+            "or run it in a terminal to be asked field by field",
+            name="add",
+        )
     entry = DiaryEntry(subject=subject, night_date=night_date, **given)
     with open_store(db_path) as store:
         add_entry(store, entry, replace_existing=replace_existing)
@@ -254,9 +260,11 @@ def _entry_line(e: Any) -> str:
     parts = []
     if e.caffeine_cups is not None:
         last = f" (last {e.caffeine_last_hhmm})" if e.caffeine_last_hhmm else ""
-        parts.append(f"caffeine {e.caffeine_cups:g} cups{last}")
+        cups = "cup" if e.caffeine_cups == 1 else "cups"
+        parts.append(f"caffeine {e.caffeine_cups:g} {cups}{last}")
     if e.alcohol_units is not None:
-        parts.append(f"alcohol {e.alcohol_units:g} units")
+        units = "unit" if e.alcohol_units == 1 else "units"
+        parts.append(f"alcohol {e.alcohol_units:g} {units}")
     if e.exercise_min is not None:
         at = f" at {e.exercise_hhmm}" if e.exercise_hhmm else ""
         parts.append(f"exercise {e.exercise_min:g} min{at}")
@@ -398,16 +406,25 @@ def treatment_group() -> None:
 @_subject_option
 @_date_option
 @click.option("--note", default="", help="Free note (optional).")
+@click.option("--json", "as_json", is_flag=True, help='Print the treatment as JSON ({"id": ...}).')
 @db_option
-def treatment_start(subject: str, name: str, day: str, note: str, db_path: Path | None) -> None:
-    """Record that treatment NAME started on --date; prints its id."""
+def treatment_start(
+    subject: str, name: str, day: str, note: str, as_json: bool, db_path: Path | None
+) -> None:
+    """Record that treatment NAME started on --date; says its number (for `treatment stop`)."""
     from rls_monitor.diary.model import Treatment, parse_date
     from rls_monitor.diary.records import add_treatment
 
     treatment = Treatment(0, subject, name, parse_date(day, "--date"), None, note)
     with open_store(db_path) as store:
         t = add_treatment(store, treatment)
-    click.echo(t.id)
+    if as_json:
+        echo_json(t.to_dict(), ensure_ascii=False)
+        return
+    click.echo(
+        f"Treatment #{t.id} {t.name} of {t.subject} started on {t.start_date} "
+        f"(stop it with: rls-monitor diary treatment stop {t.id} --date YYYY-MM-DD)"
+    )
 
 
 @treatment_group.command("stop")

@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from rls_monitor.cli.common import F, db_option, open_store
-from rls_monitor.errors import ConfigError
+from rls_monitor.errors import ConfigError, RLSMonitorError
 
 __all__ = ["export_command", "report_command"]
 
@@ -145,11 +145,14 @@ def export_command(
                 sys.stdout.write(target.read_text(encoding="utf-8"))
             return
         summary = run(output)
+    from rls_monitor.nights.status import plural
+
+    nights = plural(summary.nights, "night")
     if movements or fmt == "edf":
-        what = "movements" if movements else "annotated movements"
-        text = f"Wrote {summary.rows} {what} of {summary.nights} night(s) to {summary.path}"
+        what = "movement" if movements else "annotated movement"
+        text = f"Wrote {plural(summary.rows, what)} of {nights} to {summary.path}"
     else:
-        text = f"Wrote {summary.nights} night(s) to {summary.path}"
+        text = f"Wrote {nights} to {summary.path}"
     click.echo(text + (" (pseudonymised)" if summary.pseudonymised else ""))
 
 
@@ -205,5 +208,11 @@ def report_command(
             from rls_monitor.diary.section import diary_section
 
             diary = diary_section(store, subject, start=_day(date_from), end=_day(date_to), tz=tz)
-    path = write_report(records, output, title=title, diary=diary)
-    click.echo(f"Wrote a report on {len(records)} night(s) to {path}")
+    if not records:
+        raise RLSMonitorError("no scored night matches the selection")
+    from rls_monitor.export.files import private_output
+    from rls_monitor.nights.status import plural
+
+    with private_output(output):  # owner-only, like the database
+        path = write_report(records, output, title=title, diary=diary)
+    click.echo(f"Wrote a report on {plural(len(records), 'night')} to {path}")

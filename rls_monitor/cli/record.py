@@ -9,13 +9,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import signal
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import click
 
-from rls_monitor.cli.common import db_option, echo_json, rules_option
+from rls_monitor.cli.common import db_option, echo_json, open_store, rules_option
 from rls_monitor.errors import ConfigError
 
 __all__ = ["pair_command", "record_command", "scan_command", "sync_command"]
@@ -69,14 +72,26 @@ def _run(coro: Any) -> Any:
 
 
 class _StatusLine:
-    """A rich live status line fed by the session's status callback."""
+    """The live status fed by the session's status callback.
 
-    def __init__(self, enabled: bool) -> None:
+    On a terminal, one rich line rewritten in place. In a pipe or a log (standard error not a
+    terminal), plain lines instead: the first update, then at most one every ``interval_s``
+    seconds, and the last one when the night ends, each ended by a newline.
+    """
+
+    def __init__(self, enabled: bool, *, interval_s: float = 60.0) -> None:
         self.enabled = enabled
+        self.interval_s = interval_s
         self._live: Any = None
+        self._plain = False
+        self._last_line: str | None = None
+        self._printed: str | None = None
+        self._last_s = -math.inf
 
     def __enter__(self) -> _StatusLine:
-        if self.enabled:
+        if not self.enabled:
+            return self
+        if sys.stderr.isatty():
             from rich.console import Console
             from rich.live import Live
 
@@ -84,22 +99,37 @@ class _StatusLine:
                 "", console=Console(stderr=True), refresh_per_second=4, transient=False
             )
             self._live.__enter__()
+        else:
+            self._plain = True
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._live is not None:
             self._live.__exit__(None, None, None)
+        elif self._plain and self._last_line is not None and self._last_line != self._printed:
+            click.echo(self._last_line, err=True)
 
     def update(self, status: Any) -> None:
-        if self._live is None:
+        if self._live is None and not self._plain:
             return
         from rls_monitor.nights.status import format_status_line
 
-        self._live.update(format_status_line(status))
+        line = format_status_line(status)
+        if self._live is not None:
+            self._live.update(line)
+            return
+        self._last_line = line
+        now = time.monotonic()
+        if now - self._last_s >= self.interval_s:
+            self._last_s = now
+            self._printed = line
+            click.echo(line, err=True)
 
 
-def _print_summary(result: Any, as_json: bool) -> None:
-    from rls_monitor.nights.status import format_night_report
+def _print_summary(result: Any, db_path: Path, as_json: bool) -> None:
+    """The end of a recording: what the link went through, then the morning summary ``show``
+    prints (the same function, the same words and numbers)."""
+    from rls_monitor.nights.status import format_link_report
 
     if as_json:
         payload: dict[str, Any] = {"night": result.night_id, "resumed": result.resumed}
@@ -108,7 +138,14 @@ def _print_summary(result: Any, as_json: bool) -> None:
             payload["score"] = result.score.to_dict()
         echo_json(payload)
         return
-    click.echo(format_night_report(result))
+    click.echo(format_link_report(result))
+    if result.score is None:
+        return
+    from rls_monitor.nights.summary import format_night
+
+    with open_store(db_path, create=False, readonly=True) as store:
+        click.echo("")
+        click.echo(format_night(store, result.night_id))
 
 
 @click.command("record")
@@ -141,7 +178,8 @@ def _print_summary(result: Any, as_json: bool) -> None:
     "duration_s",
     type=float,
     default=None,
-    help="Simulated night length in seconds (without FILE; default 8 h).",
+    help="Simulated night length in seconds (without FILE; default 8 h; 120 s to 31 h, what "
+    "the band's flash holds).",
 )
 @click.option(
     "--link",
@@ -235,7 +273,7 @@ def record_command(
                     on_device=on_device,
                 )
             )
-    _print_summary(result, as_json)
+    _print_summary(result, db_path, as_json)
 
 
 @click.command("sync")
@@ -263,13 +301,12 @@ def sync_command(
     if bool(ble) == bool(serial_port):
         raise click.UsageError("give exactly one of --ble ADDRESS or --serial PORT")
     spec = f"ble:{ble}" if ble else f"serial:{serial_port}"
+    path = _db_path(db_path)
     with _StatusLine(enabled=not quiet and not as_json) as line:
         result = _run(
-            lambda stop: sync_night_async(
-                _db_path(db_path), spec, rules=rules, stop=stop, on_status=line.update
-            )
+            lambda stop: sync_night_async(path, spec, rules=rules, stop=stop, on_status=line.update)
         )
-    _print_summary(result, as_json)
+    _print_summary(result, path, as_json)
 
 
 @click.command("scan")

@@ -6,6 +6,7 @@ else ``<user data dir>/rls-monitor.sqlite`` (see :func:`rls_monitor.storage.defa
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -33,24 +34,44 @@ __all__ = ["db_group", "import_command", "nights_command", "rescore_command", "s
     show_default=True,
     help="Apply the band's calibration in force (device) or score the raw samples (none).",
 )
+@click.option(
+    "--again", is_flag=True, help="Store the file even if the same file is stored already."
+)
 @click.option("--json", "as_json", is_flag=True, help='Print {"night": ID, ...} as JSON.')
 @db_option
 def import_command(
-    path: Path, subject: str, rules: str, calibration: str, as_json: bool, db_path: Path | None
+    path: Path,
+    subject: str,
+    rules: str,
+    calibration: str,
+    again: bool,
+    as_json: bool,
+    db_path: Path | None,
 ) -> None:
-    """Store the recording PATH (.csv, .cwa, .bin) as a night, score it, and print the night's id."""
+    """Store the recording PATH (.csv, .cwa, .bin) as a night and score it.
+
+    A file stored before (the same content) is not stored twice: it says which night holds it
+    (--again stores it once more).
+    """
     from rls_monitor.nights.importing import import_recording
+    from rls_monitor.nights.summary import format_night_line
 
     with open_store(db_path) as store:
         imported = import_recording(
-            store, path, subject=subject, rules=rules, calibration=calibration
+            store, path, subject=subject, rules=rules, calibration=calibration, again=again
         )
         info = store.get_night(imported.night_id)
     if as_json:
-        out = {"night": imported.night_id, **info.to_dict()}
-        echo_json(out)
+        out = {"night": imported.night_id, "already_stored": imported.already_stored}
+        echo_json({**out, **info.to_dict()})
+    elif imported.already_stored:
+        click.echo(
+            f"{path.name} is already stored as night {info.id} (same content, subject "
+            f"{info.subject}); nothing imported (--again stores it once more)."
+        )
     else:
-        click.echo(imported.night_id)
+        line = format_night_line(info)  # "Night 5: 8 h 00 min, ..."
+        click.echo(f"Stored n{line[1:]}")
 
 
 @click.command("nights")
@@ -61,7 +82,7 @@ def nights_command(subject: str | None, as_json: bool, db_path: Path | None) -> 
     """List the stored nights, oldest first."""
     from rls_monitor.nights.summary import format_nights
 
-    with open_store(db_path) as store:
+    with open_store(db_path, create=False, readonly=True) as store:
         nights = store.list_nights(subject)
     if as_json:
         echo_json([n.to_dict() for n in nights])
@@ -77,7 +98,7 @@ def show_command(night: int, as_json: bool, db_path: Path | None) -> None:
     """Print the morning summary of NIGHT (--json: the same shape as `score --json`)."""
     from rls_monitor.nights.summary import format_night, night_json
 
-    with open_store(db_path, create=False) as store:
+    with open_store(db_path, create=False, readonly=True) as store:
         if as_json:
             echo_json(night_json(store, night))
         else:
@@ -96,30 +117,65 @@ def show_command(night: int, as_json: bool, db_path: Path | None) -> None:
     help="Calibration applied to the raw samples: the one recorded with the night (stored), each "
     "band's calibration in force now (latest), or none.",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="With --all: local worker processes (default: every core).",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    default=None,
+    help="With --all: run on a Dask cluster (tcp://HOST:PORT or a dask-jobqueue TOML file); "
+    "its workers must see the database file.",
+)
 @db_option
 def rescore_command(
     night: int | None,
     all_nights: bool,
     rules: str | None,
     calibration: str,
+    jobs: int | None,
+    scheduler: str | None,
     db_path: Path | None,
 ) -> None:
-    """Rescore NIGHT (or --all) from the stored raw samples.
+    """Rescore NIGHT (or --all, in parallel) from the stored raw samples.
 
     Scoring is deterministic: rescoring with the same rules and calibration changes nothing.
     """
     if (night is None) == (not all_nights):
         raise ConfigError("give either a NIGHT id or --all (not both)", name="night")
-    from rls_monitor.nights.rescore import rescore_night
+    if not all_nights:
+        from rls_monitor.nights.rescore import rescore_night
 
-    with open_store(db_path, create=False) as store:
-        ids = [n.id for n in store.list_nights()] if all_nights else [int(night or 0)]
-        for night_id in ids:
-            result, changed = rescore_night(store, night_id, rules, calibration=calibration)
-            state = "updated" if changed else "unchanged"
-            click.echo(
-                f"night {night_id}: {state}; PLM index {result.plm_per_h} /h [{result.rules}]"
+        with open_store(db_path, create=False) as store:
+            result, changed = rescore_night(store, int(night or 0), rules, calibration=calibration)
+        state = "updated" if changed else "unchanged"
+        click.echo(f"night {night}: {state}; PLM index {result.plm_per_h} /h [{result.rules}]")
+        return
+    from rls_monitor.batch import rescore_all
+    from rls_monitor.cli.batch import ProgressPrinter, engine_runner
+
+    runner = engine_runner(jobs, scheduler)
+    try:
+        with open_store(db_path, create=False) as store, ProgressPrinter("Rescoring") as show:
+            report = rescore_all(
+                store, rules=rules, jobs=jobs, runner=runner, calibration=calibration, progress=show
             )
+    finally:
+        if runner is not None:
+            runner.close()
+    for label, _ in report.stored:
+        click.echo(f"{label}: updated")
+    click.echo(
+        f"{len(report.stored)} updated, {len(report.unchanged)} unchanged, "
+        f"{len(report.failures)} failed, in {report.elapsed_s:.1f} s."
+    )
+    if report.failures:
+        for f in report.failures:
+            click.echo(f"failed: {f.item}: {f.reason}", err=True)
+        sys.exit(1)
 
 
 @click.group("db")

@@ -20,7 +20,7 @@ from datetime import date, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rls_monitor.errors import ConfigError, check_option
+from rls_monitor.errors import ConfigError, RLSMonitorError, check_option
 from rls_monitor.export.edf import write_edf
 from rls_monitor.export.pseudonym import Pseudonymiser
 from rls_monitor.export.records import NightRecord, load_nights, record_from_result
@@ -175,8 +175,8 @@ def export(
         postures=movements,
         summary_only=fmt != "edf" and not movements,
     )
-    if not records:
-        raise ConfigError("no scored night matches the selection", name="night")
+    if not records:  # not a usage error: the options are right, the store has no such night
+        raise RLSMonitorError("no scored night matches the selection")
     out = Path(path)
     if fmt == "edf":
         if len(records) != 1:

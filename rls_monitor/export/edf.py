@@ -12,7 +12,8 @@ The file opens in PSG software and EDF browsers (EDFbrowser, Polyman, MNE, pyedf
 - **Annotations** (EDF+ TAL): one per scored leg movement with the most specific label: ``PLM``
   (member of a PLM series), ``CLM`` (candidate, not periodic) or ``LM`` (not a candidate); one
   per PLM series, spanning its first onset to its last offset, ``PLM series 3 (n=12, wasm2016)``;
-  ``Out of bed`` periods from the per-minute rows; and at time 0 a note naming the software and
+  ``Out of bed`` periods from the per-minute rows; ``Not recorded`` for each gap (the signal
+  holds placeholders there: the last sample before it held, as the store keeps it); and at time 0 a note naming the software and
   the rule set. A scored night's annotations therefore carry every LM, CLM, PLM and series.
 - **Header**: the patient field holds only the subject's pseudonymous label (sex, birth date and
   name are ``X``); the recording field holds the local start date, ``night-<id>``, the
@@ -38,15 +39,19 @@ from numpy.typing import NDArray
 
 import rls_monitor
 from rls_monitor.errors import ConfigError, RLSMonitorError
+from rls_monitor.export.files import private_output
 from rls_monitor.export.pseudonym import Pseudonymiser
 from rls_monitor.export.records import NightRecord
 
-__all__ = ["EDF_DIGITAL_RANGE", "channel_label", "edf_annotations", "write_edf"]
+__all__ = ["EDF_DIGITAL_RANGE", "NOT_RECORDED", "channel_label", "edf_annotations", "write_edf"]
 
 log = logging.getLogger(__name__)
 
 EDF_DIGITAL_RANGE = (-32768, 32767)
 """Digital range of the acceleration channels (int16)."""
+
+NOT_RECORDED = "Not recorded"
+"""Text of the annotation spanning each gap: a reader of the file takes that stretch as not data."""
 
 _AXES = ("X", "Y", "Z")
 
@@ -130,6 +135,9 @@ def edf_annotations(
     if start is not None and minutes:
         end = float(minutes[-1]["start_s"]) + step
         out.append((start, end - start, "Out of bed"))
+    posture = result.get("posture") or {}
+    for onset_s, offset_s in posture.get("not_recorded") or []:
+        out.append((float(onset_s), round(float(offset_s) - float(onset_s), 3), NOT_RECORDED))
     out.sort(key=lambda a: (a[0], a[2]))
     return out
 
@@ -259,7 +267,8 @@ def write_edf(
             annotations=[edfio.EdfAnnotation(o, d, t) for o, d, t in annotations],
         )
         path = Path(path)
-        edf.write(path)
+        with private_output(path):  # owner-only, like the database
+            edf.write(path)
     except OSError as exc:
         raise RLSMonitorError(f"cannot write {path}: {exc.strerror or exc}") from exc
     except ValueError as exc:

@@ -25,6 +25,7 @@ from typing import Any
 import rls_monitor
 from rls_monitor.diary.columns import DIARY_EXPORT_COLUMNS
 from rls_monitor.errors import ConfigError, RLSMonitorError
+from rls_monitor.export.files import private_output
 from rls_monitor.export.pseudonym import Pseudonymiser
 from rls_monitor.export.records import NightRecord
 
@@ -33,6 +34,7 @@ __all__ = [
     "MOVEMENT_COLUMNS",
     "NIGHT_COLUMNS",
     "Column",
+    "csv_text",
     "movement_rows",
     "night_row",
     "night_rows",
@@ -372,6 +374,10 @@ def movement_rows(rec: NightRecord, pseudo: Pseudonymiser | None = None) -> list
     return out
 
 
+#: First characters that make a spreadsheet read a cell as a formula (or strip it to one).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_value(value: Any) -> Any:
     if value is None:
         return ""
@@ -379,7 +385,30 @@ def _csv_value(value: Any) -> Any:
         return 1 if value else 0
     if isinstance(value, float) and not math.isfinite(value):
         return ""
+    if isinstance(value, str):
+        return csv_text(value)
     return value
+
+
+def csv_text(text: str) -> str:
+    """A text cell that a spreadsheet cannot take for a formula (CSV injection).
+
+    Text beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading
+    apostrophe, which spreadsheets show as text; text that is a plain number (``-3.5``) is
+    kept, and numbers are never text here.
+
+    Examples
+    --------
+    >>> csv_text('=HYPERLINK("http://x")'), csv_text("-3.5"), csv_text("P01")
+    ('\'=HYPERLINK("http://x")', '-3.5', 'P01')
+    """
+    if not text.startswith(FORMULA_PREFIXES):
+        return text
+    try:
+        float(text)
+    except ValueError:
+        return "'" + text
+    return text
 
 
 def _json_value(value: Any) -> Any:
@@ -432,37 +461,51 @@ def write_table(
     """
     path = Path(path)
     names = [c.name for c in columns]
+    if fmt not in ("csv", "json"):
+        raise ConfigError(
+            f"format must be one of 'csv', 'json', 'edf'; got {fmt!r}",
+            name="format",
+            value=fmt,
+            allowed=("csv", "json", "edf"),
+        )
     try:
-        if fmt == "csv":
-            with path.open("w", encoding="utf-8", newline="") as fh:
-                fh.write(table_csv(rows, names))
-        elif fmt == "json":
-            doc = {
-                "format": "rls-monitor-export",
-                "format_version": EXPORT_FORMAT_VERSION,
-                "table": table,
-                "exported_utc": _utc(datetime.now(UTC)),
-                "software": {"name": "rls-monitor", "version": rls_monitor.__version__},
-                "pseudonymised": pseudonymised,
-                "rules": sorted(set(rules)),
-                "columns": [
-                    {"name": c.name, "unit": c.unit, "description": c.description} for c in columns
-                ],
-                "rows": [{k: _json_value(row.get(k)) for k in names} for row in rows],
-            }
-            with path.open("w", encoding="utf-8") as fh:
-                json.dump(doc, fh, indent=1, allow_nan=False)
-                fh.write("\n")
-        else:
-            raise ConfigError(
-                f"format must be one of 'csv', 'json', 'edf'; got {fmt!r}",
-                name="format",
-                value=fmt,
-                allowed=("csv", "json", "edf"),
-            )
+        with private_output(path):
+            _write_table_file(rows, columns, names, path, fmt, table, pseudonymised, rules)
     except OSError as exc:
         raise RLSMonitorError(f"cannot write {path}: {exc.strerror or exc}") from exc
     return path
+
+
+def _write_table_file(
+    rows: Iterable[Mapping[str, Any]],
+    columns: Sequence[Column],
+    names: list[str],
+    path: Path,
+    fmt: str,
+    table: str,
+    pseudonymised: bool,
+    rules: Sequence[str],
+) -> None:
+    if fmt == "csv":
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            fh.write(table_csv(rows, names))
+        return
+    doc = {
+        "format": "rls-monitor-export",
+        "format_version": EXPORT_FORMAT_VERSION,
+        "table": table,
+        "exported_utc": _utc(datetime.now(UTC)),
+        "software": {"name": "rls-monitor", "version": rls_monitor.__version__},
+        "pseudonymised": pseudonymised,
+        "rules": sorted(set(rules)),
+        "columns": [
+            {"name": c.name, "unit": c.unit, "description": c.description} for c in columns
+        ],
+        "rows": [{k: _json_value(row.get(k)) for k in names} for row in rows],
+    }
+    with path.open("w", encoding="utf-8") as fh:
+        json.dump(doc, fh, indent=1, allow_nan=False)
+        fh.write("\n")
 
 
 def table_csv(rows: Iterable[Mapping[str, Any]], names: Sequence[str]) -> str:

@@ -18,7 +18,7 @@ from rls_monitor.nights.score import (
 from rls_monitor.scoring import ScoreResult
 from rls_monitor.storage import Store
 
-__all__ = ["rescore_night"]
+__all__ = ["rescore_night", "same_score"]
 
 
 def rescore_night(
@@ -76,13 +76,18 @@ def rescore_night(
     before_cal = store.night_calibration(night_id)
     result, posture, counts = score_stored_night(store, night_id, rules, scorer, cals)
     new_cal = calibration_dicts(cals)
-    if before is not None and _same(before, result.to_dict()) and _same(before_cal, new_cal):
+    if (
+        before is not None
+        and same_score(before, result.to_dict())
+        and same_score(before_cal, new_cal)
+    ):
         return result, False
     save_night_score(store, night_id, result, posture, counts, cals)
     return result, True
 
 
-def _same(a: Any, b: Any) -> bool:
+def same_score(a: Any, b: Any) -> bool:
+    """True when two stored scores (or calibrations) are the same JSON."""
     import json
 
     return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)

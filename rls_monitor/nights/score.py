@@ -33,6 +33,8 @@ __all__ = [
     "night_calibrations",
     "save_night_score",
     "score_and_save",
+    "score_recordings",
+    "score_rows",
     "score_stored_night",
 ]
 
@@ -95,6 +97,9 @@ def load_recordings(store: Store, night_id: int) -> list[Recording]:
         accel_g = store.read_accel_g(night_id, channel)
         if accel_g.shape[0] == 0:
             raise StorageError(f"night {night_id} has no stored samples", path=store.path)
+        # Samples the band lost or a file never had are held over in the store; here they are
+        # gaps again (the Recording puts its placeholders in them).
+        gaps = store.sample_gaps(night_id, channel)
         out.append(
             Recording(
                 accel_g,
@@ -103,6 +108,7 @@ def load_recordings(store: Store, night_id: int) -> list[Recording]:
                 device_id=info.devices[channel] if channel < len(info.devices) else "",
                 side=side,
                 metadata=metadata,
+                gaps=gaps,
             )
         )
     return out
@@ -175,21 +181,40 @@ def score_stored_night(
             r if k >= len(cals) or cals[k] is None else apply_calibration(r, cals[k], in_place=True)
             for k, r in enumerate(recordings)
         ]
-    posture = _detect_posture(recordings[0])
-    if scorer is not None:
-        source: Any = recordings[0] if len(recordings) == 1 else recordings
-        result = scorer(source, rules)
-    elif len(recordings) == 1:
-        result = _default_scorer(recordings[0], rules, posture)
-    else:
-        result = _default_scorer(recordings, rules)
+    result, posture = score_recordings(recordings, rules, scorer)
     # the float32 night is no longer needed: drop it before the int16 counts are read, so the
     # two are never held at once (the peak memory of a night's final scoring)
     del recordings
-    if scorer is not None:
-        del source
     counts = store.read_samples(night_id, 0)
     return result, posture, counts
+
+
+def score_recordings(
+    recordings: Sequence[Recording], rules: str, scorer: Scorer | None = None
+) -> tuple[ScoreResult, Any]:
+    """Score a night's recordings (one per band) and find the first one's posture.
+
+    Parameters
+    ----------
+    recordings : sequence of Recording
+        As :func:`load_recordings` returns them, calibrated when they should be.
+    rules : {"wasm2016", "aasm"}
+    scorer : callable, optional
+        Replaces :func:`rls_monitor.scoring.score`.
+
+    Returns
+    -------
+    result : ScoreResult
+    posture : Posture or None
+        For the minute summaries.
+    """
+    posture = _detect_posture(recordings[0])
+    if scorer is not None:
+        source: Any = recordings[0] if len(recordings) == 1 else list(recordings)
+        return scorer(source, rules), posture
+    if len(recordings) == 1:
+        return _default_scorer(recordings[0], rules, posture), posture
+    return _default_scorer(list(recordings), rules), posture
 
 
 def score_and_save(
@@ -199,6 +224,33 @@ def score_and_save(
     result, posture, counts = score_stored_night(store, night_id, rules, scorer, cals)
     save_night_score(store, night_id, result, posture, counts, cals)
     return result
+
+
+def score_rows(
+    counts: NDArray[np.int16], lsb_g: float, fs_hz: float, result: ScoreResult, posture: Any
+) -> tuple[list[dict[str, Any]], list[str] | None]:
+    """The rows stored beside a score: per-minute summaries and the posture at each onset.
+
+    Parameters
+    ----------
+    counts : ndarray of int16, shape (n, 3)
+        The night's first channel as stored.
+    lsb_g, fs_hz : float
+    result : ScoreResult
+    posture : Posture or None
+
+    Returns
+    -------
+    minutes : list of dict
+    posture_at_onset : list of str or None
+    """
+    minutes = minute_summaries(counts, lsb_g, fs_hz, result, posture=posture)
+    at_onset = None
+    if posture is not None and len(posture.posture):
+        onset = np.array([m.onset_s for m in result.movements], dtype=np.float64)
+        epoch = np.clip((onset // posture.epoch_s).astype(np.int64), 0, len(posture.posture) - 1)
+        at_onset = [str(posture.posture[e]) for e in epoch]
+    return list(minutes), at_onset
 
 
 def save_night_score(
@@ -211,12 +263,7 @@ def save_night_score(
 ) -> None:
     """Save a night's score with its minute summaries, posture at each onset and calibrations."""
     info = store.get_night(night_id)
-    minutes = minute_summaries(counts, info.lsb_g, info.fs_hz, result, posture=posture)
-    at_onset = None
-    if posture is not None and len(posture.posture):
-        onset = np.array([m.onset_s for m in result.movements], dtype=np.float64)
-        epoch = np.clip((onset // posture.epoch_s).astype(np.int64), 0, len(posture.posture) - 1)
-        at_onset = [str(posture.posture[e]) for e in epoch]
+    minutes, at_onset = score_rows(counts, info.lsb_g, info.fs_hz, result, posture)
     store.save_score(
         night_id,
         result.to_dict(),

@@ -1,4 +1,4 @@
-"""The live status of a night being recorded, and its words: the status line and the closing report."""
+"""The live status of a night being recorded, and its words: the status line, the link report, plurals."""
 
 from __future__ import annotations
 
@@ -27,6 +27,17 @@ class NightStatus:
     finished: bool = False
 
 
+def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
+    """``count`` and ``noun``, the noun in the plural unless the count is one.
+
+    Examples
+    --------
+    >>> plural(1, "night"), plural(3, "night"), plural(0, "entry", "entries")
+    ('1 night', '3 nights', '0 entries')
+    """
+    return f"{count} {noun if count == 1 else (plural_noun or noun + 's')}"
+
+
 def _hms(seconds: float) -> str:
     seconds = max(0, int(seconds))
     return f"{seconds // 3600:d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
@@ -48,8 +59,8 @@ def format_status_line(status: NightStatus) -> str:
         state = band.state.value if isinstance(band.state, LinkState) else str(band.state)
         battery = "battery ?" if band.battery_pct is None else f"battery {band.battery_pct:.0f}%"
         parts.append(
-            f"{band.side}: {state}, {_hms(band.recorded_s)} recorded, {band.samples} samples, "
-            f"{band.gaps_filled} gaps filled, {battery}"
+            f"{band.side}: {state}, {_hms(band.recorded_s)} recorded, "
+            f"{plural(band.samples, 'sample')}, {plural(band.gaps_filled, 'gap')} filled, {battery}"
         )
     lms = "?" if status.lm_count is None else str(status.lm_count)
     parts.append(f"LMs so far: {lms}")
@@ -88,26 +99,26 @@ def link_report(status: NightStatus) -> dict[str, Any]:
     return out
 
 
-def format_night_report(result: NightResult) -> str:
-    """The morning summary after a recording: the score's summary and what the link went through."""
-    lines = []
-    head = f"Night {result.night_id}" + (
-        " (continued after an interruption)" if result.resumed else ""
-    )
-    lines.append(head)
+def format_link_report(result: NightResult) -> str:
+    """What the link went through during a recording, one line per band.
+
+    The morning summary itself is :func:`rls_monitor.nights.summary.format_night`, the same as
+    ``rls-monitor show`` prints; ``record`` prints these lines before it.
+    """
+    lines = [
+        f"Night {result.night_id} recorded"
+        + (" (continued after an interruption)" if result.resumed else "")
+        + ":"
+    ]
     for side, r in link_report(result.status).items():
         bad = sum(r["bad_frames"].values())
         lines.append(
             f"  {side} band {r['device_id'] or '?'}: {_hms(r['recorded_s'])} recorded, "
-            f"{r['samples']} samples; {r['link_losses']} link losses, {r['gaps_filled']} gaps "
-            f"filled by resend, {r['duplicates']} duplicates and {bad} bad frames dropped, "
-            f"{r['frames_lost']} frames lost"
+            f"{plural(r['samples'], 'sample')}; {plural(r['link_losses'], 'link loss', 'link losses')}, "
+            f"{plural(r['gaps_filled'], 'gap')} filled by resend, "
+            f"{plural(r['duplicates'], 'duplicate')} and {plural(bad, 'bad frame')} dropped, "
+            f"{plural(r['frames_lost'], 'frame')} lost"
         )
     if result.score is None:
         lines.append("No samples were recorded: nothing to score.")
-    else:
-        from rls_monitor.scoring import format_summary
-
-        lines.append("")
-        lines.append(format_summary(result.score))
     return "\n".join(lines)

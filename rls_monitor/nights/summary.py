@@ -18,10 +18,19 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rls_monitor.errors import ConfigError
+from rls_monitor.nights.status import plural
 from rls_monitor.scoring import ScoreResult
+from rls_monitor.scoring.summary import not_recorded_line
 from rls_monitor.storage import NightInfo, Store
 
-__all__ = ["format_night", "format_nights", "minute_summaries", "night_json", "summaries"]
+__all__ = [
+    "format_night",
+    "format_night_line",
+    "format_nights",
+    "minute_summaries",
+    "night_json",
+    "summaries",
+]
 
 _DISCLAIMER = "A monitoring aid, not a diagnosis: discuss any change with your doctor."
 _COMPARE_NIGHTS = 7
@@ -204,6 +213,27 @@ def _rules_title(rules: str | None) -> str:
         return rules
 
 
+_SHORT_RULES = {"wasm2016": "WASM 2016", "aasm": "AASM"}
+
+
+def format_night_line(info: NightInfo) -> str:
+    """A night in one sentence: length, LMs and the PLM index with its rule set.
+
+    Examples
+    --------
+    ``Night 5: 8 h 00 min, 201 LMs, PLM 17.5 per hour in bed (WASM 2016)``
+    """
+    length_s = info.duration_s if info.duration_s is not None else info.recorded_s
+    head = f"Night {info.id}: {_hm(length_s)}"
+    if info.lm_count is None:
+        return f"{head}, not scored yet"
+    rules = _SHORT_RULES.get(info.rules or "", info.rules or "?")
+    return (
+        f"{head}, {plural(info.lm_count, 'LM')}, PLM {_num(info.plm_per_h)} per hour in bed "
+        f"({rules})"
+    )
+
+
 def format_nights(nights: Sequence[NightInfo]) -> str:
     """A table of nights, one a line (what ``rls-monitor nights`` prints)."""
     if not nights:
@@ -256,6 +286,7 @@ def format_night(store: Store, night_id: int, *, bar_width: int = 30) -> str:
     c, idx = result.counts, result.indices
     lines += [
         f"Time in bed:     {_hm(result.in_bed_s)} (recording {_hm(result.duration_s)})",
+        *([gaps] if (gaps := not_recorded_line(result)) else []),
         f"Leg movements:   {c.get('lm', 0)} ({_num(idx.get('lm_per_h'))} per hour in bed)",
         f"Periodic (PLM):  {c.get('plm', 0)} in {c.get('series', 0)} series",
         f"PLM index:       {_num(idx.get('plm_per_h'))} per hour in bed, "
@@ -296,12 +327,16 @@ def _compare(store: Store, info: NightInfo, result: ScoreResult) -> str:
     median = statistics.median(previous)
     now = result.plm_per_h
     if now is None:
-        return f"Previous nights: median PLM index {median:.1f} /h over {len(previous)} nights."
+        return (
+            f"Previous nights: median PLM index {median:.1f} /h over "
+            f"{plural(len(previous), 'night')}."
+        )
     diff = now - median
     trend = (
         "about the same as" if abs(diff) < 1.0 else ("higher than" if diff > 0 else "lower than")
     )
     return (
-        f"Previous nights: median PLM index {median:.1f} /h over the last {len(previous)}; "
+        f"Previous nights: median PLM index {median:.1f} /h over the last "
+        f"{plural(len(previous), 'night')}; "
         f"this night ({now:.1f} /h) is {trend} usual ({diff:+.1f} /h)."
     )

@@ -26,12 +26,20 @@ Documented handling of imperfect files:
   an error naming the line; a *last* row cut short (a recording stopped mid-write) is dropped and
   counted in ``metadata["dropped_rows"]``;
 - timestamps that go backwards or repeat: an error naming the line;
-- the sample rate: ``fs_hz`` from the metadata when given, else the median time step; a median step
-  that disagrees with the stated ``fs_hz`` by more than 1 % is an error ("wrong sample rate");
-  jitter of single timestamps up to a quarter of a sample period is accepted (samples are taken as uniform);
-- gaps: a missing stretch of up to ``max_gap_s`` (default 1 s), or missing values (empty or ``nan``)
-  in x, y, z of up to ``max_gap_s``, are filled by linear interpolation and counted in
-  ``metadata["interpolated_samples"]``; longer gaps are an error that says where they are;
+- the sample rate: ``fs_hz`` from the metadata when given, else a robust fit of time against sample
+  index (:func:`fit_rate`), snapped to the nearest round rate (30, 31.25, 64 Hz, ...) when every
+  timestamp still lies on its grid. Timestamps rounded to 1 ms or 10 ms (0.000, 0.033, 0.067, ... at
+  30 Hz; 15 and 16 ms steps at 64 Hz) are put on the right grid at any rate where the rounding is
+  under half a sample period (10 ms up to 90 Hz, and 100 Hz); a fitted rate that disagrees with a
+  stated ``fs_hz`` by more than 1 % is an error ("wrong sample rate"). A timestamp may sit up to a
+  quarter of a period, or the clock's own rounding, off its grid point;
+- gaps: a stretch of missing rows, or of rows with missing values (empty or ``nan``) in x, y or z,
+  is missing samples, counted in ``metadata["missing_samples"]``. One of up to ``max_gap_s``
+  (default 1 s) is filled by linear interpolation (``metadata["interpolated_samples"]``); a longer
+  one is kept as a gap (:attr:`Recording.gaps`: not recorded, not time in bed, shown in the summary
+  and the exports); missing samples at the start or the end are not part of the recording (the
+  start time moves to the first recorded sample). Timestamps that go backwards or repeat, or two
+  that fall on one sample, are an error naming the line;
 - units: acceleration whose median magnitude is about 1000 (mg) or about 9.81 (m/s^2) instead of
   about 1 (g) is refused with a :class:`~rls_monitor.errors.UnitsError` that says so and how to fix it
   (add ``# units: mg``).
@@ -40,10 +48,11 @@ Documented handling of imperfect files:
 from __future__ import annotations
 
 import csv
+import io
 import logging
 import math
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,9 +60,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rls_monitor.errors import RecordingError, UnitsError
-from rls_monitor.recording.model import SIDE_ALIASES, Recording
+from rls_monitor.recording.model import SIDE_ALIASES, Recording, fill_gaps, gap_mask
 
-__all__ = ["read_csv", "write_csv"]
+__all__ = ["fit_rate", "read_csv", "timestamp_quantum_s", "write_csv"]
 
 log = logging.getLogger(__name__)
 
@@ -146,8 +155,18 @@ def read_csv(path: str | Path, *, max_gap_s: float = 1.0) -> Recording:
 
     fs_text = metadata.pop("fs_hz", None)
     fs_hz = _rate(time_s, fs_text, path, first_data_line)
-    accel, n_filled = _regularise(time_s, accel, fs_hz, max_gap_s, path, first_data_line)
-    _check_units(accel, path)
+    accel, gaps, n_filled, n_missing = _regularise(
+        time_s, accel, fs_hz, max_gap_s, path, first_data_line
+    )
+    _check_units(accel[~gap_mask(gaps, accel.shape[0])], path)
+    # The recording starts at its first recorded sample and ends at its last one.
+    if gaps.size and gaps[-1, 1] == accel.shape[0]:
+        accel, gaps = accel[: gaps[-1, 0]], gaps[:-1]
+    if gaps.size and gaps[0, 0] == 0:
+        first = int(gaps[0, 1])
+        accel, gaps = accel[first:], gaps[1:] - first
+        if start_utc is not None:
+            start_utc += timedelta(seconds=first / fs_hz)
 
     side = metadata.pop("side", "unknown")
     if side.strip().lower() not in SIDE_ALIASES:
@@ -158,6 +177,10 @@ def read_csv(path: str | Path, *, max_gap_s: float = 1.0) -> Recording:
         metadata["dropped_rows"] = str(dropped)
     if n_filled:
         metadata["interpolated_samples"] = str(n_filled)
+    if n_missing:
+        metadata["missing_samples"] = str(n_missing)
+    if gaps.size:
+        log.info("%s: %d gaps kept as not recorded", path, len(gaps))
     return Recording(
         accel.astype(np.float32),
         fs_hz,
@@ -165,6 +188,7 @@ def read_csv(path: str | Path, *, max_gap_s: float = 1.0) -> Recording:
         device_id=device_id,
         side=side,
         metadata=metadata,
+        gaps=gaps,
     )
 
 
@@ -274,14 +298,14 @@ def _parse_start(text: str | None, path: Path) -> datetime | None:
 
 
 def _rate(time_s: NDArray[np.float64], fs_text: str | None, path: Path, first_line: int) -> float:
-    """Sample rate from the metadata or the timestamps, cross-checked."""
+    """Sample rate from the metadata or from a fit of time against sample index, cross-checked."""
     steps = np.diff(time_s)
     bad = np.flatnonzero(steps <= 0)
     if bad.size:
         raise RecordingError(
             "timestamps go backwards or repeat", path=path, line=first_line + 2 + int(bad[0])
         )
-    median_step = float(np.median(steps)) if steps.size else math.nan
+    fitted = fit_rate(time_s) if steps.size else math.nan
     if fs_text is not None:
         try:
             fs_hz = float(fs_text)
@@ -289,25 +313,163 @@ def _rate(time_s: NDArray[np.float64], fs_text: str | None, path: Path, first_li
             raise RecordingError(f"fs_hz is not a number: {fs_text!r}", path=path) from None
         if not math.isfinite(fs_hz) or fs_hz <= 0:
             raise RecordingError(f"fs_hz must be positive; got {fs_text!r}", path=path)
-        if steps.size and abs(median_step * fs_hz - 1.0) > 0.01:
+        if steps.size and abs(fitted / fs_hz - 1.0) > 0.01:
             raise RecordingError(
-                f"wrong sample rate: the metadata says {fs_hz:g} Hz but the timestamps step "
-                f"{median_step:.6g} s ({1.0 / median_step:.4g} Hz)",
+                f"wrong sample rate: the metadata says {fs_hz:g} Hz but the timestamps are "
+                f"{fitted:.4g} Hz",
                 path=path,
             )
         return fs_hz
     if not steps.size:
         raise RecordingError("one sample and no fs_hz: the sample rate is unknown", path=path)
-    return _round_rate(1.0 / median_step)
+    quantum = timestamp_quantum_s(time_s)
+    for candidate in _round_rates(fitted):
+        if _max_residual(time_s, candidate) <= _tolerance_s(candidate, quantum):
+            return candidate
+    return fitted
 
 
-def _round_rate(fs_hz: float) -> float:
-    """Snap a measured rate to a round value when it is within 0.1 % of one."""
+def timestamp_quantum_s(time_s: NDArray[np.float64]) -> float:
+    """The resolution the timestamps were rounded to: 1 s, 0.1 s, ..., 1 us, or 0 when finer.
+
+    Parameters
+    ----------
+    time_s : ndarray of float
+        Timestamps, s.
+
+    Returns
+    -------
+    float
+        The coarsest power of ten (down to 1 us) on whose grid every timestamp lies, else 0.
+    """
+    t = np.asarray(time_s, dtype=np.float64) - float(time_s[0])
+    for quantum in (1.0, 0.1, 0.01, 0.001, 1e-4, 1e-5, 1e-6):
+        scaled = t / quantum
+        if float(np.abs(scaled - np.rint(scaled)).max()) < 1e-3:
+            return quantum
+    return 0.0
+
+
+def fit_rate(time_s: NDArray[np.float64]) -> float:
+    """The sample rate of increasing timestamps, fitted robustly to time against sample index.
+
+    Timestamps rounded to a millisecond or ten (0.000, 0.033, 0.067, ... at 30 Hz) have steps that
+    are themselves rounded, so no single step, nor their median, is the sample period. The fit
+    trusts no single step. A first period comes from the mean span of 32 rows (the mean, not the
+    median: rounded spans take only a few values, 350 or 360 ms for 32 samples at 90 Hz rounded to
+    10 ms, while their mean telescopes to the span of the file). Then every timestamp gets its
+    sample index and the period is the pooled least-squares slope of time on index, one intercept
+    per stretch between long gaps, refined twice. Where the rounding is finer than half a period
+    the index counts each step's samples (so missing samples and short holes are counted, not
+    smeared into the slope); where it is coarser (90 Hz rounded to 10 ms) each index comes from
+    the time itself over chunks of the file that grow sixteen-fold, each chunk's phase the
+    circular mean of its fractional sample positions. Loop-free over samples (NumPy).
+
+    Parameters
+    ----------
+    time_s : ndarray of float, shape (n,), n >= 2
+        Strictly increasing timestamps, s.
+
+    Returns
+    -------
+    float
+        The fitted rate, Hz (not snapped to a round value).
+    """
+    t = np.asarray(time_s, dtype=np.float64) - float(time_s[0])
+    n = t.size
+    lag = min(32, n - 1)
+    spans = t[lag:] - t[:-lag]
+    typical = float(np.median(spans))
+    spans = spans[(spans > 0.5 * typical) & (spans < 1.5 * typical)]
+    period = float(spans.mean()) / lag
+    steps = np.diff(t)
+    ratio = steps[steps < 4.0 * period] / period
+    exact_steps = ratio.size > 0 and float(np.abs(ratio - np.rint(ratio)).max()) < 0.1
+    if exact_steps or timestamp_quantum_s(time_s) < 0.45 * period:
+        counted = period
+        for max_step in (4.0, 1e3, 1e6):
+            k_steps = np.rint(steps / counted)
+            breaks = (
+                steps > max_step * counted
+            )  # a stretch ends: its samples are not counted across
+            seg = np.concatenate(([0], np.cumsum(breaks)))
+            index = np.concatenate(([0.0], np.cumsum(np.where(breaks, 0.0, k_steps))))
+            counted = _pooled_slope(index, t, seg, period)
+        # Rounding to 10 ms near 100 Hz (96 Hz: steps of 10 and 20 ms) also reads as 100 Hz with
+        # every 25th sample missing. Counting is kept unless more than 1 % of the steps skip one
+        # or two samples; then the timestamps are taken as contiguous (the fewest missing samples).
+        skips = (k_steps >= 2) & (k_steps <= 3) & ~breaks
+        if float(skips.mean()) <= 0.01:
+            return 1.0 / counted
+    starts = np.flatnonzero(np.diff(t) > 2.5 * period) + 1
+    seg_start = np.concatenate(([0], starts))
+    seg_of = np.zeros(n, np.int64)
+    seg_of[starts] = 1
+    seg_of = np.cumsum(seg_of)
+    row_in_seg = np.arange(n) - seg_start[seg_of]
+    width = 256
+    while True:
+        _, chunk = np.unique(seg_of * (n // width + 2) + row_in_seg // width, return_inverse=True)
+        first = np.flatnonzero(np.diff(np.concatenate(([-1], chunk))) != 0)
+        u = (t - t[first][chunk]) / period
+        angle = 2.0 * np.pi * u
+        phase = np.arctan2(np.bincount(chunk, np.sin(angle)), np.bincount(chunk, np.cos(angle))) / (
+            2.0 * np.pi
+        )
+        period = _pooled_slope(np.rint(u - phase[chunk]), t, chunk, period)
+        if width >= n:
+            return 1.0 / period
+        width *= 16
+
+
+def _pooled_slope(
+    index: NDArray[np.float64], t: NDArray[np.float64], group: NDArray[np.int64], default: float
+) -> float:
+    """Least-squares slope of ``t`` on ``index`` with one intercept per group."""
+    counts = np.bincount(group).astype(np.float64)
+    counts[counts == 0] = 1.0
+    di = index - (np.bincount(group, index) / counts)[group]
+    dt = t - (np.bincount(group, t) / counts)[group]
+    sxx = float(np.dot(di, di))
+    return float(np.dot(di, dt)) / sxx if sxx > 0 else default
+
+
+def _round_rates(fs_hz: float) -> list[float]:
+    """Round rates within 0.1 % of a fitted one (30, 31.25, 20.375, ...), the nearest first."""
+    out: list[float] = []
     for digits in (0, 1, 2, 3):
-        candidate = round(fs_hz, digits)
-        if candidate > 0 and abs(candidate / fs_hz - 1.0) < 1e-3:
-            return float(candidate)
-    return float(fs_hz)
+        candidate = float(round(fs_hz, digits))
+        if candidate > 0 and abs(candidate / fs_hz - 1.0) < 1e-3 and candidate not in out:
+            out.append(candidate)
+    return sorted(out, key=lambda c: abs(c - fs_hz))
+
+
+def _tolerance_s(fs_hz: float, quantum_s: float) -> float:
+    """How far a timestamp may sit from its sample: a quarter period, or the rounding of the clock."""
+    period = 1.0 / fs_hz
+    return min(max(0.25 * period, 0.55 * quantum_s + 1e-9), 0.49 * period)
+
+
+def _grid_index(
+    time_s: NDArray[np.float64], fs_hz: float
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Sample index of every timestamp on the ``fs_hz`` grid, and each one's distance from it, s.
+
+    The grid's phase is the circular mean of the timestamps' fractional sample positions, so a
+    first timestamp that was rounded does not shift the grid.
+    """
+    u = (time_s - time_s[0]) * fs_hz
+    angle = 2.0 * np.pi * u
+    phase = float(np.arctan2(np.sin(angle).sum(), np.cos(angle).sum())) / (2.0 * np.pi)
+    index = np.rint(u - phase).astype(np.int64)
+    residual_s = (u - phase - index) / fs_hz
+    index -= index[0]
+    return index, residual_s
+
+
+def _max_residual(time_s: NDArray[np.float64], fs_hz: float) -> float:
+    _, residual = _grid_index(time_s, fs_hz)
+    return float(np.abs(residual).max()) if residual.size else 0.0
 
 
 def _regularise(
@@ -317,16 +479,19 @@ def _regularise(
     max_gap_s: float,
     path: Path,
     first_line: int,
-) -> tuple[NDArray[np.float64], int]:
-    """Put the samples on a uniform grid; fill short gaps and missing values, refuse long ones."""
-    period = 1.0 / fs_hz
-    index = np.rint(time_s / period).astype(np.int64)
-    index -= index[0]
-    jitter = np.abs(time_s - time_s[0] - index * period)
-    if jitter.size and float(jitter.max()) > 0.25 * period:
-        worst = int(np.argmax(jitter))
+) -> tuple[NDArray[np.float64], NDArray[np.int64], int, int]:
+    """Put the samples on a uniform grid; fill short holes, keep long ones as gaps.
+
+    Returns the samples on the grid, the gaps (``[start, stop)`` sample indices), the number of
+    samples filled by interpolation and the number of samples missing in all (filled or in a gap).
+    """
+    index, residual = _grid_index(time_s, fs_hz)
+    tolerance = _tolerance_s(fs_hz, timestamp_quantum_s(time_s))
+    if residual.size and float(np.abs(residual).max()) > tolerance:
+        worst = int(np.argmax(np.abs(residual)))
         raise RecordingError(
-            f"irregular timestamp ({time_s[worst]:.6g} s is off the {fs_hz:g} Hz grid)",
+            f"irregular timestamp ({time_s[worst]:.6g} s is {abs(residual[worst]) * 1e3:.3g} ms "
+            f"off the {fs_hz:g} Hz grid)",
             path=path,
             line=first_line + 1 + worst,
         )
@@ -336,36 +501,31 @@ def _regularise(
             "two timestamps fall on the same sample", path=path, line=first_line + 2 + bad
         )
     n = int(index[-1]) + 1
-    missing = np.isnan(accel).any(axis=1)
-    n_grid_missing = n - len(index)
-    if n_grid_missing == 0 and not missing.any():
-        return accel, 0
+    no_gaps = np.zeros((0, 2), np.int64)
+    if n == len(index) and not np.isnan(accel).any():
+        return accel, no_gaps, 0, 0
     grid = np.full((n, 3), np.nan)
     grid[index] = accel
     absent = np.isnan(grid).any(axis=1)
-    # Longest run of absent samples.
+    grid[absent] = np.nan
     edges = np.diff(np.concatenate(([0], absent.view(np.int8), [0])))
     starts = np.flatnonzero(edges == 1)
     ends = np.flatnonzero(edges == -1)
-    lengths = ends - starts
+    if starts.size == absent.size or not (~absent).any():
+        raise RecordingError("no acceleration values in the file", path=path)
     max_gap_samples = math.floor(max_gap_s * fs_hz + 1e-9)
-    if starts.size and (starts[0] == 0 or ends[-1] == n):
-        where = "start" if starts[0] == 0 else "end"
-        raise RecordingError(f"missing acceleration values at the {where} of the file", path=path)
-    long = np.flatnonzero(lengths > max_gap_samples)
-    if long.size:
-        k = int(long[0])
-        raise RecordingError(
-            f"gap of {lengths[k] / fs_hz:.3g} s at {starts[k] / fs_hz:.3f} s "
-            f"(longest fillable gap is {max_gap_s:g} s); split the file at the gap",
-            path=path,
-        )
+    # A hole up to max_gap_s inside the recording is filled; a longer one, or one at either end
+    # (nothing to interpolate from), is a gap: not recorded.
+    is_gap = ((ends - starts) > max_gap_samples) | (starts == 0) | (ends == n)
+    gaps = np.column_stack([starts[is_gap], ends[is_gap]]).astype(np.int64)
+    in_gap = gap_mask(gaps, n)
+    short = absent & ~in_gap
     good = np.flatnonzero(~absent)
-    filled = grid.copy()
-    bad_idx = np.flatnonzero(absent)
+    bad_idx = np.flatnonzero(short)
     for axis in range(3):
-        filled[bad_idx, axis] = np.interp(bad_idx, good, grid[good, axis])
-    return filled, int(bad_idx.size)
+        grid[bad_idx, axis] = np.interp(bad_idx, good, grid[good, axis])
+    filled = fill_gaps(grid, gaps).astype(np.float64) if gaps.size else grid
+    return filled, gaps, int(bad_idx.size), int(absent.sum())
 
 
 def _check_units(accel: NDArray[np.float64], path: Path) -> None:
@@ -426,10 +586,17 @@ def write_csv(recording: Recording, path: str | Path) -> Path:
             lines.append(f"# {key}: {value}")
     lines.append("time,x,y,z")
     data = np.column_stack([recording.time_s(), recording.accel_g.astype(np.float64)])
+    # What was not recorded is written as empty values, so reading back gives the same gaps.
+    data[~recording.recorded_mask(), 1:] = np.nan
     try:
         with path.open("w", encoding="utf-8", newline="\n") as fh:
             fh.write("\n".join(lines) + "\n")
-            np.savetxt(fh, data, fmt=["%.6f", "%.9g", "%.9g", "%.9g"], delimiter=",")
+            if recording.gaps.size:
+                text = io.StringIO()
+                np.savetxt(text, data, fmt=["%.6f", "%.9g", "%.9g", "%.9g"], delimiter=",")
+                fh.write(text.getvalue().replace("nan", ""))
+            else:
+                np.savetxt(fh, data, fmt=["%.6f", "%.9g", "%.9g", "%.9g"], delimiter=",")
     except OSError as exc:
         raise RecordingError(f"cannot write: {exc.strerror or exc}", path=path) from exc
     return path

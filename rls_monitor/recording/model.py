@@ -1,8 +1,9 @@
 """The Recording: 3-axis acceleration of one band for one night, and its int16 quantisation.
 
 A :class:`Recording` holds acceleration in g as float32 ``(n, 3)`` in the sensor's own axes, the sample
-rate ``fs_hz``, the UTC start time, the device id, the leg side and free-form metadata.
-:func:`quantise` finds the int16 count scale a band would store acceleration in.
+rate ``fs_hz``, the UTC start time, the device id, the leg side, the stretches that were not recorded
+(``gaps``) and free-form metadata. :func:`fill_gaps` puts placeholders in those stretches so the array
+stays finite; :func:`quantise` finds the int16 count scale a band would store acceleration in.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from numpy.typing import NDArray
 
 from rls_monitor.errors import RecordingError
 
-__all__ = ["SIDES", "SIDE_ALIASES", "Recording", "quantise"]
+__all__ = ["SIDES", "SIDE_ALIASES", "Recording", "fill_gaps", "gap_mask", "quantise"]
 
 SIDES = ("left", "right", "unknown")
 """Allowed values of :attr:`Recording.side`."""
@@ -55,11 +56,18 @@ class Recording:
         The leg the band was worn on.
     metadata : mapping of str to str
         Anything else the source said (file format, firmware, counters of repaired samples, ...).
+    gaps : array-like of int, shape (k, 2), optional
+        Stretches that were not recorded, as ``[start, stop)`` sample indices, sorted and not
+        overlapping (a device switched off, a damaged block, a long hole in a file's time column).
+        Sample ``i`` stays at ``i / fs_hz`` s across them; whatever the values inside were, they
+        are replaced by placeholders (:func:`fill_gaps`), and scoring counts none of that time as
+        time in bed.
 
     Raises
     ------
     RecordingError
-        If the array has the wrong shape or the rate is not a positive finite number.
+        If the array has the wrong shape, the rate is not a positive finite number, or the gaps
+        are not sorted, disjoint stretches inside the recording.
 
     Examples
     --------
@@ -75,6 +83,7 @@ class Recording:
     device_id: str = ""
     side: str = "unknown"
     metadata: Mapping[str, str] = field(default_factory=dict)
+    gaps: NDArray[np.int64] = field(default_factory=lambda: np.zeros((0, 2), np.int64))
 
     def __post_init__(self) -> None:
         accel = np.asarray(self.accel_g)
@@ -96,6 +105,10 @@ class Recording:
             start = start.replace(tzinfo=UTC) if start.tzinfo is None else start.astimezone(UTC)
             object.__setattr__(self, "start_utc", start)
         object.__setattr__(self, "metadata", dict(self.metadata))
+        gaps = _checked_gaps(self.gaps, int(accel.shape[0]))
+        object.__setattr__(self, "gaps", gaps)
+        if gaps.size:  # the same placeholders whoever built it, so every copy scores the same
+            object.__setattr__(self, "accel_g", fill_gaps(accel, gaps))
 
     @property
     def n_samples(self) -> int:
@@ -106,6 +119,15 @@ class Recording:
     def duration_s(self) -> float:
         """Duration in seconds (``n_samples / fs_hz``)."""
         return self.n_samples / self.fs_hz
+
+    @property
+    def not_recorded_s(self) -> float:
+        """Total length of the :attr:`gaps`, in seconds."""
+        return float(np.sum(self.gaps[:, 1] - self.gaps[:, 0])) / self.fs_hz
+
+    def recorded_mask(self) -> NDArray[np.bool_]:
+        """True for every sample that was recorded (outside the :attr:`gaps`)."""
+        return ~gap_mask(self.gaps, self.n_samples)
 
     def time_s(self) -> NDArray[np.float64]:
         """Time of every sample in seconds from the first one."""
@@ -135,13 +157,88 @@ class Recording:
         fs_hz : float
             Sample rate in Hz.
         **kwargs
-            ``start_utc``, ``device_id``, ``side``, ``metadata`` as for :class:`Recording`.
+            ``start_utc``, ``device_id``, ``side``, ``metadata``, ``gaps`` as for :class:`Recording`.
         """
         accel = np.asarray(counts).astype(np.float32)  # one float32 copy, scaled in place
         accel *= np.float32(lsb_g)
         metadata = dict(kwargs.pop("metadata", {}) or {})
         metadata.setdefault("lsb_g", repr(float(lsb_g)))
         return cls(accel, fs_hz, metadata=metadata, **kwargs)
+
+
+def _checked_gaps(gaps: Any, n_samples: int) -> NDArray[np.int64]:
+    g = np.asarray(gaps, dtype=np.int64)
+    if g.size == 0:
+        return np.zeros((0, 2), np.int64)
+    if g.ndim != 2 or g.shape[1] != 2:
+        raise RecordingError(f"gaps must have shape (k, 2); got {g.shape}")
+    if np.any(g[:, 1] <= g[:, 0]) or np.any(g[:, 0] < 0) or np.any(g[:, 1] > n_samples):
+        raise RecordingError(
+            f"every gap must be a non-empty stretch inside the {n_samples} samples"
+        )
+    if np.any(g[1:, 0] < g[:-1, 1]):
+        raise RecordingError("gaps must be sorted and must not overlap")
+    g = g.copy()
+    g.setflags(write=False)
+    return g
+
+
+def gap_mask(gaps: NDArray[np.integer[Any]], n_samples: int) -> NDArray[np.bool_]:
+    """A boolean mask of the samples inside ``gaps``.
+
+    Parameters
+    ----------
+    gaps : ndarray of int, shape (k, 2)
+        ``[start, stop)`` sample indices, sorted and disjoint.
+    n_samples : int
+        Length of the mask.
+
+    Returns
+    -------
+    ndarray of bool, shape (n_samples,)
+    """
+    g = np.asarray(gaps, dtype=np.int64).reshape(-1, 2)
+    edges = np.zeros(n_samples + 1, np.int64)
+    np.add.at(edges, np.clip(g[:, 0], 0, n_samples), 1)
+    np.add.at(edges, np.clip(g[:, 1], 0, n_samples), -1)
+    return np.cumsum(edges[:-1]) > 0
+
+
+def fill_gaps(
+    accel_g: NDArray[np.floating[Any]], gaps: NDArray[np.integer[Any]]
+) -> NDArray[np.float32]:
+    """Placeholders for the samples that were not recorded: a straight line across each gap.
+
+    Each gap is filled by linear interpolation between the recorded sample before it and the one
+    after it (the first or last recorded sample at the ends), so the array stays finite and the
+    detector's high-pass filter sees no step where the recording resumes. What is inside a gap is
+    not data: scoring excludes it.
+
+    Parameters
+    ----------
+    accel_g : ndarray, shape (n, 3)
+        Acceleration with anything (even NaN) inside the gaps.
+    gaps : ndarray of int, shape (k, 2)
+        ``[start, stop)`` sample indices, sorted and disjoint.
+
+    Returns
+    -------
+    ndarray of float32, shape (n, 3)
+        A copy with the gaps filled (all zeros when nothing was recorded).
+    """
+    out = np.array(accel_g, dtype=np.float32)
+    n = out.shape[0]
+    missing = gap_mask(gaps, n)
+    if not missing.any():
+        return out
+    good = np.flatnonzero(~missing)
+    bad = np.flatnonzero(missing)
+    if good.size == 0:
+        out[:] = 0.0
+        return out
+    for axis in range(out.shape[1]):
+        out[bad, axis] = np.interp(bad, good, out[good, axis].astype(np.float64))
+    return out
 
 
 def quantise(

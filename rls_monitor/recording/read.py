@@ -18,7 +18,10 @@ from rls_monitor.recording.csv_file import read_csv
 from rls_monitor.recording.geneactiv import read_geneactiv_bin
 from rls_monitor.recording.model import Recording
 
-__all__ = ["read_recording"]
+__all__ = ["RECORDING_SUFFIXES", "read_recording"]
+
+#: File suffixes :func:`read_recording` reads (lower case).
+RECORDING_SUFFIXES = (".csv", ".cwa", ".bin")
 
 
 def read_recording(path: str | Path) -> Recording:

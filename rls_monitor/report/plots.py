@@ -230,20 +230,22 @@ def timeline_figure(
     ax_act.yaxis.set_major_locator(MaxNLocator(3))
 
     on_h = arrays["onset_s"] / 3600.0
+    # each row counts what it draws: a PLM is also a CLM and an LM, so the rows say "not ..."
+    # (the table beside the plot counts every CLM and every LM)
     kinds = (
-        (~arrays["clm"], 0.3, LM_COLOUR, "LM (not CLM)"),
-        (arrays["clm"] & ~arrays["plm"], 0.6, CLM_COLOUR, "CLM"),
-        (arrays["plm"], 0.9, PLM_COLOUR, "PLM"),
+        (~arrays["clm"], 0.3, LM_COLOUR, "LMs not CLM"),
+        (arrays["clm"] & ~arrays["plm"], 0.6, CLM_COLOUR, "CLMs not PLM"),
+        (arrays["plm"], 0.9, PLM_COLOUR, "PLMs"),
     )
     for sel, y, colour, label in kinds:
         n = int(sel.sum())
         ax_lm.vlines(
-            on_h[sel], y - 0.12, y + 0.12, color=colour, lw=0.8, label=f"{label} ({n})", zorder=2
+            on_h[sel], y - 0.12, y + 0.12, color=colour, lw=0.8, label=f"{label}: {n}", zorder=2
         )
     ax_lm.set_ylim(0, 1.1)
-    ax_lm.set_yticks([0.3, 0.6, 0.9], ["LM", "CLM", "PLM"], fontsize=8)
+    ax_lm.set_yticks([0.3, 0.6, 0.9], ["LM only", "CLM only", "PLM"], fontsize=8)
     handles, _labels = ax_lm.get_legend_handles_labels()
-    handles.append(Patch(color=SERIES_COLOUR, label=f"PLM series ({len(spans)})"))
+    handles.append(Patch(color=SERIES_COLOUR, label=f"PLM series: {len(spans)}"))
     ax_lm.legend(
         handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False
     )
@@ -531,8 +533,8 @@ def nights_overview_figure(
     ax.legend(
         handles=[
             Patch(color=PLM_COLOUR, label="PLM"),
-            Patch(color=CLM_COLOUR, label="CLM"),
-            Patch(color=LM_COLOUR, label="LM"),
+            Patch(color=CLM_COLOUR, label="CLM not PLM"),
+            Patch(color=LM_COLOUR, label="LM not CLM"),
             Patch(color=SERIES_COLOUR, label="PLM series"),
         ],
         loc="upper left",

@@ -18,6 +18,7 @@ Sleep Med. 2016;26:86-95. AASM Manual for the Scoring of Sleep and Associated Ev
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -173,6 +174,41 @@ def _lying_epochs(post: Posture) -> tuple[NDArray[np.bool_], float]:
     return np.asarray(post.lying, dtype=bool).reshape(-1), float(post.epoch_s)
 
 
+#: LMs within this of a stretch that was not recorded are not counted: the recording's edge (s).
+GAP_PAD_S = 1.0
+
+
+def _without_gaps(post: Posture, rec: Recording) -> Posture:
+    """The posture with every epoch that is more than half not recorded taken out of bed.
+
+    Time that was not recorded (a device off, a damaged block, a hole in a file) is not time in
+    bed: the PLM index is per hour in bed that was actually recorded.
+    """
+    if not rec.gaps.size or post.lying.size == 0:
+        return post
+    missing = ~rec.recorded_mask()
+    epoch = np.minimum(
+        (np.arange(rec.n_samples) / rec.fs_hz // post.epoch_s).astype(np.int64), post.lying.size - 1
+    )
+    n_missing = np.bincount(epoch, missing, minlength=post.lying.size)
+    n_all = np.maximum(np.bincount(epoch, minlength=post.lying.size), 1)
+    return dataclasses.replace(post, lying=post.lying & (n_missing / n_all <= 0.5))
+
+
+def _near_gaps(
+    onset_s: NDArray[np.float64], offset_s: NDArray[np.float64], rec: Recording
+) -> NDArray[np.bool_]:
+    """True for every movement overlapping a gap widened by :data:`GAP_PAD_S`."""
+    if not rec.gaps.size or onset_s.size == 0:
+        return np.zeros(onset_s.size, bool)
+    g_on = rec.gaps[:, 0] / rec.fs_hz - GAP_PAD_S
+    g_off = rec.gaps[:, 1] / rec.fs_hz + GAP_PAD_S
+    # gaps are sorted and disjoint: the last gap starting before a movement ends is the only one
+    # that can overlap it without an earlier one ending after the movement starts
+    k = np.searchsorted(g_on, offset_s, side="right") - 1
+    return (k >= 0) & (g_off[np.maximum(k, 0)] > onset_s)
+
+
 def _score_recordings(
     recordings: Sequence[Recording],
     rules: str,
@@ -215,11 +251,13 @@ def _score_recordings(
     in_bed_each: list[float] = []
     excluded_turns = 0
     excluded_out_of_bed = 0
+    excluded_gaps = 0
     for rec in recordings:
         if isinstance(posture, Posture):
             post = posture
         else:
             post = detect_posture(rec.accel_g, rec.fs_hz, config=posture)
+        post = _without_gaps(post, rec)
         lms = detect_leg_movements(rec.accel_g, rec.fs_hz, posture=post, config=detector)
         mask, epoch_s = _lying_epochs(post)
         masks.append(mask)
@@ -230,9 +268,11 @@ def _score_recordings(
         turn = np.asarray(lms.posture_change, dtype=bool)
         epoch = np.clip((on // epoch_s).astype(np.int64), 0, max(mask.size - 1, 0))
         lying = mask[epoch] if mask.size else np.zeros(on.size, bool)
-        keep = ~turn & lying & (on < duration_s)
+        unrecorded = _near_gaps(on, off, rec)
+        keep = ~turn & lying & ~unrecorded & (on < duration_s)
         excluded_turns += int(turn.sum())
-        excluded_out_of_bed += int((~turn & ~lying).sum())
+        excluded_out_of_bed += int((~turn & ~lying & ~unrecorded).sum())
+        excluded_gaps += int((~turn & unrecorded).sum())
         on_l.append(on[keep])
         off_l.append(np.minimum(off[keep], duration_s))
         peak_l.append(np.asarray(lms.peak_mg, dtype=np.float64)[keep])
@@ -277,6 +317,15 @@ def _score_recordings(
         "excluded_posture_changes": excluded_turns,
         "excluded_out_of_bed": excluded_out_of_bed,
     }
+    if any(r.gaps.size for r in recordings):
+        posture_info["not_recorded_s"] = round(max(r.not_recorded_s for r in recordings), 3)
+        posture_info["gaps"] = max(len(r.gaps) for r in recordings)
+        posture_info["not_recorded"] = [
+            [round(float(a) / r.fs_hz, 3), round(float(b) / r.fs_hz, 3)]
+            for r in recordings
+            for a, b in r.gaps
+        ]
+        posture_info["excluded_not_recorded"] = excluded_gaps
     return build_result(
         series,
         ni,

@@ -8,7 +8,7 @@ from typing import Any
 from rls_monitor.detection.series import get_rules
 from rls_monitor.scoring.result import ScoreResult
 
-__all__ = ["format_summary"]
+__all__ = ["format_summary", "not_recorded_line"]
 
 
 def _fmt(x: Any, unit: str = "", digits: int = 1) -> str:
@@ -22,6 +22,31 @@ def _fmt(x: Any, unit: str = "", digits: int = 1) -> str:
 def _hm(seconds: float) -> str:
     minutes = round(seconds / 60.0)
     return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def not_recorded_line(result: ScoreResult) -> str:
+    """A sentence on what was not recorded (gaps), or "" when everything was.
+
+    Parameters
+    ----------
+    result : ScoreResult
+
+    Returns
+    -------
+    str
+        E.g. ``"Not recorded: 0 h 10 min in 1 gap (not counted as time in bed; 2 movements at
+        its edges not counted)"``.
+    """
+    post = result.posture or {}
+    seconds = float(post.get("not_recorded_s", 0.0) or 0.0)
+    if seconds <= 0:
+        return ""
+    n = int(post.get("gaps", 0) or 0)
+    edge = int(post.get("excluded_not_recorded", 0) or 0)
+    text = f"Not recorded: {_hm(seconds)} in {n} gap{'' if n == 1 else 's'} (not counted as time in bed"
+    if edge:
+        text += f"; {edge} movement{'' if edge == 1 else 's'} at the edges not counted"
+    return text + ")"
 
 
 def format_summary(result: ScoreResult) -> str:
@@ -39,6 +64,9 @@ def format_summary(result: ScoreResult) -> str:
         + (f", {src['fs_hz']:g} Hz" if src.get("fs_hz") else ""),
         f"Recording: {_hm(result.duration_s)}; in bed: {_hm(result.in_bed_s)}",
     ]
+    gap_line = not_recorded_line(result)
+    if gap_line:
+        lines.append(gap_line)
     if result.posture is not None:
         lines.append(
             f"Turn-overs: {result.posture.get('turnovers', 0)} "

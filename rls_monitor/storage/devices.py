@@ -93,6 +93,13 @@ class DevicesMixin(SubjectsMixin):
         row["calibration"] = None if cal is None else json.loads(cal)
         return row
 
+    def device_calibrations(self) -> dict[str, dict[str, Any]]:
+        """The calibration in force of every band that has one, by address (decoded JSON)."""
+        rows = self._query(
+            "SELECT address, calibration_json FROM devices WHERE calibration_json IS NOT NULL"
+        )
+        return {str(r["address"]): json.loads(r["calibration_json"]) for r in rows}
+
     # --- pairing (schema version 4) -------------------------------------------------------------
 
     def set_pairing(

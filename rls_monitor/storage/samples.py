@@ -311,6 +311,38 @@ class SamplesMixin(StoreBase):
                     delta += len(rows) - len(run)
         return delta
 
+    def sample_gaps(self, night_id: int, channel: int = 0) -> NDArray[np.int64]:
+        """The stretches of a channel that hold no samples: lost by the band, or never recorded.
+
+        Parameters
+        ----------
+        night_id : int
+        channel : int
+
+        Returns
+        -------
+        ndarray of int64, shape (k, 2)
+            ``[start, stop)`` sequence numbers of each hole between stored blocks, in order.
+
+        Raises
+        ------
+        StorageError
+            Unknown night.
+        """
+        self._night_row(night_id)
+        with self._errors():
+            rows = self._connection.execute(
+                "SELECT first_seq, n_samples FROM sample_blocks "
+                "WHERE night_id = ? AND channel = ? ORDER BY first_seq",
+                [int(night_id), int(channel)],
+            ).fetchall()
+        if not rows:
+            return np.zeros((0, 2), np.int64)
+        blocks = np.asarray(rows, dtype=np.int64)
+        ends = np.concatenate(([0], blocks[:, 0] + blocks[:, 1]))[:-1]
+        hole = blocks[:, 0] > ends
+        return np.column_stack([ends[hole], blocks[hole, 0]])
+
     def stored_samples(self, night_ids: Sequence[int] | None = None) -> dict[int, int]:
         """Samples actually held in blocks, per night (its channel with the fewest).
 

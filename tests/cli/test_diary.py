@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from rls_monitor import diary
+from rls_monitor.cli import main
 from rls_monitor.cli.diary import diary_group, insights_command
 from rls_monitor.diary import DiaryEntry, Medication
 from rls_monitor.errors import ConfigError
@@ -115,6 +116,26 @@ def test_invalid_values_are_refused_clearly(
         assert diary.list_entries(store) == []
 
 
+@pytest.mark.parametrize("flags", [[], ["--no-interactive"]])
+def test_add_with_nothing_given_is_refused(
+    runner: CliRunner, db_path: Path, flags: list[str]
+) -> None:
+    """No field option and no terminal (CliRunner's stdin is not one): no empty entry."""
+    res = run(runner, db_path, main, ["diary", "add", "--subject", "P09", *flags])
+    assert res.exit_code == 2, res.output
+    assert res.stderr.startswith("Error: nothing was given") and res.stderr.count("\n") == 1
+    with Store(db_path) as store:
+        assert diary.list_entries(store) == []
+
+
+def test_list_says_one_cup_and_one_unit(runner: CliRunner, db_path: Path) -> None:
+    args = ["--subject", "P09", "--date", "2026-03-01", "--caffeine-cups", "1"]
+    run(runner, db_path, diary_group, ["add", *args, "--alcohol-units", "1"])
+    run(runner, db_path, diary_group, ["add", *args[:3], "2026-03-02", "--alcohol-units", "2"])
+    out = run(runner, db_path, diary_group, ["list"]).output
+    assert "caffeine 1 cup;" in out and "alcohol 1 unit\n" in out and "alcohol 2 units" in out
+
+
 def test_lab_ferritin_4000_refused(runner: CliRunner, db_path: Path) -> None:
     res = run(runner, db_path, diary_group, ["lab", "--date", "2026-03-01", "--ferritin", "4000"])
     assert isinstance(res.exception, ConfigError)
@@ -175,7 +196,11 @@ def test_dated_commands(runner: CliRunner, db_path: Path) -> None:
                "2026-03-01", "--week", "20"]).exit_code == 0  # fmt: skip
     res = run(runner, db_path, diary_group, ["treatment", "start", "vein ablation", "--subject",
               "P07", "--date", "2026-03-05"])  # fmt: skip
-    tid = int(res.output.strip())
+    assert res.output.startswith("Treatment #1 vein ablation of P07 started on 2026-03-05")
+    res = run(runner, db_path, diary_group, ["treatment", "start", "iron", "--subject", "P07",
+              "--date", "2026-03-06", "--json"])  # fmt: skip
+    assert json.loads(res.output)["id"] == 2 and json.loads(res.output)["name"] == "iron"
+    tid = 1
     res = run(runner, db_path, diary_group, ["treatment", "stop", str(tid), "--date", "2026-03-04"])
     assert isinstance(res.exception, ConfigError) and "before the start" in str(res.exception)
     res = run(runner, db_path, diary_group, ["treatment", "stop", str(tid), "--date", "2026-04-01"])

@@ -108,28 +108,38 @@ def test_export_edf_and_report(cli: click.Group, one_night: FixtureStore, tmp_pa
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "message", "status"),
     [
-        (["export", "--format", "edf", "-o", "-", "--night", "1"], "EDF+ is binary"),
-        (["export", "--format", "edf", "-o", "{tmp}/x.edf"], "one night"),
-        (["export", "--format", "csv", "-o", "{tmp}/x.csv", "--night", "99"], "no night 99"),
+        (["export", "--format", "edf", "-o", "-", "--night", "1"], "EDF+ is binary", 2),
+        (["export", "--format", "edf", "-o", "{tmp}/x.edf"], "one night", 2),
+        (["export", "--format", "csv", "-o", "{tmp}/x.csv", "--night", "99"], "no night 99", 1),
+        (["export", "--format", "csv", "-o", "{tmp}/x.csv", "--subject", "nobody"], "no scored", 1),
         (
             ["export", "--format", "csv", "-o", "{tmp}/x.csv", "--tz", "Mars/Olympus"],
             "unknown time zone",
+            2,
         ),
-        (["report", "-o", "{tmp}/x.html"], "NIGHT id or --subject"),
-        (["report", "1", "-o", "{tmp}/x.txt"], ".html or .pdf"),
-        (["report", "1", "--from", "2026-11-01", "-o", "{tmp}/x.html"], "--from/--to"),
+        (["report", "-o", "{tmp}/x.html"], "NIGHT id or --subject", 2),
+        (["report", "1", "-o", "{tmp}/x.txt"], ".html or .pdf", 2),
+        (["report", "1", "--from", "2026-11-01", "-o", "{tmp}/x.html"], "--from/--to", 2),
+        (["report", "--subject", "nobody", "-o", "{tmp}/x.html"], "no scored", 1),
     ],
 )
 def test_errors_are_one_line(
-    cli: click.Group, three_nights: FixtureStore, tmp_path: Path, args: list[str], message: str
+    cli: click.Group,
+    three_nights: FixtureStore,
+    tmp_path: Path,
+    args: list[str],
+    message: str,
+    status: int,
 ) -> None:
+    """Usage errors exit with 2 (as click's own), failures with 1; nothing is left behind."""
     args = [a.replace("{tmp}", str(tmp_path)) for a in args]
     res = CliRunner().invoke(cli, [*args, "--db", str(three_nights.path)])
-    assert res.exit_code == 1, res.output
-    assert message in res.output
+    assert res.exit_code == status, res.output
+    assert message in res.stderr and res.stderr.count("\n") == 1
     assert "Traceback" not in res.output
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("x.")]
 
 
 def test_help(cli: click.Group) -> None:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from rls_monitor.cli import main
 from rls_monitor.cli.record import pair_command, record_command, scan_command, sync_command
 from rls_monitor.cli.score import score_command
-from rls_monitor.cli.store import show_command
+from rls_monitor.cli.store import nights_command, show_command
 from rls_monitor.recording import Recording, write_csv
 from rls_monitor.simulation import simulated_sources
 
@@ -72,3 +74,49 @@ def test_record_refuses_bad_options(tmp_path: Path, args: list[str], message: st
 def test_every_command_has_help(command: object) -> None:
     result = CliRunner().invoke(command, ["--help"])  # type: ignore[arg-type]
     assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_simulated_nights_follow_one_another_and_record_ends_with_shows_summary(
+    tmp_path: Path,
+) -> None:
+    """Two `record --simulate` nights fall on two evenings; the second is compared with the
+    first; `record` prints the same morning summary as `show` (one function), after its link
+    report; in a pipe the status comes as whole lines, never glued to the next output."""
+    db = tmp_path / "n.sqlite"
+    runner = CliRunner()
+    args = ["--simulate", "--duration", "900", "--speed", "max", "--db", str(db)]
+    first = runner.invoke(record_command, [*args, "--quiet"])
+    assert first.exit_code == 0, first.output
+    second = runner.invoke(record_command, [*args, "--seed", "5"])  # with the status lines
+    assert second.exit_code == 0, second.output
+    nights = json.loads(runner.invoke(nights_command, ["--json", "--db", str(db)]).output)
+    starts = [datetime.fromisoformat(n["start_utc"]) for n in nights]
+    assert len(starts) == 2 and timedelta(hours=23) < starts[1] - starts[0] < timedelta(hours=25)
+    assert starts[0].astimezone().strftime("%H:%M") == "22:30"
+    shown = runner.invoke(show_command, ["2", "--db", str(db)])
+    assert shown.exit_code == 0
+    assert (
+        "Previous nights: median PLM index" in shown.output
+        and "over the last 1 night;" in shown.output
+    )
+    assert shown.output in second.stdout  # the same words and numbers
+    assert second.stdout.startswith("Night 2 recorded:\n  left band SIM-LEFT-0001: 0:15:00")
+    status_lines = second.stderr.splitlines(keepends=True)
+    assert status_lines and all(line.endswith("\n") for line in status_lines)
+    assert all(line.startswith("night ") and "LMs so far" in line for line in status_lines)
+    assert len(status_lines) <= 3  # rate-limited: the first, (at most one a minute), the last
+    assert "closed" in status_lines[-1] and "900 samples" not in status_lines[-1]
+
+
+@pytest.mark.parametrize(
+    ("duration", "message"), [("1e9", "flash holds"), ("10", "at least 120 s")]
+)
+def test_a_simulated_night_the_band_cannot_record_is_refused(
+    tmp_path: Path, duration: str, message: str
+) -> None:
+    result = CliRunner().invoke(
+        main, ["record", "--simulate", "--duration", duration, "--db", str(tmp_path / "n.sqlite")]
+    )
+    assert result.exit_code == 2 and message in result.stderr, result.output
+    assert result.stderr.count("\n") == 1
+    assert not (tmp_path / "n.sqlite").exists()

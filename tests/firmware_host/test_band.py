@@ -644,3 +644,32 @@ def test_any_fault_mix_is_recovered_exactly(
     got = host_session(band, 160.0)
     assert sorted(got) == list(range(band.frames_total))
     np.testing.assert_array_equal(joined(list(got.values())), band.source)
+
+
+def test_a_band_records_a_streamed_night_as_it_goes() -> None:
+    """A band playing a 31 h night (its flash's worth) from a stream sends its first frames at
+    once, the stream's own samples, without the night ever being rendered whole."""
+    import time
+    import tracemalloc
+
+    from firmware_host.band import DEFAULT_FLASH_BYTES
+    from firmware_host.signal_model import night_config, stream_night
+
+    longest_s = DEFAULT_FLASH_BYTES // p.SAMPLE_BYTES / FS
+    stream = stream_night(night_config("ordinary", duration_s=longest_s, fs_hz=FS), seed=3)
+    tracemalloc.start()
+    started = time.perf_counter()
+    band = SimulatedBand(stream, device_id="RLS-TEST-0001")
+    band.connect(att_mtu=247)
+    assert start(band, 0).ok
+    d = data(decode(run(band, 20.0)))
+    first_s = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert band.frames_total == -(-len(stream) // 38) and band.lsb_g == stream.lsb_g
+    got = joined(d)
+    assert len(got) >= 900
+    np.testing.assert_array_equal(got, stream[0 : len(got)])
+    assert first_s < 5.0  # the whole night rendered first takes seconds and half a GB
+    # the flash ring (6 bytes a sample: 33.5 MB, allocated untouched) plus a window of the night
+    assert peak < 33.6e6 + 15e6, peak

@@ -83,3 +83,39 @@ def test_import_a_real_ax3_recording(db_path: Path) -> None:
     # AX3 values are not on a power-of-two grid: stored to within half a count
     err = np.abs(back.accel_g.astype(np.float64) - rec.accel_g.astype(np.float64))
     assert float(err.max()) <= info.lsb_g / 2 + 1e-9
+
+
+def test_a_file_with_a_long_gap_is_stored_with_its_gap(db_path: Path, tmp_path: Path) -> None:
+    """A CSV with ten minutes missing: stored without them, read back with the same gap, scored
+    the same as the file itself, and the gap is neither bed time nor stored samples."""
+    from rls_monitor.recording import read_csv
+    from rls_monitor.scoring import score
+
+    rec = simulated_recording(1800.0, seed=3)
+    path = write_csv(rec, tmp_path / "night.csv")
+    lines = path.read_text().splitlines(keepends=True)
+    header = next(i for i, line in enumerate(lines) if line.startswith("time,"))
+    first, last = header + 1 + int(600 * rec.fs_hz), header + 1 + int(1200 * rec.fs_hz)
+    path.write_text("".join(lines[:first] + lines[last:]))
+    from_file = read_csv(path)
+    assert from_file.gaps.tolist() == [[30000, 60000]]
+    with Store(db_path) as store:
+        imported = import_recording(store, path, subject="P03")
+        night = imported.night_id
+        assert store.sample_gaps(night).tolist() == [[30000, 60000]]
+        assert store.stored_samples([night])[night] == rec.n_samples - 30000
+        back = load_recordings(store, night)[0]
+        assert back.gaps.tolist() == [[30000, 60000]]
+        counts, lsb_g, _ = from_file.to_counts()
+        direct = score(Recording.from_counts(counts, lsb_g, from_file.fs_hz, gaps=from_file.gaps))
+        np.testing.assert_array_equal(
+            back.accel_g, Recording.from_counts(counts, lsb_g, 50.0, gaps=from_file.gaps).accel_g
+        )
+        assert np.all(np.isfinite(back.accel_g))
+        stored = store.get_result(night)
+        assert stored is not None
+        assert stored["in_bed_s"] == direct.in_bed_s <= rec.duration_s - 570.0
+        assert stored["counts"] == direct.to_dict()["counts"]
+        assert stored["posture"]["not_recorded_s"] == 600.0
+        again, _ = rescore_night(store, night)
+        assert again.to_dict()["counts"] == direct.to_dict()["counts"]

@@ -16,7 +16,7 @@ import pytest
 from rls_monitor.link.clock import SessionClock
 from rls_monitor.link.transports.ble import BleTransport
 from rls_monitor.nights.recorder import BandLink, NightRecorder, StopSignal
-from rls_monitor.nights.status import NightStatus, format_night_report, format_status_line
+from rls_monitor.nights.status import NightStatus, format_link_report, format_status_line
 from rls_monitor.recording import Recording
 from rls_monitor.simulation import record_simulated_night_async, simulated_sources
 from rls_monitor.storage import Store
@@ -56,7 +56,7 @@ async def test_a_simulated_night_arrives_bit_identical_and_scores_as_the_source(
     assert band.counts.time_syncs >= 1 and band.battery_pct is not None
     assert statuses and statuses[-1].finished
     assert "LMs so far" in format_status_line(statuses[-1])
-    assert f"Night {result.night_id}" in format_night_report(result)
+    assert f"Night {result.night_id}" in format_link_report(result)
 
 
 async def test_two_bands_make_one_bilateral_night(tmp_path: Path) -> None:

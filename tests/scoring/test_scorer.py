@@ -21,8 +21,9 @@ import rls_monitor.detection as detection
 from rls_monitor.detection.indices import StageEpochs
 from rls_monitor.errors import ConfigError
 from rls_monitor.events import EventList, read_event_list
-from rls_monitor.recording import Recording
+from rls_monitor.recording import Recording, fill_gaps
 from rls_monitor.scoring import ScoreResult, format_summary, score
+from rls_monitor.scoring.scorer import GAP_PAD_S
 from tests.scoring.conftest import event_list
 
 REQUIRED_KEYS = {
@@ -394,3 +395,39 @@ def test_scipy_is_imported_when_scoring_starts_not_at_start_up() -> None:
     before, after = out.stdout.strip().splitlines()
     assert before == "[]", before
     assert after == "['scipy.ndimage', 'scipy.signal']", after
+
+
+def test_time_not_recorded_is_not_time_in_bed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A gap (200-400 s) leaves bed time and takes the movements in and beside it out."""
+    _stub(monkeypatch, {"left": _lms([100, 120, 140, 300, 400.5, 450, 470, 490, 510])})
+    rec = _rec("left")
+    with_gap = Recording(
+        rec.accel_g, fs_hz=rec.fs_hz, side="left", device_id=rec.device_id, gaps=[[2000, 4000]]
+    )
+    whole, gapped = score(rec), score(with_gap)
+    # epochs 7-12 (210-390 s) are all gap; epochs 6 and 13 are a third gap and stay in bed
+    assert whole.in_bed_s == 540.0 and gapped.in_bed_s == 360.0
+    assert whole.counts["lm"] == 9 and gapped.counts["lm"] == 7
+    assert gapped.posture is not None
+    assert gapped.posture["not_recorded_s"] == 200.0 and gapped.posture["gaps"] == 1
+    assert gapped.posture["excluded_not_recorded"] == 2
+    assert "Not recorded: 0 h 03 min in 1 gap (not counted as time in bed; 2 movements" in (
+        format_summary(gapped)
+    )
+    assert "not_recorded_s" not in (whole.posture or {})
+
+
+@pytest.mark.slow
+def test_a_gap_in_a_simulated_night() -> None:
+    """Ten minutes cut out of a real-detector night: no LM in it, bed time 10 min shorter."""
+    night = _simulated(7, duration_s=3600.0)
+    rec = Recording(night.accel_g, fs_hz=night.fs_hz, side="left")
+    gap = np.array([[int(1200 * rec.fs_hz), int(1800 * rec.fs_hz)]])
+    cut = Recording(fill_gaps(rec.accel_g, gap), fs_hz=rec.fs_hz, side="left", gaps=gap)
+    whole, gapped = score(rec), score(cut)
+    assert whole.in_bed_s - gapped.in_bed_s == pytest.approx(600.0, abs=30.0)
+    onsets = np.array([m.onset_s for m in gapped.movements])
+    assert not np.any((onsets > 1200.0 - GAP_PAD_S) & (onsets < 1800.0 + GAP_PAD_S))
+    outside = [m.onset_s for m in whole.movements if not 1199.0 - 10 < m.onset_s < 1801.0 + 10]
+    kept = {round(m.onset_s, 2) for m in gapped.movements}
+    assert sum(round(x, 2) in kept for x in outside) >= 0.95 * len(outside)

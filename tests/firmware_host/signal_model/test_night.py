@@ -147,3 +147,44 @@ def test_invariants_hold_for_any_seed(
     assert t.in_bed_s() > 0.5 * duration_s
     if difficulty == "none":
         assert len(m) == 0
+
+
+def test_a_stream_is_the_night_window_by_window_in_any_order() -> None:
+    """``stream_night`` renders on demand the samples ``simulate_night`` gives whole: any slice,
+    in any order, across window boundaries, for one band and for two."""
+    from firmware_host.signal_model import stream_bilateral_night, stream_night
+    from firmware_host.signal_model.render import WINDOW_SAMPLES
+
+    config = night_config("ordinary", duration_s=2 * 3600.0)
+    whole = simulate_night(config, seed=11)
+    stream = stream_night(config, seed=11)
+    assert len(stream) == len(whole.counts) and stream.lsb_g == whole.lsb_g
+    w = WINDOW_SAMPLES
+    for a, b in [(w - 5, w + 5), (0, 3), (3 * w + 17, 3 * w + 40_000), (w, 2 * w), (7, 200_000)]:
+        np.testing.assert_array_equal(stream[a:b], whole.counts[a:b])
+    np.testing.assert_array_equal(stream.truth().movements.onset_s, whole.truth.movements.onset_s)
+    np.testing.assert_array_equal(stream.truth().movements.peak_mg, whole.truth.movements.peak_mg)
+    left, right = simulate_bilateral_night(config, seed=5)
+    s_left, s_right = stream_bilateral_night(config, seed=5)
+    np.testing.assert_array_equal(s_right[w - 100 : w + 100], right.counts[w - 100 : w + 100])
+    np.testing.assert_array_equal(s_left[len(s_left) - 9 :], left.counts[-9:])
+
+
+def test_a_long_stream_holds_one_window() -> None:
+    """A 31 h night (what the band's flash holds) is ready at once and never rendered whole."""
+    import time
+    import tracemalloc
+
+    from firmware_host.signal_model import stream_night
+
+    tracemalloc.start()
+    started = time.perf_counter()
+    stream = stream_night(night_config("ordinary", duration_s=31 * 3600.0), seed=2)
+    first = stream[0:1000]
+    ready_s = time.perf_counter() - started
+    middle = stream[3_000_000:3_001_000]
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert first.shape == (1000, 3) and middle.shape == (1000, 3)
+    assert ready_s < 5.0  # on a loaded machine; a whole 31 h render takes about 4 s and 500 MB
+    assert peak < 40e6, peak  # the whole night's counts alone would be 33 MB, its canvas 110 MB
