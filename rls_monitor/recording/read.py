@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rls_monitor.errors import RecordingError
+from rls_monitor.recording.actigraph import read_gt3x
 from rls_monitor.recording.axivity import read_cwa
 from rls_monitor.recording.csv_file import read_csv
 from rls_monitor.recording.edf_file import read_edf
@@ -50,6 +51,8 @@ def read_recording(path: str | Path) -> Recording:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return read_csv(path)
+    if suffix == ".gt3x":
+        return read_gt3x(path)
     if suffix == ".cwa":
         return read_cwa(path)
     if suffix == ".bin":
