@@ -6,6 +6,8 @@
     Axivity AX3/AX6 continuous-wave files (:mod:`rls_monitor.recording.axivity`).
 ``.bin``
     GENEActiv binary files (:mod:`rls_monitor.recording.geneactiv`).
+``.gt3x``
+    ActiGraph files, both layouts (:mod:`rls_monitor.recording.actigraph`).
 ``.edf``
     EDF/EDF+ with three acceleration channels (:mod:`rls_monitor.recording.edf_file`).
 """
@@ -25,7 +27,7 @@ from rls_monitor.recording.model import Recording
 __all__ = ["RECORDING_SUFFIXES", "read_recording"]
 
 #: File suffixes :func:`read_recording` reads (lower case).
-RECORDING_SUFFIXES = (".csv", ".cwa", ".bin", ".edf")
+RECORDING_SUFFIXES = (".csv", ".cwa", ".bin", ".gt3x", ".edf")
 
 
 def read_recording(path: str | Path) -> Recording:
@@ -34,7 +36,8 @@ def read_recording(path: str | Path) -> Recording:
     Parameters
     ----------
     path : str or Path
-        A ``.csv`` (plain CSV), ``.cwa`` (Axivity), ``.bin`` (GENEActiv) or ``.edf`` file.
+        A ``.csv`` (plain CSV), ``.cwa`` (Axivity), ``.bin`` (GENEActiv), ``.gt3x``
+        (ActiGraph) or ``.edf`` file.
 
     Returns
     -------
@@ -60,6 +63,6 @@ def read_recording(path: str | Path) -> Recording:
     if suffix == ".edf":
         return read_edf(path)
     raise RecordingError(
-        f"unknown recording format {suffix or '(no suffix)'!r}; expected .csv, .cwa, .bin or .edf",
+        f"unknown recording format {suffix or '(no suffix)'!r}; expected .csv, .cwa, .bin, .gt3x or .edf",
         path=path,
     )
