@@ -62,8 +62,8 @@ static void test_data_frames(void) {
       size_t n = rls_ring_data_frame(&ring, seq, 0, runs[r].delta, frame);
       size_t want = rls_get_u16(GOLDEN_DATA_FRAMES + pos);
       CHECK(n == want && !memcmp(frame, GOLDEN_DATA_FRAMES + pos + 2, want),
-            "DATA frame %u (%u per frame, delta %d) differs from the model", seq,
-            runs[r].per_frame, runs[r].delta);
+            "DATA frame %u (%u per frame, delta %d) differs from the model", (unsigned)seq,
+            (unsigned)runs[r].per_frame, runs[r].delta);
       pos += 2 + want;
     }
   }
@@ -102,7 +102,7 @@ static void compare_frame(void *ctx, const uint8_t *frame, size_t n) {
   (void)ctx;
   size_t want = golden_pos + 2 <= sizeof GOLDEN_EVENT_FRAMES ? rls_get_u16(GOLDEN_EVENT_FRAMES + golden_pos) : 0;
   if (n != want || memcmp(frame, GOLDEN_EVENT_FRAMES + golden_pos + 2, n) != 0) {
-    if (frames_equal) printf("first differing events-mode frame: %u\n", n_frames);
+    if (frames_equal) printf("first differing events-mode frame: %u\n", (unsigned)n_frames);
     frames_equal = 0;
   }
   golden_pos += 2 + want;
@@ -121,9 +121,9 @@ static void test_event_mode(void) {
   }
   rls_event_mode_finish(&em);
   CHECK(frames_equal && n_frames == GOLDEN_N_EVENT_FRAMES, "events-mode frames: %u of %u, %s",
-        n_frames, GOLDEN_N_EVENT_FRAMES, frames_equal ? "equal" : "DIFFERENT");
+        (unsigned)n_frames, GOLDEN_N_EVENT_FRAMES, frames_equal ? "equal" : "DIFFERENT");
   printf("events mode: %u samples, %u EVENT/SUMMARY frames equal to the model's\n",
-         GOLDEN_N_SAMPLES, n_frames);
+         GOLDEN_N_SAMPLES, (unsigned)n_frames);
   rls_pipeline p;
   CHECK(rls_pipeline_init(&p, 25, 0.001, &cfg, 0, 0) != 0, "12.5 Hz refused");
   CHECK(rls_pipeline_init(&p, 100, 0.2, &cfg, 0, 0) != 0, "lsb 0.2 g refused");
@@ -168,7 +168,7 @@ static void test_extremes(void) {
       rls_event_mode_finish(&em);
     }
   }
-  printf("extremes: %u frames, hash %08x\n", n_frames, hash);
+  printf("extremes: %u frames, hash %08x\n", (unsigned)n_frames, (unsigned)hash);
 }
 
 static void test_commands(void) {
@@ -191,7 +191,7 @@ static void test_commands(void) {
 static void test_isqrt(void) {
   for (uint32_t x = 0; x < 70000; x++) {
     uint32_t r = rls_isqrt_u32(x);
-    if (!(r * r <= x && (r + 1) * (r + 1) > x)) { CHECK(0, "isqrt %u", x); break; }
+    if (!(r * r <= x && (r + 1) * (r + 1) > x)) { CHECK(0, "isqrt %u", (unsigned)x); break; }
   }
   CHECK(rls_isqrt_u32(0xFFFFFFFFu) == 65535, "isqrt max");
   CHECK(rls_isqrt_u128(0, 0) == 0 && rls_isqrt_u128(0, 15) == 3, "isqrt128 small");

@@ -7,7 +7,7 @@
  *       (STOP 1: the recording ended, the partial last frame included)
  *   rlsfw_host events FS_X2 LSB_G START_TICK FIRST_SEQ [AX AY AZ]
  *       samples from stdin through events mode; the EVENT and SUMMARY frames
- *   rlsfw_host consts FS_X2 LSB_G      the pipeline's integer constants and taps, as text
+ *   rlsfw_host consts FS_X2 LSB_G ...  the pipeline's integer constants and taps, a line per pair
  *   rlsfw_host encode                  lines of "type fields..." from stdin, one frame each
  *   rlsfw_host cobs                    stdin COBS-encoded (one block, no delimiter)
  *   rlsfw_host uncobs                  stdin (one block) COBS-decoded, or exit 3
@@ -120,23 +120,24 @@ static int cmd_events(int argc, char **argv) {
 }
 
 static int cmd_consts(int argc, char **argv) {
-  if (argc != 4) return usage();
+  if (argc < 4 || argc % 2) return usage();
   rls_pipeline_config cfg;
   rls_pipeline_default_config(&cfg);
   static rls_pipeline p;
-  if (rls_pipeline_init(&p, (uint32_t)strtoul(argv[2], 0, 0), strtod(argv[3], 0), &cfg, 0, 0)) {
-    printf("refused\n");
-    return 0;
+  for (int i = 2; i + 1 < argc; i += 2) {
+    if (rls_pipeline_init(&p, (uint32_t)strtoul(argv[i], 0, 0), strtod(argv[i + 1], 0), &cfg, 0, 0)) {
+      printf("refused\n");
+      continue;
+    }
+    printf("k %u shift %u frac %u d_shift %u block_n %u quiet_n %u min_n %u morph_n %u "
+           "morph_need %u long_n %u onset_min_u %u floor_min_u %u walk_u %u quiet_ep_u %u "
+           "mg_q16 %u turn_num %u turn_den %u delay_n %u q_len %u taps",
+           p.k, p.shift, p.frac, p.d_shift, p.block_n, p.quiet_n, p.min_n, p.morph_n,
+           p.morph_need, p.long_n, p.onset_min_u, p.floor_min_u, p.walk_u, p.quiet_ep_u,
+           p.mg_q16, p.turn_num, p.turn_den, p.delay_n, p.q_len);
+    for (int t = 0; t < RLS_GRAVITY_N; t++) printf(" %d", p.taps[t]);
+    printf("\n");
   }
-  printf("k %u\nshift %u\nfrac %u\nd_shift %u\nblock_n %u\nquiet_n %u\nmin_n %u\nmorph_n %u\n"
-         "morph_need %u\nlong_n %u\nonset_min_u %u\nfloor_min_u %u\nwalk_u %u\nquiet_ep_u %u\n"
-         "mg_q16 %u\nturn_num %u\nturn_den %u\ndelay_n %u\nq_len %u\n",
-         p.k, p.shift, p.frac, p.d_shift, p.block_n, p.quiet_n, p.min_n, p.morph_n, p.morph_need,
-         p.long_n, p.onset_min_u, p.floor_min_u, p.walk_u, p.quiet_ep_u, p.mg_q16, p.turn_num,
-         p.turn_den, p.delay_n, p.q_len);
-  printf("taps");
-  for (int i = 0; i < RLS_GRAVITY_N; i++) printf(" %d", p.taps[i]);
-  printf("\n");
   return 0;
 }
 
