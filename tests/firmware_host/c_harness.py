@@ -64,7 +64,7 @@ def build(target: str) -> Path:
     with _lock:
         if target not in _built:
             subprocess.run(
-                ["make", "-s", "-C", str(C_DIR), target, f"PYTHON={sys.executable}"],
+                ["make", "-s", "-j2", "-C", str(C_DIR), target, f"PYTHON={sys.executable}"],
                 check=True,
                 capture_output=True,
                 text=True,

@@ -37,8 +37,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 _SETTINGS = settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
 )
+#: the byte-level tests: every example is a process start of the sanitized harness
+_FEW = settings(_SETTINGS, max_examples=10)
 
 
 def _events_c(
@@ -146,7 +148,7 @@ def test_the_int32_fir_accumulator_cannot_overflow() -> None:
 # ------------------------------------------------------------------------------ events mode
 
 
-_NIGHTS = [("easy", 2), ("ordinary", 1), ("ordinary", 2), ("hard", 0), ("hard", 1), ("hard", 2)]
+_NIGHTS = [("easy", 2), ("ordinary", 1), ("hard", 0), ("hard", 2)]
 
 
 @pytest.mark.parametrize(("difficulty", "seed"), _NIGHTS)
@@ -162,7 +164,7 @@ def test_events_mode_frames_equal_the_models_on_simulated_nights(difficulty: str
 def test_events_mode_equal_on_a_long_night_with_a_given_axis_and_any_block_size() -> None:
     from firmware_host.signal_model import night_config, simulate_night
 
-    night = simulate_night(night_config("ordinary", duration_s=3 * 3600.0), seed=5)
+    night = simulate_night(night_config("ordinary", duration_s=2 * 3600.0), seed=5)
     axis = (16000, 900, -3000)
     config = PipelineConfig(shank_axis_q14=axis)
     want, _ = run_event_mode(night.counts, night.fs_hz, night.lsb_g, block_samples=4097,
@@ -208,7 +210,7 @@ def test_events_mode_frames_equal_the_models_on_random_samples(
 
 
 @pytest.mark.parametrize(("difficulty", "seed", "frame_samples", "compress"),
-                         [("ordinary", 1, 38, False), ("hard", 0, 7, True), ("easy", 2, 83, True)])  # fmt: skip
+                         [("ordinary", 1, 38, False), ("hard", 0, 12, True), ("easy", 2, 83, True)])  # fmt: skip
 def test_data_frames_equal_the_simulated_bands_on_nights(
     difficulty: str, seed: int, frame_samples: int, compress: bool
 ) -> None:
@@ -268,7 +270,7 @@ def test_data_frames_equal_the_models_for_random_samples_any_block_and_frame_siz
 # ------------------------------------------------------------------------------ byte level
 
 
-@_SETTINGS
+@_FEW
 @given(st.binary(max_size=1200))
 def test_cobs_equals_the_models(data: bytes) -> None:
     encoded = ch.run_host(["cobs"], data)
@@ -276,7 +278,7 @@ def test_cobs_equals_the_models(data: bytes) -> None:
     assert ch.run_host(["uncobs"], encoded) == data
 
 
-@_SETTINGS
+@_FEW
 @given(st.binary(min_size=1, max_size=300))
 def test_cobs_decoder_refuses_what_the_model_refuses(block: bytes) -> None:
     try:
@@ -300,7 +302,7 @@ _STATUS = {
 }
 
 
-@_SETTINGS
+@_FEW
 @given(
     st.one_of(
         st.binary(max_size=40),

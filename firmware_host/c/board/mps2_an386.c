@@ -23,8 +23,8 @@
 #ifndef RLS_DEMO_SECONDS
 #define RLS_DEMO_SECONDS 120u
 #endif
-#define FORMAT 0xF1u /* 50 Hz, +-16 g, 16 bits: lsb 2**-11 g */
-#define FS_X2 100u
+#define FORMAT 0xD2u /* 50 Hz (code 2), +-4 g (code 1), 16 bits (code 3): lsb 2**-13 g */
+#define ONE_G 8192
 #define FRAME_SAMPLES 38u
 
 uint32_t board_flash_bytes(void) { return PSRAM_BYTES; }
@@ -60,7 +60,7 @@ static void sensor_read(uint32_t i, int16_t xyz[3]) {
     lcg = lcg * 1664525u + 1013904223u;
     int32_t noise = (int32_t)(lcg >> 28) - 8;
     int32_t wave = burst ? ((i & 4u) ? burst : -burst) : 0;
-    xyz[a] = (int16_t)((a == 2 ? 2048 : 0) + noise + wave);
+    xyz[a] = (int16_t)((a == 2 ? ONE_G : 0) + noise + wave);
   }
 }
 
@@ -77,13 +77,15 @@ int main(void) {
   UART0_CTRL = 1u; /* TX enable */
   rls_pipeline_config cfg;
   rls_pipeline_default_config(&cfg);
+  uint32_t fs_x2 = rls_format_rate_x2(FORMAT);
+  double lsb_g = (double)rls_format_range_g(FORMAT) / (double)(1u << (rls_format_bits(FORMAT) - 1));
   if (rls_ring_init(&ring, PSRAM_BYTES / RLS_SAMPLE_BYTES, FORMAT, FRAME_SAMPLES, 0) != 0 ||
-      rls_event_mode_init(&events, FS_X2, 1.0 / 2048.0, &cfg, 0, 0, send_frame, 0) != 0) {
+      rls_event_mode_init(&events, fs_x2, lsb_g, &cfg, 0, 0, send_frame, 0) != 0) {
     semihosting_exit();
   }
   uint8_t frame[RLS_MAX_FRAME_LEN];
   uint32_t sent = 0;
-  for (uint32_t i = 0; i < RLS_DEMO_SECONDS * (FS_X2 / 2u); i++) {
+  for (uint32_t i = 0; i < RLS_DEMO_SECONDS * (fs_x2 / 2u); i++) {
     int16_t xyz[3];
     sensor_read(i, xyz);
     rls_ring_append(&ring, xyz, 1);
