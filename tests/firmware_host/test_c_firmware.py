@@ -152,7 +152,9 @@ _NIGHTS = [("easy", 2), ("ordinary", 1), ("hard", 0), ("hard", 2)]
 
 
 @pytest.mark.parametrize(("difficulty", "seed"), _NIGHTS)
-def test_events_mode_frames_equal_the_models_on_simulated_nights(difficulty: str, seed: int) -> None:
+def test_events_mode_frames_equal_the_models_on_simulated_nights(
+    difficulty: str, seed: int
+) -> None:
     night = cached_night(difficulty, seed)
     want, _ = run_event_mode(night.counts, night.fs_hz, night.lsb_g, start_tick=77)
     got = _events_c(night.counts, night.fs_hz, night.lsb_g, start_tick=77)
@@ -185,7 +187,7 @@ def _movement_samples(draw: st.DrawFn) -> tuple[NDArray[np.int16], float, float,
     rng = np.random.default_rng(seed)
     n = int(seconds * fs_hz) + draw(st.integers(0, 40))
     one_g = min(32767.0, 1.0 / lsb_g)
-    walk = np.cumsum(rng.normal(0, one_g * 0.01, (n, 3)), axis=0) + [0, 0, one_g]
+    walk = np.cumsum(rng.normal(0, one_g * 0.01, (n, 3)), axis=0) + np.array([0, 0, one_g])
     burst = np.zeros((n, 3))
     for _ in range(draw(st.integers(0, 12))):
         at, length = int(rng.integers(0, max(1, n))), int(rng.integers(1, int(8 * fs_hz)))
@@ -329,57 +331,69 @@ def test_command_decoding_equals_the_models(data: bytes) -> None:
 
 
 _U32 = st.integers(0, 2**32 - 1)
+_U8 = st.integers(0, 255)
+_U16 = st.integers(0, 0xFFFF)
+_BIG = st.integers(0, 2**20)
+
+
+def _hex(data: bytes) -> str:
+    return data.hex() or "-"
+
+
+#: (harness line, the model's frame) for every encoder, with fields beyond the frame's ranges
+_ENCODED = st.one_of(
+    st.builds(
+        lambda s, t, b, state, fill, temp, fl: (
+            f"status {s} {t} {b} {state} {fill} {temp} {fl}",
+            p.encode_status(s, t, battery_pct=b, state=state, flash_fill_permille=fill,
+                            temperature_c=temp / 100, flags=fl),
+        ),
+        _U32, _U32, st.integers(-5, 300), _U8, st.integers(-5, 3000),
+        st.integers(-40000, 40000), _U8,
+    ),
+    st.builds(
+        lambda s, op, cid, res, data, fl: (
+            f"response {s} {op} {cid} {res} {_hex(data)} {fl}",
+            p.encode_response(s, op, cid, res, data, flags=fl),
+        ),
+        _U32, _U8, _U16, _U8, st.binary(max_size=500), _U8,
+    ),
+    st.builds(
+        lambda s, t, dur, peak, kind, conf, fl: (
+            f"event {s} {t} {dur} {peak} {kind} {conf} {fl}",
+            p.encode_event(s, t, dur, peak, kind, conf, flags=fl),
+        ),
+        _U32, _U32, _BIG, _BIG, _U8, _U8, _U8,
+    ),
+    st.builds(
+        lambda s, t, lm, plm, mean, mx, post, still, fl: (
+            f"summary {s} {t} {lm} {plm} {mean} {mx} {post} {still} {fl}",
+            p.encode_summary(s, t, lm_count=lm, plm_count=plm, mean_activity_mg=mean,
+                             max_activity_mg=mx, posture=post, still_pct=still, flags=fl),
+        ),
+        _U32, _U32, st.integers(0, 999), st.integers(0, 999), _BIG, _BIG, _U8,
+        st.integers(0, 250), _U8,
+    ),
+    st.builds(
+        lambda s, reason, cid, first, stop, fl: (
+            f"end {s} {reason} {cid} {first} {stop} {fl}",
+            p.encode_end(s, reason, cmd_id=cid, first_seq=first, stop_seq=stop, flags=fl),
+        ),
+        _U32, _U8, _U16, _U32, _U32, _U8,
+    ),
+    st.builds(
+        lambda op, cid, args: (f"command {op} {cid} {_hex(args)}", p.encode_command(op, cid, args)),
+        _U8, _U16, st.binary(max_size=20),
+    ),
+)  # fmt: skip
 
 
 @_SETTINGS
-@given(
-    st.lists(
-        st.one_of(
-            st.tuples(st.just("status"), _U32, _U32, st.integers(-5, 300), st.integers(0, 255),
-                      st.integers(-5, 3000), st.integers(-40000, 40000), st.integers(0, 255)),
-            st.tuples(st.just("response"), _U32, st.integers(0, 255), st.integers(0, 0xFFFF),
-                      st.integers(0, 255), st.binary(max_size=500), st.integers(0, 255)),
-            st.tuples(st.just("event"), _U32, _U32, st.integers(0, 2**20), st.integers(0, 2**20),
-                      st.integers(0, 255), st.integers(0, 255), st.integers(0, 255)),
-            st.tuples(st.just("summary"), _U32, _U32, st.integers(0, 999), st.integers(0, 999),
-                      st.integers(0, 2**20), st.integers(0, 2**20), st.integers(0, 255),
-                      st.integers(0, 250), st.integers(0, 255)),
-            st.tuples(st.just("end"), _U32, st.integers(0, 255), st.integers(0, 0xFFFF), _U32,
-                      _U32, st.integers(0, 255)),
-            st.tuples(st.just("command"), st.integers(0, 255), st.integers(0, 0xFFFF),
-                      st.binary(max_size=20)),
-        ),  # fmt: skip
-        min_size=1,
-        max_size=40,
-    )
-)
-def test_frame_encoders_equal_the_models(
-    items: list[tuple[str | int | bytes, ...]],
-) -> None:
-    lines, want = [], []
-    for item in items:
-        kind, *f = item
-        text = [str(kind)] + [(v.hex() or "-") if isinstance(v, bytes) else str(v) for v in f]
-        lines.append(" ".join(text))
-        if kind == "status":
-            want.append(p.encode_status(f[0], f[1], battery_pct=f[2], state=f[3],  # type: ignore[arg-type]
-                                        flash_fill_permille=f[4], temperature_c=f[5] / 100,  # type: ignore[arg-type,operator]
-                                        flags=f[6]))  # type: ignore[arg-type]  # fmt: skip
-        elif kind == "response":
-            want.append(p.encode_response(f[0], f[1], f[2], f[3], f[4], flags=f[5]))  # type: ignore[arg-type]
-        elif kind == "event":
-            want.append(p.encode_event(f[0], f[1], f[2], f[3], f[4], f[5], flags=f[6]))  # type: ignore[arg-type]
-        elif kind == "summary":
-            want.append(p.encode_summary(f[0], f[1], lm_count=f[2], plm_count=f[3],  # type: ignore[arg-type]
-                                         mean_activity_mg=f[4], max_activity_mg=f[5],  # type: ignore[arg-type]
-                                         posture=f[6], still_pct=f[7], flags=f[8]))  # type: ignore[arg-type]  # fmt: skip
-        elif kind == "end":
-            want.append(p.encode_end(f[0], f[1], cmd_id=f[2], first_seq=f[3], stop_seq=f[4],  # type: ignore[arg-type]
-                                     flags=f[5]))  # type: ignore[arg-type]  # fmt: skip
-        else:
-            want.append(p.encode_command(f[0], f[1], f[2]))  # type: ignore[arg-type]
-    got = ch.split_frames(ch.run_host(["encode"], ("\n".join(lines) + "\n").encode()))
-    assert got == want
+@given(st.lists(_ENCODED, min_size=1, max_size=40))
+def test_frame_encoders_equal_the_models(items: list[tuple[str, bytes]]) -> None:
+    text = "".join(line + "\n" for line, _ in items)
+    got = ch.split_frames(ch.run_host(["encode"], text.encode()))
+    assert got == [frame for _, frame in items]
 
 
 def test_info_record_equals_the_models() -> None:
