@@ -416,3 +416,43 @@ def test_harness_output_is_length_prefixed() -> None:
     frames = ch.split_frames(ch.run_host(["encode"], b"end 1 2 3 4 5 6\n"))
     assert frames == [p.encode_end(1, 2, cmd_id=3, first_seq=4, stop_seq=5, flags=6)]
     assert struct.unpack("<H", ch.run_host(["encode"], b"end 1 2 3 4 5 6\n")[:2]) == (19,)
+
+
+@_FEW
+@given(
+    st.lists(
+        st.one_of(
+            st.binary(max_size=600).map(lambda b: p.cobs_encode(b) + b"\x00"),
+            st.binary(max_size=80),
+            st.just(b"\x00"),
+        ),
+        max_size=12,
+    ),
+    st.lists(st.integers(1, 700), min_size=1, max_size=5),
+    st.sampled_from([520, 64, 1]),
+)
+def test_cobs_stream_decoder_equals_the_models(
+    pieces: list[bytes], chunks: list[int], max_block: int
+) -> None:
+    stream = b"".join(pieces)
+    model = p.CobsDecoder(max_block=max_block)
+    want: list[bytes] = []
+    pos, c = 0, 0
+    while pos < len(stream):
+        want += model.feed(stream[pos : pos + chunks[c % len(chunks)]])
+        pos += chunks[c % len(chunks)]
+        c += 1
+    lines = ch.run_host(["stream", str(max_block), ",".join(map(str, chunks))], stream)
+    *frames, counts = lines.decode().splitlines()
+    assert [bytes.fromhex(f) for f in frames] == want
+    assert [int(v) for v in counts.split()] == [model.errors, model.dropped_bytes, model.frames]
+
+
+@_FEW
+@given(st.binary(max_size=1500), st.sampled_from([13, 20, 64, 244, 512]), _U32, _U8, _U16, _U8)
+def test_split_response_equals_the_models(
+    data: bytes, max_len: int, seq: int, op: int, cmd_id: int, result: int
+) -> None:
+    args = ["split", str(max_len), str(seq), str(op), str(cmd_id), str(result)]
+    got = ch.split_frames(ch.run_host(args, data))
+    assert got == p.split_response(seq, op, cmd_id, result, data, max_frame_len=max_len)

@@ -28,7 +28,7 @@ void rls_pipeline_default_config(rls_pipeline_config *c) {
 
 static double py_round(double x) {
   double r = floor(x), d = x - r;
-  if (d > 0.5 || (d == 0.5 && fmod(r, 2.0) != 0.0)) r += 1.0;
+  if (d > 0.5 || (d == 0.5 && r - 2.0 * floor(r / 2.0) != 0.0)) r += 1.0; /* to even */
   return r;
 }
 

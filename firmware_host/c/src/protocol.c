@@ -49,6 +49,47 @@ int32_t rls_cobs_decode(const uint8_t *block, size_t n, uint8_t *out) {
   return (int32_t)len;
 }
 
+void rls_cobs_stream_init(rls_cobs_stream *s, uint32_t max_block) {
+  s->len = 0;
+  s->max_block = max_block < RLS_COBS_MAX_BLOCK ? max_block : RLS_COBS_MAX_BLOCK;
+  s->overflow = 0;
+  s->errors = s->dropped_bytes = s->frames = 0;
+}
+
+void rls_cobs_stream_feed(rls_cobs_stream *s, const uint8_t *data, size_t n, rls_bytes_fn fn,
+                          void *ctx) {
+  uint8_t out[RLS_COBS_MAX_BLOCK];
+  for (size_t i = 0; i < n; i++) {
+    uint8_t b = data[i];
+    if (b != 0) {
+      if (s->overflow) {
+        s->dropped_bytes++;
+      } else if (s->len == s->max_block) { /* one byte too many: drop the block as it grows */
+        s->errors++;
+        s->dropped_bytes += s->len + 1;
+        s->len = 0;
+        s->overflow = 1;
+      } else {
+        s->buf[s->len++] = b;
+      }
+      continue;
+    }
+    if (s->overflow) {
+      s->overflow = 0;
+    } else if (s->len) {
+      int32_t m = rls_cobs_decode(s->buf, s->len, out);
+      if (m < 0) {
+        s->errors++;
+        s->dropped_bytes += s->len;
+      } else {
+        s->frames++;
+        fn(ctx, out, (size_t)m);
+      }
+      s->len = 0;
+    }
+  }
+}
+
 /* ---------------------------------------------------------------- sample format */
 
 uint32_t rls_format_rate_x2(uint8_t code) {
@@ -182,6 +223,24 @@ size_t rls_encode_end(uint8_t *out, uint32_t next_seq, uint8_t reason, uint16_t 
   rls_put_u32(out + 9, first_seq);
   rls_put_u32(out + 13, stop_seq);
   return seal(out, 17);
+}
+
+uint32_t rls_split_response(uint32_t next_seq, uint8_t opcode, uint16_t cmd_id, uint8_t result,
+                            const uint8_t *data, size_t n, uint32_t max_frame_len, rls_bytes_fn fn,
+                            void *ctx) {
+  uint8_t frame[RLS_MAX_FRAME_LEN];
+  size_t room = max_frame_len > RLS_RESPONSE_OVERHEAD + 1 ? max_frame_len - RLS_RESPONSE_OVERHEAD : 1;
+  if (room > RLS_MAX_FRAME_LEN - RLS_RESPONSE_OVERHEAD) room = RLS_MAX_FRAME_LEN - RLS_RESPONSE_OVERHEAD;
+  uint32_t parts = 0;
+  size_t at = 0;
+  do {
+    size_t take = n - at < room ? n - at : room;
+    uint8_t flags = at + take < n ? RLS_FLAG_MORE : 0;
+    fn(ctx, frame, rls_encode_response(frame, next_seq, opcode, cmd_id, result, data + at, take, flags));
+    at += take;
+    parts++;
+  } while (at < n);
+  return parts;
 }
 
 uint32_t rls_max_samples_per_frame(uint32_t att_mtu) {

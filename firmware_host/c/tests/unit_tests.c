@@ -43,6 +43,44 @@ static void test_crc_cobs(void) {
   CHECK(rls_cobs_decode(past, sizeof past, dec) == -1, "cobs code past the end");
 }
 
+static void write_link(void *ctx, const uint8_t *data, size_t n) {
+  (void)ctx;
+  board_link_write(data, n);
+}
+
+static uint32_t stream_frames;
+static void count_frame(void *ctx, const uint8_t *data, size_t n) {
+  (void)ctx;
+  if (n == 5 && data[0] == 0x11 && data[1] == 0 && data[4] == 0x44) stream_frames++;
+}
+
+static void test_cobs_stream_and_split(void) {
+  /* three copies of a frame, garbage between them, fed one odd-sized chunk at a time */
+  const uint8_t frame[5] = {0x11, 0x00, 0x22, 0x33, 0x44};
+  uint8_t line[64];
+  size_t n = 0;
+  for (int copy = 0; copy < 3; copy++) {
+    n += rls_cobs_encode(frame, sizeof frame, line + n);
+    line[n++] = 0;
+    line[n++] = 0x05; /* a code running past its block */
+    line[n++] = 0x00;
+  }
+  static rls_cobs_stream s;
+  rls_cobs_stream_init(&s, 520);
+  for (size_t at = 0, step = 1; at < n; at += step, step = step % 4 + 1) {
+    rls_cobs_stream_feed(&s, line + at, at + step <= n ? step : n - at, count_frame, 0);
+  }
+  CHECK(stream_frames == 3 && s.frames == 3 && s.errors == 3 && s.dropped_bytes == 3,
+        "cobs stream: %u frames, %u errors", (unsigned)s.frames, (unsigned)s.errors);
+  uint8_t data[600];
+  for (size_t i = 0; i < sizeof data; i++) data[i] = (uint8_t)i;
+  test_link_len = 0;
+  CHECK(rls_split_response(3, RLS_OP_GET_INFO, 9, RLS_OK, data, sizeof data, 244, write_link, 0) == 3,
+        "600 bytes in 3 parts of 232");
+  CHECK(test_link_len == 3 * RLS_RESPONSE_OVERHEAD + sizeof data, "parts' length");
+  CHECK(test_link[1] == RLS_FLAG_MORE, "first part has MORE");
+}
+
 static void test_data_frames(void) {
   static rls_ring ring;
   static const struct { uint32_t per_frame; int delta; } runs[2] = {{38, 0}, {7, 1}};
@@ -202,6 +240,7 @@ static void test_isqrt(void) {
 
 int main(void) {
   test_crc_cobs();
+  test_cobs_stream_and_split();
   test_data_frames();
   test_ring_wrap();
   test_commands();

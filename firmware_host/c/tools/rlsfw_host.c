@@ -12,6 +12,11 @@
  *   rlsfw_host cobs                    stdin COBS-encoded (one block, no delimiter)
  *   rlsfw_host uncobs                  stdin (one block) COBS-decoded, or exit 3
  *   rlsfw_host command                 stdin decoded as a command: "status opcode id args-hex"
+ *   rlsfw_host stream MAX_BLOCK CHUNKS stdin through the COBS stream decoder in chunks of the
+ *                                      given sizes (cycled): a hex line per frame, then
+ *                                      "errors dropped_bytes frames"
+ *   rlsfw_host split MAX_LEN NEXT_SEQ OPCODE CMD_ID RESULT
+ *                                      stdin as a response split into RESPONSE frames
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -212,6 +217,48 @@ static int cmd_encode(void) {
   return 0;
 }
 
+static void write_hex_line(void *ctx, const uint8_t *data, size_t n) {
+  (void)ctx;
+  for (size_t i = 0; i < n; i++) printf("%02x", data[i]);
+  printf("\n");
+}
+
+static void write_bytes(void *ctx, const uint8_t *data, size_t n) {
+  (void)ctx;
+  board_link_write(data, n);
+}
+
+static int cmd_stream(int argc, char **argv) {
+  if (argc != 4) return usage();
+  static rls_cobs_stream s;
+  rls_cobs_stream_init(&s, (uint32_t)strtoul(argv[2], 0, 0));
+  uint32_t chunks[64];
+  int n_chunks = 0;
+  for (char *c = argv[3]; *c && n_chunks < 64;) {
+    chunks[n_chunks++] = (uint32_t)strtoul(c, &c, 10);
+    if (*c == ',') c++;
+  }
+  if (n_chunks == 0) return usage();
+  read_stdin();
+  size_t done = 0;
+  for (int c = 0; done < input_len; c = (c + 1) % n_chunks) {
+    size_t take = chunks[c] < input_len - done ? chunks[c] : input_len - done;
+    rls_cobs_stream_feed(&s, input + done, take, write_hex_line, 0);
+    done += take;
+  }
+  printf("%u %u %u\n", (unsigned)s.errors, (unsigned)s.dropped_bytes, (unsigned)s.frames);
+  return 0;
+}
+
+static int cmd_split(int argc, char **argv) {
+  if (argc != 7) return usage();
+  read_stdin();
+  rls_split_response((uint32_t)strtoul(argv[3], 0, 0), (uint8_t)strtoul(argv[4], 0, 0),
+                     (uint16_t)strtoul(argv[5], 0, 0), (uint8_t)strtoul(argv[6], 0, 0), input,
+                     input_len, (uint32_t)strtoul(argv[2], 0, 0), write_bytes, 0);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) return usage();
   const char *mode = argv[1];
@@ -219,6 +266,8 @@ int main(int argc, char **argv) {
   if (!strcmp(mode, "events")) return cmd_events(argc, argv);
   if (!strcmp(mode, "consts")) return cmd_consts(argc, argv);
   if (!strcmp(mode, "encode")) return cmd_encode();
+  if (!strcmp(mode, "stream")) return cmd_stream(argc, argv);
+  if (!strcmp(mode, "split")) return cmd_split(argc, argv);
   static uint8_t out[RLS_COBS_MAX_LEN(MAX_INPUT / 2)];
   if (!strcmp(mode, "cobs") || !strcmp(mode, "uncobs") || !strcmp(mode, "command")) {
     read_stdin();

@@ -62,6 +62,22 @@ size_t rls_cobs_encode(const uint8_t *data, size_t n, uint8_t *out);
 /* Decode one block (no delimiter) into out (n bytes suffice); returns the length or -1 */
 int32_t rls_cobs_decode(const uint8_t *block, size_t n, uint8_t *out);
 
+/* A serial byte stream split into frames (firmware_host.protocol.CobsDecoder): COBS blocks
+ * delimited by 0x00; a malformed block is dropped whole and counted, a block longer than
+ * max_block (<= RLS_COBS_MAX_BLOCK) is discarded as it grows and counted once. */
+#define RLS_COBS_MAX_BLOCK 520u
+typedef void (*rls_bytes_fn)(void *ctx, const uint8_t *data, size_t n);
+typedef struct {
+  uint8_t buf[RLS_COBS_MAX_BLOCK];
+  uint32_t len, max_block;
+  uint8_t overflow;
+  uint32_t errors, dropped_bytes, frames;
+} rls_cobs_stream;
+void rls_cobs_stream_init(rls_cobs_stream *s, uint32_t max_block);
+/* take n bytes of the stream; every frame they complete goes to fn, in order */
+void rls_cobs_stream_feed(rls_cobs_stream *s, const uint8_t *data, size_t n, rls_bytes_fn fn,
+                          void *ctx);
+
 /* ---- sample format (the DATA format byte) ---- */
 /* rate code -> rate times 2 (Hz; 12.5 Hz is 25); range code -> g; resolution code -> bits */
 uint32_t rls_format_rate_x2(uint8_t code);
@@ -87,6 +103,11 @@ size_t rls_encode_summary(uint8_t *out, uint32_t seq, uint32_t start_tick, uint3
                           uint32_t still_pct, uint8_t flags);
 size_t rls_encode_end(uint8_t *out, uint32_t next_seq, uint8_t reason, uint16_t cmd_id,
                       uint32_t first_seq, uint32_t stop_seq, uint8_t flags);
+/* A response as RESPONSE frames of at most max_frame_len bytes, each to fn; all but the last have
+ * RLS_FLAG_MORE (firmware_host.protocol.split_response). Returns the number of parts. */
+uint32_t rls_split_response(uint32_t next_seq, uint8_t opcode, uint16_t cmd_id, uint8_t result,
+                            const uint8_t *data, size_t n, uint32_t max_frame_len, rls_bytes_fn fn,
+                            void *ctx);
 /* samples per DATA frame at an ATT MTU (0: serial, 512-byte frames); 0 for an MTU below 23 */
 uint32_t rls_max_samples_per_frame(uint32_t att_mtu);
 
