@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint typecheck demo bench clean
+.PHONY: install test lint typecheck demo bench firmware clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,13 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# The band's C firmware (firmware_host/c/README.md): host build with sanitizers and the Cortex-M4F
+# build, the unit tests on both (the target's under QEMU), the comparisons with the Python model,
+# and the firmware's flash and RAM sizes.
+firmware: $(STAMP)
+	$(MAKE) -C firmware_host/c all PYTHON=$(abspath $(BIN)/python)
+	$(BIN)/python -m pytest -q tests/firmware_host/test_c_firmware.py tests/firmware_host/test_c_target.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -486,7 +486,9 @@ def _read_log(
         meta["battery_min_mv"], meta["battery_max_mv"] = str(int(mv.min())), str(int(mv.max()))
     lux = np.flatnonzero(good & (types == LUX) & (sizes >= 2))
     if len(lux):
-        values = raw[starts[lux] + 8].astype(np.int64) | (raw[starts[lux] + 9].astype(np.int64) << 8)
+        values = raw[starts[lux] + 8].astype(np.int64) | (
+            raw[starts[lux] + 9].astype(np.int64) << 8
+        )
         meta["lux_mean"] = f"{values.mean():.1f}"
     cap = np.flatnonzero(good & (types == CAPSENSE) & (sizes >= 5))
     if len(cap):
@@ -548,7 +550,9 @@ def _read_nhanes(
     if lux:
         factor, ceiling = _LUX_SCALE.get(info.get("Serial Number", "")[:3].upper(), (1.25, 2500.0))
         raw_lux = np.frombuffer(lux[: len(lux) // 2 * 2], dtype="<u2").astype(np.float64)
-        values = np.where((raw_lux < 20) | (raw_lux == 0xFFFF), 0.0, np.minimum(raw_lux * factor, ceiling))
+        values = np.where(
+            (raw_lux < 20) | (raw_lux == 0xFFFF), 0.0, np.minimum(raw_lux * factor, ceiling)
+        )
         if len(values):
             meta["lux_mean"] = f"{values.mean():.1f}"
     return counts, scale, start_utc, np.zeros((0, 2), np.int64), meta
