@@ -90,6 +90,15 @@ def _prepare(args: list[str], folder: Path, db: Path) -> str | None:
     if "six_poses.csv" in args:  # a bench recording of the six poses
         raw = six_pose_recording(np.random.default_rng(21), OFFSET, SCALE, hold_s=12.0, move_s=2.0)
         write_band_csv(folder / "six_poses.csv", raw)
+    if args[:1] == ["batch"] and "cohort/" in args:  # a researcher's folder of recordings
+        from rls_monitor.recording import write_csv
+        from rls_monitor.simulation import simulated_recording
+
+        cohort = folder / "cohort"
+        for k in range(2):
+            (cohort / f"P0{k + 1}").mkdir(parents=True, exist_ok=True)
+            night = simulated_recording(duration_s=600.0, seed=k)
+            write_csv(night, cohort / f"P0{k + 1}" / "night1.csv")
     if args[:2] == ["db", "close"]:  # a night left interrupted (the computer died)
         from rls_monitor.storage import Channel, Store
 
