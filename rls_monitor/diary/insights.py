@@ -340,7 +340,7 @@ def _dose_line(
             0,
             unit=unit,
             text=(
-                f"{factor}: too few nights or too little spread for a dose-response ({n} nights, "
+                f"{factor}: too few nights or too little spread for a dose-response ({n} night{'' if n == 1 else 's'}, "
                 f"{values.size} distinct values; at least {cfg.min_nights_numeric} nights, "
                 f"{cfg.min_distinct_numeric} values and {cfg.min_nights_each} nights away from "
                 "the most common value are needed)."
@@ -389,8 +389,8 @@ def _with_text(line: InsightLine, cfg: InsightsConfig) -> InsightLine:
         direction = "higher" if effect > 0 else "lower"
         text = (
             f"{line.factor}: PLM index {abs(effect):.1f} /h {direction} on nights "
-            f"{what} ({line.mean_with_per_h:.1f} /h, {line.n_with} nights) than {other} "
-            f"({line.mean_without_per_h:.1f} /h, {line.n_without} nights); difference "
+            f"{what} ({line.mean_with_per_h:.1f} /h, {line.n_with} night{'' if line.n_with == 1 else 's'}) than {other} "
+            f"({line.mean_without_per_h:.1f} /h, {line.n_without} night{'' if line.n_without == 1 else 's'}); difference "
             f"{_fmt(effect)} /h ({ci}); Mann-Whitney {ptxt}: {verdict}."
         )
         if line.kind == "before/after":

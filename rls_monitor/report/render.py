@@ -312,7 +312,7 @@ def report_content(
     span = f"{min(dates).isoformat()} to {max(dates).isoformat()}" if dates else ""
     who = ", ".join(subjects)
     return ReportContent(
-        title=title or f"Leg movement report: {len(recs)} nights",
+        title=title or f"Leg movement report: {len(recs)} night{'' if len(recs) == 1 else 's'}",
         subtitle=f"Subject {who}" + (f", nights of {span}" if span else ""),
         single=False,
         indices=[
