@@ -31,7 +31,7 @@ from rls_monitor.batch.runners import InlineRunner, PoolRunner, Runner, default_
 from rls_monitor.batch.tasks import RescoredNight, TaskFailure, import_task, rescore_task
 from rls_monitor.errors import ConfigError, StorageError, check_option
 from rls_monitor.nights.prepare import PreparedNight, store_prepared
-from rls_monitor.nights.rescore import same_score
+from rls_monitor.nights.rescore import score_unchanged
 from rls_monitor.nights.score import CALIBRATION_CHOICES, RULE_CHOICES
 from rls_monitor.storage import Store
 
@@ -109,6 +109,19 @@ class BatchReport:
     unchanged: list[tuple[str, int]] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     elapsed_s: float = 0.0
+
+    def progress(self, total: int, elapsed_s: float, current: str = "") -> BatchProgress:
+        """Where the run is: every item stored, skipped, unchanged or failed so far is done."""
+        stored = len(self.stored) + len(self.unchanged)
+        return BatchProgress(
+            total=total,
+            done=stored + len(self.skipped) + len(self.failures),
+            stored=stored,
+            skipped=len(self.skipped),
+            failed=len(self.failures),
+            elapsed_s=elapsed_s,
+            current=current,
+        )
 
     @property
     def ok(self) -> bool:
@@ -238,17 +251,7 @@ def run_batch(
 
     def tick(current: str) -> None:
         if progress is not None:
-            progress(
-                BatchProgress(
-                    total=total,
-                    done=len(report.stored) + len(report.skipped) + len(report.failures),
-                    stored=len(report.stored),
-                    skipped=len(report.skipped),
-                    failed=len(report.failures),
-                    elapsed_s=time.monotonic() - start,
-                    current=current,
-                )
-            )
+            progress(report.progress(total, time.monotonic() - start, current))
 
     tick("")
     run, owned = _runner(runner, jobs, len(todo))
@@ -325,17 +328,7 @@ def rescore_all(
 
     def tick(current: str) -> None:
         if progress is not None:
-            progress(
-                BatchProgress(
-                    total=total,
-                    done=len(report.stored) + len(report.unchanged) + len(report.failures),
-                    stored=len(report.stored) + len(report.unchanged),
-                    skipped=0,
-                    failed=len(report.failures),
-                    elapsed_s=time.monotonic() - start,
-                    current=current,
-                )
-            )
+            progress(report.progress(total, time.monotonic() - start, current))
 
     tick("")
     db_path = str(store.path)
@@ -350,13 +343,7 @@ def rescore_all(
             if isinstance(result, TaskFailure):
                 report.failures.append(Failure(label, result.reason))
             elif isinstance(result, RescoredNight):
-                before = store.get_result(night_id)
-                before_cal = store.night_calibration(night_id)
-                if (
-                    before is not None
-                    and same_score(before, result.result)
-                    and same_score(before_cal, result.calibrations)
-                ):
+                if score_unchanged(store, night_id, result.result, result.calibrations):
                     report.unchanged.append((label, night_id))
                 else:
                     store.save_score(

@@ -9,8 +9,9 @@ from typing import Any
 import click
 
 from rls_monitor.cli.common import db_option, open_store, rules_option
+from rls_monitor.nights.status import plural
 
-__all__ = ["ProgressPrinter", "batch_command", "engine_runner"]
+__all__ = ["ProgressPrinter", "batch_command", "echo_failures", "engine_runner"]
 
 
 def engine_runner(jobs: int | None, scheduler: str | None) -> Any:
@@ -80,8 +81,10 @@ class ProgressPrinter:
             self._progress.stop()
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
+def echo_failures(report: Any) -> None:
+    """One line per failed item of a batch report, on stderr."""
+    for f in report.failures:
+        click.echo(f"failed: {f.item}: {f.reason}", err=True)
 
 
 @click.command("batch")
@@ -161,12 +164,11 @@ def batch_command(
         if runner is not None:
             runner.close()
     click.echo(
-        f"{_plural(len(report.stored), 'night')} stored, {len(report.skipped)} already stored, "
+        f"{plural(len(report.stored), 'night')} stored, {len(report.skipped)} already stored, "
         f"{len(report.failures)} failed, in {report.elapsed_s:.1f} s."
     )
     if report.failures:
-        for f in report.failures:
-            click.echo(f"failed: {f.item}: {f.reason}", err=True)
+        echo_failures(report)
         written = report.write_failures_csv(failures_path)
         click.echo(f"The failures are listed in {written}.", err=True)
         sys.exit(1)

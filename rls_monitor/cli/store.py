@@ -155,7 +155,7 @@ def rescore_command(
         click.echo(f"night {night}: {state}; PLM index {result.plm_per_h} /h [{result.rules}]")
         return
     from rls_monitor.batch import rescore_all
-    from rls_monitor.cli.batch import ProgressPrinter, engine_runner
+    from rls_monitor.cli.batch import ProgressPrinter, echo_failures, engine_runner
 
     runner = engine_runner(jobs, scheduler)
     try:
@@ -173,8 +173,7 @@ def rescore_command(
         f"{len(report.failures)} failed, in {report.elapsed_s:.1f} s."
     )
     if report.failures:
-        for f in report.failures:
-            click.echo(f"failed: {f.item}: {f.reason}", err=True)
+        echo_failures(report)
         sys.exit(1)
 
 

@@ -156,9 +156,7 @@ def prepare_night(
     scored = back if cal is None else apply_calibration(back, cal)
     result, posture = score_recordings([scored], rules, scorer)
     minutes, at_onset = score_rows(counts, lsb_g, recording.fs_hz, result, posture)
-    meta = dict(recording.metadata)
-    meta["lsb_g"] = repr(float(lsb_g))
-    meta.update(metadata or {})
+    meta = {**back.metadata, **(metadata or {})}
     return PreparedNight(
         counts=counts,
         lsb_g=lsb_g,

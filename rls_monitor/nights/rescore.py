@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rls_monitor.errors import check_option
@@ -18,7 +19,7 @@ from rls_monitor.nights.score import (
 from rls_monitor.scoring import ScoreResult
 from rls_monitor.storage import Store
 
-__all__ = ["rescore_night", "same_score"]
+__all__ = ["rescore_night", "score_unchanged"]
 
 
 def rescore_night(
@@ -72,22 +73,43 @@ def rescore_night(
         cals = night_calibrations(store, night_id, calibration)
     else:
         cals = [as_calibration(calibration)] * len(info.sides)
-    before = store.get_result(night_id)
-    before_cal = store.night_calibration(night_id)
     result, posture, counts = score_stored_night(store, night_id, rules, scorer, cals)
-    new_cal = calibration_dicts(cals)
-    if (
-        before is not None
-        and same_score(before, result.to_dict())
-        and same_score(before_cal, new_cal)
-    ):
+    if score_unchanged(store, night_id, result.to_dict(), calibration_dicts(cals)):
         return result, False
     save_night_score(store, night_id, result, posture, counts, cals)
     return result, True
 
 
-def same_score(a: Any, b: Any) -> bool:
-    """True when two stored scores (or calibrations) are the same JSON."""
+def score_unchanged(
+    store: Store,
+    night_id: int,
+    result: Mapping[str, Any],
+    calibrations: Sequence[Mapping[str, Any] | None] | None,
+) -> bool:
+    """True when a night's stored score and calibration are these (a rescore writes nothing).
+
+    Parameters
+    ----------
+    store : Store
+    night_id : int
+    result : mapping
+        ``ScoreResult.to_dict()`` of the new score.
+    calibrations : sequence of (mapping or None), or None
+        The calibration per channel it was made with (:func:`calibration_dicts`).
+
+    Returns
+    -------
+    bool
+    """
+    before = store.get_result(night_id)
+    return (
+        before is not None
+        and _same(before, result)
+        and _same(store.night_calibration(night_id), calibrations)
+    )
+
+
+def _same(a: Any, b: Any) -> bool:
     import json
 
     return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
