@@ -12,6 +12,7 @@ traceback); 130 interrupted. Errors are one line on standard error.
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from typing import Any
 
@@ -32,6 +33,7 @@ class ErrorReportingGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
+            _answer_ctrl_c_here()
             return super().invoke(ctx)
         except ConfigError as exc:
             click.echo(f"Error: {exc}", err=True)
@@ -53,6 +55,18 @@ class ErrorReportingGroup(click.Group):
                 err=True,
             )
             ctx.exit(EXIT_INTERNAL)
+
+
+def _answer_ctrl_c_here() -> None:
+    """Give SIGINT back to Python's own handler, so the commands see a ``KeyboardInterrupt``.
+
+    Started as the program, ``rls_monitor/__init__.py`` has a Ctrl-C end it quietly (130) while
+    it loads; that stays so through click's parsing of the command line (a ``KeyboardInterrupt``
+    there would end in click's "Aborted!" and status 1) and ends here, inside the ``try`` that
+    answers an interrupt with 130. Imported as a library, the handler is left alone.
+    """
+    if getattr(signal.getsignal(signal.SIGINT), "__module__", None) == "rls_monitor":
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @click.group(cls=ErrorReportingGroup, context_settings={"help_option_names": ["-h", "--help"]})
