@@ -15,11 +15,14 @@ The layout (OpenMovement's ``cwa.h``, public domain/BSD):
   and 480 bytes of samples. Acceleration is in units of 1/256 g (AX6: scale from bits 13-15 of the
   light word).
 
-Handling of imperfect files: a file that is not CWA, a header or data block cut short, a data block
-with a bad checksum or a foreign header, blocks of another session, a changed rate or packing, and
-missing blocks (a gap in the sequence numbers) and timestamps that go backwards are all a
-:class:`~rls_monitor.errors.RecordingError` naming the block; erased blocks (all 0xFF or all 0x00) at
-the end of a file are ignored. The true sample rate of an AX3 differs from the configured one by up
+Handling of imperfect files, as GGIRread does: a data block that fails its own check (a bad
+checksum, not a data block, blank in the middle of the file, an impossible date) is skipped and
+counted (``metadata["damaged_blocks"]``), and the time it and any missing block (a jump in the
+sequence numbers) would have covered becomes one of :attr:`Recording.gaps` (not recorded), so the
+rest of the file is read. A file that is not CWA, a header or the last block cut short (a truncated
+copy), blocks of another session, a changed rate or packing, and sequence numbers or timestamps
+that go backwards are a :class:`~rls_monitor.errors.RecordingError` naming the block; erased blocks
+(all 0xFF or all 0x00) at the end of a file are unused flash and ignored. The true sample rate of an AX3 differs from the configured one by up
 to a few percent: by default samples are timed from the block timestamps and resampled (linear
 interpolation) to the configured rate; the measured rate is kept in ``metadata["measured_fs_hz"]``.
 """
@@ -110,8 +113,8 @@ def rate_from_code(rate_code: int) -> tuple[float, int]:
     return 3200.0 / (1 << (15 - (rate_code & 0x0F))), 16 >> (rate_code >> 6)
 
 
-def _unpack_times(packed: NDArray[np.uint32]) -> NDArray[np.float64] | None:
-    """Packed RTC values to Unix seconds (None if any is not a valid date)."""
+def _unpack_times(packed: NDArray[np.uint32]) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """Packed RTC values to Unix seconds, and which of them are valid dates (the rest are 0)."""
     value = packed.astype(np.int64)
     year = ((value >> 26) & 0x3F) + 2000
     month = (value >> 22) & 0x0F
@@ -121,12 +124,35 @@ def _unpack_times(packed: NDArray[np.uint32]) -> NDArray[np.float64] | None:
     second = value & 0x3F
     ok = (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)
     ok &= (hour < 24) & (minute < 60) & (second < 60)
-    if not np.all(ok):
-        return None
+    month = np.where(ok, month, 1)
+    day = np.where(ok, day, 1)
     months = ((year - 1970) * 12 + month - 1).astype("datetime64[M]")
     days = months.astype("datetime64[D]") + (day - 1).astype("timedelta64[D]")
     seconds = days.astype("datetime64[s]").astype(np.int64)
-    return (seconds + hour * 3600 + minute * 60 + second).astype(np.float64)
+    unix_s = (seconds + hour * 3600 + minute * 60 + second).astype(np.float64)
+    return np.where(ok, unix_s, 0.0), ok
+
+
+def _seconds_per_sample(
+    start_index: NDArray[np.int64],
+    first_sample_s: NDArray[np.float64],
+    hole_after: NDArray[np.bool_],
+    fs_hz: float,
+) -> float:
+    """The device's mean sample period: least squares of block time against sample index.
+
+    One line per stretch of consecutive blocks (each its own intercept, one common slope), so a
+    hole in the file does not bend the fit; the configured period when no stretch has two blocks.
+    """
+    run = np.concatenate(([0], np.cumsum(hole_after)))
+    n_runs = int(run[-1]) + 1
+    size = np.bincount(run, minlength=n_runs).astype(np.float64)
+    x = start_index.astype(np.float64)
+    x_dev = x - (np.bincount(run, x, n_runs) / size)[run]
+    t_dev = first_sample_s - (np.bincount(run, first_sample_s, n_runs) / size)[run]
+    denominator = float(np.sum(x_dev * x_dev))
+    slope = float(np.sum(x_dev * t_dev)) / denominator if denominator > 0 else 0.0
+    return slope if slope > 0 else 1.0 / fs_hz
 
 
 def _parse_metadata(raw: bytes) -> dict[str, str]:
@@ -240,23 +266,26 @@ def read_cwa(
     used = n_blocks - int(np.argmax(~erased[::-1])) if np.any(~erased) else 0
     if used == 0:
         raise RecordingError("the CWA file holds no data blocks", path=path)
-    if np.any(erased[:used]):
-        first = int(np.flatnonzero(erased[:used])[0])
-        raise RecordingError(f"corrupt CWA file: data block {first} is blank", path=path)
-    blocks = np.frombuffer(body[: used * BLOCK_BYTES], dtype=_DATA_DTYPE)
+    all_blocks = np.frombuffer(body[: used * BLOCK_BYTES], dtype=_DATA_DTYPE)
     words = raw[:used].view("<u2")
     checksum_bad = (words.sum(axis=1, dtype=np.uint64) & 0xFFFF) != 0
-    foreign = (blocks["header"] != _AX) | (blocks["length"] != 508)
+    foreign = (all_blocks["header"] != _AX) | (all_blocks["length"] != 508)
+    all_times, time_ok = _unpack_times(all_blocks["timestamp"])
+    # A block that fails its own check (blank, not a data block, bad checksum, an impossible
+    # date) is skipped and its time becomes a gap, as GGIRread does; the rest is read.
+    damaged = erased[:used] | foreign | checksum_bad | ~time_ok
+    keep = np.flatnonzero(~damaged)
+    if keep.size == 0:
+        raise RecordingError(
+            f"corrupt CWA file: none of its {used} data blocks passes its checksum", path=path
+        )
 
     def where(mask: NDArray[np.bool_]) -> str:
-        idx = np.flatnonzero(mask)
+        idx = keep[np.flatnonzero(mask)]
         more = f" and {len(idx) - 1} more" if len(idx) > 1 else ""
         return f"block {int(idx[0])} (byte {data_start + int(idx[0]) * BLOCK_BYTES}){more}"
 
-    if np.any(foreign):
-        raise RecordingError(f"corrupt CWA file: not a data block at {where(foreign)}", path=path)
-    if np.any(checksum_bad):
-        raise RecordingError(f"corrupt CWA file: bad checksum at {where(checksum_bad)}", path=path)
+    blocks = all_blocks[keep]
     first = blocks[0]
     for field, label in (("session", "session id"), ("rate_code", "rate"), ("axes_bps", "format")):
         changed = blocks[field] != first[field]
@@ -265,14 +294,13 @@ def read_cwa(
                 f"the CWA file changes {label} at {where(changed)}: not one continuous recording",
                 path=path,
             )
-    gaps = np.diff(blocks["sequence"].astype(np.int64)) != 1
-    if np.any(gaps):
-        idx = int(np.flatnonzero(gaps)[0]) + 1
+    step_seq = np.diff(blocks["sequence"].astype(np.int64))
+    if np.any(step_seq <= 0):
         raise RecordingError(
-            f"missing data before block {idx} (sequence {int(blocks['sequence'][idx - 1])} -> "
-            f"{int(blocks['sequence'][idx])})",
+            f"the CWA block sequence numbers go backwards at {where(np.append(False, step_seq <= 0))}",
             path=path,
         )
+    hole_after = step_seq != 1  # blocks missing (cut out or damaged) after this kept block
 
     rate_code = int(first["rate_code"])
     fs_hz, range_g = rate_from_code(rate_code)
@@ -294,13 +322,14 @@ def read_cwa(
             f"corrupt CWA file: sample count above {capacity} at {where(counts > capacity)}",
             path=path,
         )
-    sample_bytes = np.frombuffer(blocks["samples"].tobytes(), dtype=np.uint8).reshape(used, 480)
+    n_kept = len(blocks)
+    sample_bytes = np.frombuffer(blocks["samples"].tobytes(), dtype=np.uint8).reshape(n_kept, 480)
     if per_sample == 4:
-        packed = sample_bytes[:, : capacity * 4].copy().view("<u4").reshape(used, capacity)
-        counts_xyz = _unpack_packed(packed.reshape(-1)).reshape(used, capacity, 3)
+        packed = sample_bytes[:, : capacity * 4].copy().view("<u4").reshape(n_kept, capacity)
+        counts_xyz = _unpack_packed(packed.reshape(-1)).reshape(n_kept, capacity, 3)
     else:
         values = sample_bytes[:, : capacity * per_sample].copy().view("<i2")
-        values = values.reshape(used, capacity, channels)
+        values = values.reshape(n_kept, capacity, channels)
         accel_axis = 3 if channels >= 6 else 0
         counts_xyz = values[:, :, accel_axis : accel_axis + 3].astype(np.int32)
     valid = np.arange(capacity)[None, :] < counts[:, None]
@@ -309,9 +338,7 @@ def read_cwa(
     if len(accel) == 0:
         raise RecordingError("the CWA file holds no samples", path=path)
 
-    times = _unpack_times(blocks["timestamp"])
-    if times is None:
-        raise RecordingError("corrupt CWA file: a block timestamp is not a valid date", path=path)
+    times = all_times[keep]
     offset = blocks["timestamp_offset"].astype(np.float64)
     fractional = blocks["fractional"].astype(np.int64)
     has_fraction = (fractional & 0x8000) != 0
@@ -319,7 +346,7 @@ def read_cwa(
     offset = offset + np.where(has_fraction, (fraction * int(fs_hz)) >> 16, 0)
     times = times + fraction / 65536.0
     first_sample_s = times - offset / fs_hz  # time of each block's first sample
-    start_index = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.float64)
+    start_index = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
     steps = np.diff(first_sample_s)
     if np.any(steps <= 0):
         raise RecordingError(
@@ -327,24 +354,29 @@ def read_cwa(
             path=path,
         )
     n = len(accel)
-    measured_fs = float(fs_hz)
-    if used > 1:
-        slope = float(np.polyfit(start_index, first_sample_s, 1)[0])
-        measured_fs = 1.0 / slope if slope > 0 else float(fs_hz)
-        # time of every sample: linear between block anchors, the last block at the mean rate
-        anchors_i = np.append(start_index, float(n))
-        anchors_t = np.append(first_sample_s, first_sample_s[-1] + counts[-1] * slope)
-        sample_s = np.interp(np.arange(n, dtype=np.float64), anchors_i, anchors_t)
-    else:
-        sample_s = first_sample_s[0] + np.arange(n) / fs_hz
+    slope = _seconds_per_sample(start_index, first_sample_s, hole_after, fs_hz)
+    measured_fs = 1.0 / slope
+    # time of every sample: linear between the anchors of neighbouring blocks, at the mean rate
+    # in the last block before a hole and in the file's last block
+    block_slope = np.full(n_kept, slope)
+    inner = ~hole_after
+    block_slope[:-1][inner] = steps[inner] / counts[:-1][inner]
+    within = np.arange(n, dtype=np.int64) - np.repeat(start_index, counts)
+    sample_s = np.repeat(first_sample_s, counts) + within * np.repeat(block_slope, counts)
     start_utc = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=float(sample_s[0]))
+    # each hole: from the last sample before it to the first sample after it
+    hole = np.flatnonzero(hole_after)
+    hole_from_s = sample_s[start_index[hole + 1] - 1]
+    hole_to_s = first_sample_s[hole + 1]
 
     temp_raw = (blocks["temperature"].astype(np.int64) & 0x3FF).astype(np.float64)
     temp_block = temp_raw * 75.0 / 256.0 - 50.0
     temperature = np.repeat(temp_block, counts)
     resampled = False
-    if resample and abs(measured_fs - fs_hz) > 1e-4 * fs_hz:
-        # onto a uniform grid at the configured rate, by linear interpolation in time
+    gaps = np.zeros((0, 2), np.int64)
+    if resample and (abs(measured_fs - fs_hz) > 1e-4 * fs_hz or hole.size):
+        # onto a uniform grid at the configured rate, by linear interpolation in time; the grid
+        # points inside a hole are not recorded
         rel_s = sample_s - sample_s[0]
         grid_s = np.arange(int(np.floor(rel_s[-1] * fs_hz)) + 1) / fs_hz
         accel64 = accel.astype(np.float64)
@@ -353,6 +385,22 @@ def read_cwa(
         )
         temperature = np.interp(grid_s, rel_s, temperature)
         resampled = True
+        gap_start = np.floor((hole_from_s - sample_s[0]) * fs_hz).astype(np.int64) + 1
+        gap_stop = np.ceil((hole_to_s - sample_s[0]) * fs_hz).astype(np.int64)
+        gaps = np.column_stack([gap_start, gap_stop])[gap_stop > gap_start]
+    elif hole.size:
+        # as recorded, with placeholders for the samples each hole would have held
+        missing = np.maximum(np.rint((hole_to_s - hole_from_s) / slope).astype(np.int64) - 1, 0)
+        shift = np.zeros(n_kept, np.int64)
+        shift[hole + 1] = missing
+        position = np.arange(n, dtype=np.int64) + np.repeat(np.cumsum(shift), counts)
+        total = n + int(missing.sum())
+        spread = np.zeros((total, 3), np.float32)
+        spread[position] = accel
+        accel = spread
+        temperature = np.interp(np.arange(total), position, temperature)
+        gap_start = position[start_index[hole + 1] - 1] + 1
+        gaps = np.column_stack([gap_start, gap_start + missing])[missing > 0]
 
     metadata = {
         "format": "axivity-cwa",
@@ -361,6 +409,8 @@ def read_cwa(
         "range_g": str(range_g),
         "firmware": str(firmware),
         "n_blocks": str(used),
+        "damaged_blocks": str(int(np.count_nonzero(damaged))),
+        "holes": str(int(hole.size)),
         "measured_fs_hz": f"{measured_fs:.4f}",
         "resampled": "linear, to the configured rate" if resampled else "no",
         "temperature_min_degc": f"{temp_block.min():.1f}",
@@ -378,6 +428,7 @@ def read_cwa(
         device_id=f"{model}-{device_id}",
         side=side_from_location(file_meta.get("body_location", "")),
         metadata=metadata,
+        gaps=gaps,
     )
     log.debug("read %s: %d samples at %g Hz", path, len(accel), fs_hz)
     if with_temperature:

@@ -14,11 +14,15 @@ Despite the name the file is text (lines end in LF or CRLF):
 
 Acceleration in g is ``(raw * 100 - offset) / gain`` per axis with the header's calibration.
 
-Handling of imperfect files: a file that does not start like a GENEActiv header, a missing
-calibration or frequency, a page with a malformed line, text that is not hexadecimal, a data line of
-the wrong length, sequence numbers out of order, a page at another frequency, and fewer pages than
-the header announces (a truncated file) are a :class:`~rls_monitor.errors.RecordingError` naming the
-page. The format has no checksum: a byte changed into another hex digit cannot be detected.
+Handling of imperfect files, as GGIRread does: a page that fails its own checks (not ten lines, a
+malformed line or page header, a data line that is not whole 12-digit hexadecimal samples) is
+skipped and counted (``metadata["damaged_pages"]``), and the samples it and any missing page (a jump
+in the sequence numbers) held become one of :attr:`Recording.gaps` (not recorded), so the rest of
+the file is read. A file that does not start like a GENEActiv header, a missing calibration or
+frequency, sequence numbers out of order, a page at another frequency, and a copy cut short (the
+last page incomplete, or fewer pages than the header announces) are a
+:class:`~rls_monitor.errors.RecordingError` naming the page. The format has no checksum: a byte
+changed into another hex digit cannot be detected.
 Samples are taken as uniform at the configured frequency from the first page's time (page times
 have one-second resolution on older firmware); the device's own notes on clock drift are kept in
 ``metadata``.
@@ -28,6 +32,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Literal, overload
@@ -76,6 +81,54 @@ def _number(header: dict[str, str], key: str, path: Path) -> float:
     if not match:
         raise RecordingError(f"the GENEActiv header's {key!r} is not a number: {text!r}", path=path)
     return float(match.group(1))
+
+
+@dataclass(frozen=True)
+class _Page:
+    sequence: int
+    time_utc: datetime
+    temperature_degc: float
+    fs_hz: float
+    data: str  # the hexadecimal samples
+
+
+_HEX_RE = re.compile(r"[0-9A-Fa-f]+")
+
+
+def _parse_page(lines: list[str], tz: timezone, path: Path, index: int) -> _Page | None:
+    """One page of ten lines, or None when it fails its checks (logged with the reason)."""
+
+    def damaged(why: str) -> None:
+        log.debug("%s: GENEActiv page %d skipped: %s", path, index, why)
+
+    if len(lines) < _PAGE_LINES:
+        damaged(f"{len(lines)} lines, not {_PAGE_LINES}")
+        return None
+    # more lines: the rest of a following page that lost its 'Recorded Data' line
+    lines = lines[:_PAGE_LINES]
+    fields: dict[str, str] = {}
+    for line in lines[1:9]:
+        key, sep, value = line.partition(":")
+        if not sep:
+            damaged(f"malformed line {line[:40]!r}")
+            return None
+        fields[key.strip()] = value.strip()
+    try:
+        sequence = int(fields["Sequence Number"])
+        temperature = float(fields["Temperature"])
+        page_fs = float(fields["Measurement Frequency"])
+        time_utc = _parse_time(fields["Page Time"], tz, path, f"page {index} time")
+    except (KeyError, ValueError, RecordingError) as exc:
+        damaged(f"malformed page header ({exc})")
+        return None
+    data = lines[9].strip()
+    if not data or len(data) % _HEX_PER_SAMPLE or not _HEX_RE.fullmatch(data):
+        damaged(
+            f"a data line of {len(data)} characters is not whole {_HEX_PER_SAMPLE}-digit "
+            "hexadecimal samples"
+        )
+        return None
+    return _Page(sequence, time_utc, temperature, page_fs, data)
 
 
 @overload
@@ -154,67 +207,50 @@ def read_geneactiv_bin(
     tz = _parse_tz(header.get("Time Zone", ""))
 
     body = lines[first_page:]
-    n_pages, rest = divmod(len(body), _PAGE_LINES)
-    if rest:
+    marks = [i for i, line in enumerate(body) if line.strip() == "Recorded Data"]
+    chunks = [body[a:b] for a, b in zip(marks, [*marks[1:], len(body)], strict=True)]
+    if len(chunks[-1]) < _PAGE_LINES:
         raise RecordingError(
-            f"truncated GENEActiv file: page {n_pages} has {rest} of {_PAGE_LINES} lines",
+            f"truncated GENEActiv file: page {len(chunks) - 1} has {len(chunks[-1])} of "
+            f"{_PAGE_LINES} lines",
             path=path,
         )
-    if declared >= 0 and n_pages < declared:
+    pages: list[_Page] = []
+    where: list[int] = []  # each readable page's position in the file
+    for i, chunk in enumerate(chunks):
+        page = _parse_page(chunk, tz, path, i)
+        if page is None:  # fails its own checks: skipped, its time becomes a gap
+            continue
+        if abs(page.fs_hz - fs_hz) > 1e-6 * fs_hz:
+            raise RecordingError(
+                f"GENEActiv page {i} is at {page.fs_hz:g} Hz, the file at {fs_hz:g} Hz", path=path
+            )
+        if pages and page.sequence <= pages[-1].sequence:
+            raise RecordingError(
+                f"GENEActiv page {i} has sequence number {page.sequence} after "
+                f"{pages[-1].sequence} (pages reordered)",
+                path=path,
+            )
+        pages.append(page)
+        where.append(i)
+    if not pages:
+        raise RecordingError(
+            f"corrupt GENEActiv file: none of its {len(chunks)} pages can be read", path=path
+        )
+    n_pages = len(chunks)
+    trailing = n_pages - 1 - where[-1]  # damaged pages after the last readable one
+    # pages damaged or missing: those before the first readable one, between, and after
+    n_damaged = pages[-1].sequence + 1 + trailing - len(pages)
+    # pages absent at the end (not damaged ones, which are still there) are a truncated copy
+    if declared >= 0 and pages[-1].sequence + trailing < declared - 1:
         raise RecordingError(
             f"truncated GENEActiv file: {n_pages} of the {declared} pages the header announces",
             path=path,
         )
-    pages = [body[i * _PAGE_LINES : (i + 1) * _PAGE_LINES] for i in range(n_pages)]
-    hex_lines: list[str] = []
-    temps: list[float] = []
-    counts: list[int] = []
-    page_times: list[datetime] = []
-    for i, page in enumerate(pages):
-        if page[0] != "Recorded Data":
-            raise RecordingError(
-                f"GENEActiv page {i} does not start with 'Recorded Data'", path=path
-            )
-        fields: dict[str, str] = {}
-        for line in page[1:9]:
-            key, sep, value = line.partition(":")
-            if not sep:
-                raise RecordingError(f"GENEActiv page {i}: malformed line {line[:40]!r}", path=path)
-            fields[key.strip()] = value.strip()
-        try:
-            sequence = int(fields["Sequence Number"])
-            temps.append(float(fields["Temperature"]))
-            page_fs = float(fields["Measurement Frequency"])
-            page_times.append(_parse_time(fields["Page Time"], tz, path, f"page {i} time"))
-        except (KeyError, ValueError) as exc:
-            raise RecordingError(
-                f"GENEActiv page {i}: malformed page header ({exc})", path=path
-            ) from exc
-        if sequence != i:
-            raise RecordingError(
-                f"GENEActiv page {i} has sequence number {sequence} (pages missing or reordered)",
-                path=path,
-            )
-        if abs(page_fs - fs_hz) > 1e-6 * fs_hz:
-            raise RecordingError(
-                f"GENEActiv page {i} is at {page_fs:g} Hz, the file at {fs_hz:g} Hz", path=path
-            )
-        data = page[9].strip()
-        if len(data) == 0 or len(data) % _HEX_PER_SAMPLE:
-            raise RecordingError(
-                f"GENEActiv page {i}: data line of {len(data)} characters is not a whole number "
-                f"of {_HEX_PER_SAMPLE}-digit samples (truncated or corrupt)",
-                path=path,
-            )
-        hex_lines.append(data)
-        counts.append(len(data) // _HEX_PER_SAMPLE)
-    try:
-        raw = np.frombuffer(bytes.fromhex("".join(hex_lines)), dtype=np.uint8)
-    except ValueError as exc:
-        bad = next(i for i, h in enumerate(hex_lines) if re.search(r"[^0-9A-Fa-f]", h))
-        raise RecordingError(
-            f"GENEActiv page {bad}: the data line is not hexadecimal (corrupt)", path=path
-        ) from exc
+    counts = [len(page.data) // _HEX_PER_SAMPLE for page in pages]
+    temps = [page.temperature_degc for page in pages]
+    page_times = [page.time_utc for page in pages]
+    raw = np.frombuffer(bytes.fromhex("".join(page.data for page in pages)), dtype=np.uint8)
     six = raw.reshape(-1, 6).astype(np.uint64)
     word = np.zeros(len(six), dtype=np.uint64)
     for b in range(6):
@@ -227,6 +263,24 @@ def read_geneactiv_bin(
     button = int(np.count_nonzero((word >> np.uint64(1)) & np.uint64(1)))
     accel = ((xyz * 100.0 - offset) / gain).astype(np.float32)
     temperature = np.repeat(np.asarray(temps), counts).astype(np.float32)
+    # damaged or missing pages between readable ones: as many placeholders as they held samples
+    missing_pages = np.diff([page.sequence for page in pages])
+    missing_pages = missing_pages - 1
+    gaps = np.zeros((0, 2), np.int64)
+    first_index = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
+    if np.any(missing_pages):
+        per_page = int(np.bincount(counts).argmax())
+        shift = np.concatenate(([0], np.cumsum(missing_pages * per_page))).astype(np.int64)
+        position = np.arange(len(accel), dtype=np.int64) + np.repeat(shift, counts)
+        total = len(accel) + int(shift[-1])
+        spread = np.zeros((total, 3), np.float32)
+        spread[position] = accel
+        accel = spread
+        temperature = np.interp(np.arange(total), position, temperature).astype(np.float32)
+        after = np.flatnonzero(missing_pages)
+        gap_start = position[first_index[after + 1] - 1] + 1
+        gaps = np.column_stack([gap_start, gap_start + missing_pages[after] * per_page])
+        first_index = first_index + shift
 
     metadata = {
         "format": "geneactiv-bin",
@@ -239,6 +293,7 @@ def read_geneactiv_bin(
         "body_location": header.get("Device Location Code", ""),
         "subject_code": header.get("Subject Code", ""),
         "n_pages": str(n_pages),
+        "damaged_pages": str(n_damaged),
         "temperature_min_degc": f"{min(temps):.1f}",
         "temperature_max_degc": f"{max(temps):.1f}",
         "temperature_mean_degc": f"{np.mean(temps):.2f}",
@@ -249,7 +304,7 @@ def read_geneactiv_bin(
     if len(page_times) > 1:
         span_s = (page_times[-1] - page_times[0]).total_seconds()
         if span_s > 0:
-            metadata["page_time_fs_hz"] = f"{sum(counts[:-1]) / span_s:.4f}"
+            metadata["page_time_fs_hz"] = f"{first_index[-1] / span_s:.4f}"
     for key in ("Extract Notes", "Study Centre", "Study Code"):
         if header.get(key):
             metadata[key.lower().replace(" ", "_")] = header[key]
@@ -261,6 +316,7 @@ def read_geneactiv_bin(
         device_id=f"GENEActiv-{serial}" if serial else "GENEActiv",
         side=side_from_location(header.get("Device Location Code", "")),
         metadata={k: v for k, v in metadata.items() if v != ""},
+        gaps=gaps,
     )
     log.debug("read %s: %d samples at %g Hz", path, len(accel), fs_hz)
     if with_temperature:

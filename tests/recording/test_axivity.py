@@ -87,19 +87,91 @@ def test_truncated_file(tmp_path: Path, cut: int, match: str) -> None:
     assert info.value.path == path
 
 
-@pytest.mark.parametrize("offset", [1024 + 512 * 7 + 100, 1024 + 512 * 20 + 40, 1024 + 14])
-def test_flipped_bytes_fail_the_checksum(tmp_path: Path, offset: int) -> None:
-    data = bytearray(device_file("ggirread_ax3_testfile.cwa").read_bytes())
-    data[offset] ^= 0x5A
-    with pytest.raises(RecordingError, match="bad checksum at block"):
+GGIR_FILE = "ggirread_ax3_testfile.cwa"  # 145 blocks of 120 packed samples at 100 Hz
+BLOCK_SAMPLES = 120
+
+
+def _damaged(tmp_path: Path, edit: str, block: int) -> Path:
+    """A copy of the GGIR file with one data block damaged as real files are."""
+    data = bytearray(device_file(GGIR_FILE).read_bytes())
+    at = 1024 + 512 * block
+    if edit == "flipped byte":
+        data[at + 100] ^= 0x5A
+    elif edit == "zeroed sector":
+        data[at : at + 512] = bytes(512)
+    elif edit == "foreign block":
+        data[at : at + 2] = b"XX"
+    elif edit == "cut sector":
+        del data[at : at + 512]
+    return _copy(tmp_path, bytes(data))
+
+
+@pytest.mark.parametrize("edit", ["flipped byte", "zeroed sector", "foreign block", "cut sector"])
+@pytest.mark.parametrize("block", [7, 100])
+def test_a_damaged_block_becomes_a_gap_and_the_rest_is_read(
+    tmp_path: Path, edit: str, block: int
+) -> None:
+    path = _damaged(tmp_path, edit, block)
+    clean = read_cwa(device_file(GGIR_FILE), resample=False)
+    rec = read_cwa(path, resample=False)
+    assert rec.metadata["damaged_blocks"] == ("0" if edit == "cut sector" else "1")
+    assert rec.metadata["holes"] == "1"
+    # as recorded: the block's samples are placeholders, every other sample is the clean file's
+    assert rec.n_samples == clean.n_samples
+    assert rec.gaps.tolist() == [[block * BLOCK_SAMPLES, (block + 1) * BLOCK_SAMPLES]]
+    recorded = rec.recorded_mask()
+    np.testing.assert_array_equal(rec.accel_g[recorded], clean.accel_g[recorded])
+    assert np.all(np.isfinite(rec.accel_g))
+    # on the uniform grid: the gap covers the block's 1.2 s, the rest matches the clean grid
+    grid = read_cwa(path)
+    clean_grid = read_cwa(device_file(GGIR_FILE))
+    assert grid.start_utc == clean_grid.start_utc
+    assert abs(grid.n_samples - clean_grid.n_samples) <= 1
+    assert len(grid.gaps) == 1
+    assert grid.not_recorded_s == pytest.approx(BLOCK_SAMPLES / 98.86, abs=0.03)
+    both = grid.recorded_mask()[: clean_grid.n_samples]
+    np.testing.assert_allclose(
+        grid.accel_g[: clean_grid.n_samples][both], clean_grid.accel_g[both], atol=1e-2
+    )
+    # through the public reader and the scorer, the gap is not counted as time in bed
+    assert read_recording(path).not_recorded_s == grid.not_recorded_s
+
+
+def test_a_damaged_first_or_last_block_is_dropped_without_a_gap(tmp_path: Path) -> None:
+    clean = read_cwa(device_file(GGIR_FILE), resample=False)
+    head = read_cwa(_damaged(tmp_path, "flipped byte", 0), resample=False)
+    assert head.metadata["damaged_blocks"] == "1" and len(head.gaps) == 0
+    np.testing.assert_array_equal(head.accel_g, clean.accel_g[BLOCK_SAMPLES:])
+    assert head.start_utc is not None and clean.start_utc is not None
+    assert (head.start_utc - clean.start_utc).total_seconds() == pytest.approx(1.21, abs=0.02)
+    tail = read_cwa(_damaged(tmp_path, "flipped byte", 144), resample=False)
+    assert tail.metadata["damaged_blocks"] == "1" and len(tail.gaps) == 0
+    np.testing.assert_array_equal(tail.accel_g, clean.accel_g[:-BLOCK_SAMPLES])
+
+
+def test_several_damaged_blocks_in_a_row_are_one_gap(tmp_path: Path) -> None:
+    data = bytearray(device_file(GGIR_FILE).read_bytes())
+    for block in (50, 51, 52):
+        data[1024 + 512 * block + 300] ^= 0xFF
+    rec = read_cwa(_copy(tmp_path, bytes(data)), resample=False)
+    assert rec.metadata["damaged_blocks"] == "3"
+    assert rec.gaps.tolist() == [[50 * BLOCK_SAMPLES, 53 * BLOCK_SAMPLES]]
+
+
+def test_a_file_with_no_sound_block_is_refused(tmp_path: Path) -> None:
+    data = bytearray(device_file(GGIR_FILE).read_bytes())
+    for block in range(145):
+        data[1024 + 512 * block + 40] ^= 0x01
+    with pytest.raises(RecordingError, match="none of its 145 data blocks passes its checksum"):
         read_cwa(_copy(tmp_path, bytes(data)))
 
 
-def test_missing_block_is_reported(tmp_path: Path) -> None:
-    data = device_file("ggirread_ax3_testfile.cwa").read_bytes()
-    without = data[: 1024 + 512 * 5] + data[1024 + 512 * 6 :]
-    with pytest.raises(RecordingError, match="missing data before block 5"):
-        read_cwa(_copy(tmp_path, without))
+def test_sequence_numbers_that_go_backwards_are_refused(tmp_path: Path) -> None:
+    data = device_file(GGIR_FILE).read_bytes()
+    blocks = [data[1024 + 512 * k : 1024 + 512 * (k + 1)] for k in range(145)]
+    swapped = data[:1024] + b"".join([*blocks[:5], blocks[6], blocks[5], *blocks[7:]])
+    with pytest.raises(RecordingError, match="sequence numbers go backwards at block 6"):
+        read_cwa(_copy(tmp_path, swapped))
 
 
 def test_foreign_and_empty_files(tmp_path: Path) -> None:
