@@ -43,7 +43,9 @@ def not_recorded_line(result: ScoreResult) -> str:
         return ""
     n = int(post.get("gaps", 0) or 0)
     edge = int(post.get("excluded_not_recorded", 0) or 0)
-    text = f"Not recorded: {_hm(seconds)} in {n} gap{'' if n == 1 else 's'} (not counted as time in bed"
+    # under a minute in all (a damaged block or two): seconds, not "0 h 00 min"
+    amount = _hm(seconds) if seconds >= 59.5 else f"{seconds:.1f} s"
+    text = f"Not recorded: {amount} in {n} gap{'' if n == 1 else 's'} (not counted as time in bed"
     if edge:
         text += f"; {edge} movement{'' if edge == 1 else 's'} at the edges not counted"
     return text + ")"
