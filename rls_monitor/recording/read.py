@@ -1,7 +1,8 @@
 """Reading any recording file: the reader is chosen by the file's suffix.
 
 ``.csv``
-    The plain CSV format (:mod:`rls_monitor.recording.csv_file`).
+    The plain CSV format (:mod:`rls_monitor.recording.csv_file`), or an ActiGraph ActiLife export
+    when the first line is ActiLife's header (:mod:`rls_monitor.recording.actilife_csv`).
 ``.cwa``
     Axivity AX3/AX6 continuous-wave files (:mod:`rls_monitor.recording.axivity`).
 ``.bin``
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from rls_monitor.errors import RecordingError
 from rls_monitor.recording.actigraph import read_gt3x
+from rls_monitor.recording.actilife_csv import is_actilife_csv, read_actilife_csv
 from rls_monitor.recording.axivity import read_cwa
 from rls_monitor.recording.csv_file import read_csv
 from rls_monitor.recording.edf_file import read_edf
@@ -53,7 +55,7 @@ def read_recording(path: str | Path) -> Recording:
         raise RecordingError("no such file", path=path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return read_csv(path)
+        return read_actilife_csv(path) if is_actilife_csv(_first_line(path)) else read_csv(path)
     if suffix == ".gt3x":
         return read_gt3x(path)
     if suffix == ".cwa":
@@ -66,3 +68,12 @@ def read_recording(path: str | Path) -> Recording:
         f"unknown recording format {suffix or '(no suffix)'!r}; expected .csv, .cwa, .bin, .gt3x or .edf",
         path=path,
     )
+
+
+def _first_line(path: Path) -> str:
+    """The file's first line (at most 200 characters), or "" when it cannot be read as text."""
+    try:
+        with path.open("r", encoding="utf-8-sig", errors="replace") as fh:
+            return fh.readline(200)
+    except OSError:
+        return ""
