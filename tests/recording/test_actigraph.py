@@ -60,3 +60,53 @@ def test_bad_copies_get_one_line(link_file: Path, tmp_path: Path) -> None:
         with pytest.raises(RecordingError) as info:
             read_recording(path)
         assert "\n" not in str(info.value) and str(path) in str(info.value)
+
+
+# ActiGraph's own unit test of the NHANES layout (NHANES-GT3X-File-Format, MIT licence,
+# LibraryTests.ValidZipFileSampleActivityParses): three 36-bit samples (12-bit Y, X, Z) in 14
+# bytes, at 30 Hz with a scale of 341 counts per g, and the values ActiGraph's reader gives.
+NHANES_BYTES = bytes.fromhex("006008EBD007009EBF007008EBF0")
+NHANES_INFO = """Serial Number: NEO1C16110020
+Firmware: 2.2.0
+Battery Voltage: 4.25
+Sample Rate: 30
+Start Date: 634556532600000000
+Stop Date: 0
+Download Date: 634570285571111563
+Board Revision: 2
+Subject Name: john doe
+"""
+NHANES_EXPECTED_G = [(0.023, 0.018, -0.947), (0.026, 0.021, -0.941), (0.023, 0.021, -0.941)]
+
+
+def _nhanes_file(path: Path, activity: bytes = NHANES_BYTES, info: str = NHANES_INFO) -> Path:
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("activity.bin", activity)
+        z.writestr("lux.bin", b"")
+        z.writestr("info.txt", info)
+    return path
+
+
+def test_the_nhanes_layout_gives_actigraphs_published_values(tmp_path: Path) -> None:
+    rec = read_recording(_nhanes_file(tmp_path / "nhanes.gt3x"))
+    assert rec.fs_hz == 30.0 and rec.n_samples == 3
+    np.testing.assert_array_equal(np.round(rec.accel_g.astype(np.float64), 3), NHANES_EXPECTED_G)
+    assert rec.metadata["layout"] == "activity.bin (NHANES)"
+    assert rec.metadata["scale_counts_per_g"] == "341"
+    # Start Date in .NET ticks (100 ns since 0001-01-01), local time with no zone stated
+    assert rec.start_utc == datetime(2011, 10, 31, 10, 21, tzinfo=UTC)
+    assert rec.device_id == "NEO1C16110020"
+
+
+def test_bad_nhanes_copies_get_one_line(tmp_path: Path) -> None:
+    no_rate = NHANES_INFO.replace("Sample Rate: 30\n", "")
+    for k, path in enumerate(
+        [
+            _nhanes_file(tmp_path / "norate.gt3x", info=no_rate),
+            _nhanes_file(tmp_path / "nostart.gt3x", info=NHANES_INFO.replace("Start Date", "X")),
+            _nhanes_file(tmp_path / "empty.gt3x", activity=b""),
+        ]
+    ):
+        with pytest.raises(RecordingError) as info:
+            read_recording(path)
+        assert "\n" not in str(info.value), k
