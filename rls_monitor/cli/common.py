@@ -12,6 +12,7 @@ import click
 __all__ = [
     "RULE_CHOICES",
     "F",
+    "channels_option",
     "db_option",
     "echo_json",
     "open_store",
@@ -35,6 +36,31 @@ def db_option(func: F) -> F:
         default=None,
         help="Database file (default: $RLS_MONITOR_DB, else the user data directory's "
         "rls-monitor.sqlite).",
+    )(func)
+
+
+def _split_channels(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    names = tuple(name.strip() for name in value.split(","))
+    if len(names) != 3 or not all(names):
+        raise click.BadParameter(
+            f"three channel labels, X,Y,Z, separated by commas; got {value!r}", ctx, param
+        )
+    return names
+
+
+def channels_option(func: F) -> F:
+    """The ``--channels X,Y,Z`` option: an EDF file's acceleration channels, by label."""
+    return click.option(
+        "--channels",
+        metavar="X,Y,Z",
+        default=None,
+        callback=_split_channels,
+        help="For an EDF file: the labels of its X, Y and Z acceleration channels, e.g. "
+        "'X Axis,Y Axis,Z Axis' (default: found by label).",
     )(func)
 
 

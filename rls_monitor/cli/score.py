@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from rls_monitor.cli.common import echo_json, rules_option
+from rls_monitor.cli.common import channels_option, echo_json, rules_option
 
 __all__ = ["score_command"]
 
@@ -14,9 +14,11 @@ __all__ = ["score_command"]
 @click.command("score")
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
 @rules_option
+@channels_option
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
-def score_command(path: Path, rules: str, as_json: bool) -> None:
-    """Score PATH, a recording (.csv, .cwa, .bin) or an event list (.csv with onset_s,offset_s).
+def score_command(path: Path, rules: str, channels: tuple[str, ...] | None, as_json: bool) -> None:
+    """Score PATH, a recording (.csv, .cwa, .bin, .gt3x, .edf) or an event list (.csv with
+    onset_s,offset_s).
 
     Prints the leg movements, PLM series and indices, each labelled with the rule set.
     """
@@ -24,7 +26,9 @@ def score_command(path: Path, rules: str, as_json: bool) -> None:
     from rls_monitor.recording import read_recording
     from rls_monitor.scoring import format_summary, score
 
-    source = read_event_list(path) if _is_event_list(path) else read_recording(path)
+    source = (
+        read_event_list(path) if _is_event_list(path) else read_recording(path, channels=channels)
+    )
     result = score(source, rules=rules)
     if as_json:
         echo_json(result.to_dict())

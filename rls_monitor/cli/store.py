@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from rls_monitor.cli.common import (
+    channels_option,
     db_option,
     echo_json,
     open_store,
@@ -37,6 +38,7 @@ __all__ = ["db_group", "import_command", "nights_command", "rescore_command", "s
 @click.option(
     "--again", is_flag=True, help="Store the file even if the same file is stored already."
 )
+@channels_option
 @click.option("--json", "as_json", is_flag=True, help='Print {"night": ID, ...} as JSON.')
 @db_option
 def import_command(
@@ -45,10 +47,11 @@ def import_command(
     rules: str,
     calibration: str,
     again: bool,
+    channels: tuple[str, ...] | None,
     as_json: bool,
     db_path: Path | None,
 ) -> None:
-    """Store the recording PATH (.csv, .cwa, .bin) as a night and score it.
+    """Store the recording PATH (.csv, .cwa, .bin, .gt3x, .edf) as a night and score it.
 
     A file stored before (the same content) is not stored twice: it says which night holds it
     (--again stores it once more).
@@ -58,7 +61,13 @@ def import_command(
 
     with open_store(db_path) as store:
         imported = import_recording(
-            store, path, subject=subject, rules=rules, calibration=calibration, again=again
+            store,
+            path,
+            subject=subject,
+            rules=rules,
+            calibration=calibration,
+            again=again,
+            channels=channels,
         )
         info = store.get_night(imported.night_id)
     if as_json:

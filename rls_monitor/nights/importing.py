@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,7 @@ def import_recording(
     scorer: Scorer | None = None,
     calibration: Any = "device",
     again: bool = False,
+    channels: Sequence[str] | None = None,
 ) -> ImportedNight:
     """Store a recording as a new night, score it, and save the score.
 
@@ -97,6 +99,9 @@ def import_recording(
     again : bool
         Store a file again even when a night with the same content is stored already (by
         default that night is returned, ``already_stored`` set, and nothing is imported).
+    channels : sequence of three str, optional
+        For an EDF file, the labels of its X, Y and Z channels (see
+        :func:`~rls_monitor.recording.read_recording`).
 
     Returns
     -------
@@ -124,7 +129,7 @@ def import_recording(
         if before is not None:
             saved = ScoreResult.from_dict(store.get_result(before) or {})
             return ImportedNight(before, saved, already_stored=True)
-        recording = read_recording(recording)
+        recording = read_recording(recording, channels=channels)
     if isinstance(calibration, str):
         check_option("calibration", calibration, ("device", "none"))
         device = recording.device_id

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from rls_monitor.errors import RecordingError
@@ -32,14 +33,17 @@ __all__ = ["RECORDING_SUFFIXES", "read_recording"]
 RECORDING_SUFFIXES = (".csv", ".cwa", ".bin", ".gt3x", ".edf")
 
 
-def read_recording(path: str | Path) -> Recording:
+def read_recording(path: str | Path, *, channels: Sequence[str] | None = None) -> Recording:
     """Read a recording file, choosing the reader by the file's suffix.
 
     Parameters
     ----------
     path : str or Path
-        A ``.csv`` (plain CSV), ``.cwa`` (Axivity), ``.bin`` (GENEActiv), ``.gt3x``
-        (ActiGraph) or ``.edf`` file.
+        A ``.csv`` (plain CSV or ActiLife export), ``.cwa`` (Axivity), ``.bin`` (GENEActiv),
+        ``.gt3x`` (ActiGraph) or ``.edf`` file.
+    channels : sequence of three str, optional
+        For an EDF file: the labels of its X, Y and Z acceleration channels (see
+        :func:`~rls_monitor.recording.edf_file.read_edf`). Refused for other formats.
 
     Returns
     -------
@@ -54,6 +58,12 @@ def read_recording(path: str | Path) -> Recording:
     if not path.is_file():
         raise RecordingError("no such file", path=path)
     suffix = path.suffix.lower()
+    if channels is not None and suffix != ".edf":
+        raise RecordingError(
+            f"channels are chosen only in EDF files; a {suffix or 'file with no suffix'} file has "
+            "its own three axes",
+            path=path,
+        )
     if suffix == ".csv":
         return read_actilife_csv(path) if is_actilife_csv(_first_line(path)) else read_csv(path)
     if suffix == ".gt3x":
@@ -63,7 +73,7 @@ def read_recording(path: str | Path) -> Recording:
     if suffix == ".bin":
         return read_geneactiv_bin(path)
     if suffix == ".edf":
-        return read_edf(path)
+        return read_edf(path, channels=channels)
     raise RecordingError(
         f"unknown recording format {suffix or '(no suffix)'!r}; expected .csv, .cwa, .bin, .gt3x or .edf",
         path=path,

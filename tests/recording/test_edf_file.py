@@ -118,3 +118,63 @@ def test_files_it_cannot_read(tmp_path: Path) -> None:
     (tmp_path / "junk.edf").write_bytes(b"0       " + bytes(300))
     with pytest.raises(RecordingError, match="not a readable EDF file"):
         read_recording(tmp_path / "junk.edf")
+
+
+def test_channels_chosen_by_label(tmp_path: Path) -> None:
+    """Labels the reader cannot recognise: refused with the hint, then read with --channels."""
+    path = tmp_path / "odd.edf"
+    data = _pyedflib_file(path, ["Acc 1 tibia", "Acc 2 tibia", "Acc 3 tibia"], "g", 1.0)
+    with pytest.raises(RecordingError, match=r"no three acceleration channels.*--channels"):
+        read_recording(path)
+    rec = read_recording(path, channels=["acc 1 tibia ", "Acc 2 tibia", "ACC 3 TIBIA"])
+    np.testing.assert_allclose(rec.accel_g, data, atol=1e-3)
+    assert rec.metadata["channels"] == "Acc 1 tibia,Acc 2 tibia,Acc 3 tibia"
+    # the order given is X, Y, Z
+    swapped = read_recording(path, channels=["Acc 2 tibia", "Acc 1 tibia", "Acc 3 tibia"])
+    np.testing.assert_array_equal(swapped.accel_g[:, [1, 0, 2]], rec.accel_g)
+    with pytest.raises(RecordingError, match="no channel labelled 'Acc 4'.*its channels: Acc 1"):
+        read_recording(path, channels=["Acc 1 tibia", "Acc 2 tibia", "Acc 4"])
+    with pytest.raises(RecordingError, match="three labels"):
+        read_recording(path, channels=["Acc 1 tibia", "Acc 2 tibia"])
+    with pytest.raises(RecordingError, match="not an acceleration unit"):
+        read_recording(path, channels=["Acc 1 tibia", "Acc 2 tibia", "EMG Left Leg"])
+
+
+def test_channels_choose_one_leg_of_two(tmp_path: Path) -> None:
+    path = tmp_path / "two.edf"
+    rng = np.random.default_rng(3)
+    data = np.tile([0.0, 0.0, 1.0], 2) + rng.normal(0, 0.01, (500, 6))
+    labels = [f"Accel {a} {leg}" for leg in ("left", "right") for a in "XYZ"]
+    with pyedflib.EdfWriter(str(path), 6, file_type=pyedflib.FILETYPE_EDFPLUS) as w:
+        w.setSignalHeaders(
+            [
+                {
+                    "label": label,
+                    "dimension": "g",
+                    "sample_frequency": 25,
+                    "physical_min": -16.0,
+                    "physical_max": 16.0,
+                    "digital_min": -32768,
+                    "digital_max": 32767,
+                }
+                for label in labels
+            ]
+        )
+        w.writeSamples([np.ascontiguousarray(data[:, k]) for k in range(6)])
+    with pytest.raises(RecordingError, match="more than one band.*--channels"):
+        read_recording(path)
+    right = read_recording(path, channels=labels[3:])
+    assert right.side == "right"
+    np.testing.assert_allclose(right.accel_g, data[:, 3:], atol=1e-3)
+
+
+def test_channels_on_the_real_polysomnograph_and_other_formats(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    psg = shared_data / "psg" / "nox_a1_subject1_120s_legEMG.edf"
+    named = read_recording(psg, channels=["X Axis", "Y Axis", "Z Axis"])
+    np.testing.assert_array_equal(named.accel_g, read_recording(psg).accel_g)
+    csv = tmp_path / "n.csv"
+    csv.write_text("time,x,y,z\n0,0,0,1\n0.04,0,0,1\n")
+    with pytest.raises(RecordingError, match="channels are chosen only in EDF files"):
+        read_recording(csv, channels=["x", "y", "z"])
