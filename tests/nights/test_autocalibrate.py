@@ -43,3 +43,22 @@ def test_one_night_refused_and_not_saved_when_asked(db_path: Path) -> None:
         assert store.calibration_history(DEVICE) == []
         result, _, _ = auto_calibrate_stored(store, device=DEVICE)
         assert [h["accepted"] for h in store.calibration_history(DEVICE)] == [False]
+
+
+def test_real_wear_the_13_hour_actigraph_link_file(shared_data: Path, tmp_path: Path) -> None:
+    """Calibration on real wear (issue 14): after the fit the still periods read 1 g within 10 mg.
+
+    The file: 13.6 h of an ActiGraph Link at the wrist, 30 Hz (../shared/data). Measured here:
+    2558 still 10 s windows, 18.6 mg before and 5.5 mg after.
+    """
+    path = shared_data / "device_formats" / "pygt3x_link_13h.gt3x"
+    with Store(tmp_path / "real.sqlite") as store:
+        night = import_recording(store, path).night_id
+        result, device, nights = auto_calibrate_stored(store, night=night)
+        assert device == "TAS1F06180456" and nights == [night]
+        assert result.accepted, result.reason
+        assert result.n_windows > 1000
+        assert result.error_after_mg < 10.0 < result.error_before_mg
+        # the accepted fit is saved as the band's calibration in force
+        in_force = store.get_device(device)
+        assert in_force is not None and in_force["calibration"] is not None
