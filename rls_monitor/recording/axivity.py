@@ -25,6 +25,14 @@ that go backwards are a :class:`~rls_monitor.errors.RecordingError` naming the b
 (all 0xFF or all 0x00) at the end of a file are unused flash and ignored. The true sample rate of an AX3 differs from the configured one by up
 to a few percent: by default samples are timed from the block timestamps and resampled (linear
 interpolation) to the configured rate; the measured rate is kept in ``metadata["measured_fs_hz"]``.
+
+Why our own reader and not ``actfast`` (MIT, maintained): on both real AX3 files in
+``../shared/data`` actfast 1.3.0 gives the same samples as this reader (tested sample for sample)
+and is 2.6-4 times faster (1.7 ms against 4.5 ms for 58,800 samples). But on damaged copies it is
+wrong in the ways real files are damaged: one block with a bad checksum, a blank sector or a
+foreign header refuses the whole file; a cut sector is read with no gap and no warning (the samples
+after it are shifted in time); a copy cut short is read without a word. Those are the files this
+reader exists for, so it is kept.
 """
 
 from __future__ import annotations

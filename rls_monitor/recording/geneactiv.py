@@ -26,6 +26,11 @@ changed into another hex digit cannot be detected.
 Samples are taken as uniform at the configured frequency from the first page's time (page times
 have one-second resolution on older firmware); the device's own notes on clock drift are kept in
 ``metadata``.
+
+Why our own reader and not ``actfast`` (MIT, maintained): on the real file in ``../shared/data``
+actfast 1.3.0 gives the same samples (tested), but its times are the pages' local times with the
+file's time zone left out (4 h off for that file's ``GMT -04:00``), a byte that is not UTF-8
+refuses the whole file, and a copy cut short is read without a word.
 """
 
 from __future__ import annotations
