@@ -26,8 +26,9 @@ def engine_runner(jobs: int | None, scheduler: str | None) -> Any:
 class ProgressPrinter:
     """Progress of a batch run on stderr: a rich bar on a terminal, plain lines in a pipe or log."""
 
-    def __init__(self, what: str) -> None:
+    def __init__(self, what: str, finished: str = "stored") -> None:
         self.what = what
+        self.finished = finished  # what a finished item is: "stored" (import), "rescored"
         self.tty = sys.stderr.isatty()
         self._progress: Any = None
         self._task: Any = None
@@ -71,7 +72,7 @@ class ProgressPrinter:
         self._last_line = p.elapsed_s
         eta = "" if p.eta_s is None or p.done == p.total else f", about {p.eta_s / 60:.0f} min left"
         click.echo(
-            f"{self.what}: {p.done} of {p.total} done ({p.stored} stored, {p.skipped} skipped, "
+            f"{self.what}: {p.done} of {p.total} done ({p.stored} {self.finished}, {p.skipped} skipped, "
             f"{p.failed} failed{', ' + rate if rate else ''}{eta})",
             err=True,
         )

@@ -63,6 +63,8 @@ def test_batch_in_a_pipe(tmp_path: Path) -> None:
     res = _cli("rescore", "--all", "--rules", "aasm", "--db", str(db), "--jobs", "2", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     assert f"{n} updated, 0 unchanged, 0 failed" in res.stdout
+    # the plain progress line of a pipe says what was done to each night
+    assert f"Rescoring: {n} of {n} done ({n} rescored, 0 skipped, 0 failed" in res.stderr
     assert _cli("db", "check", "--db", str(db), cwd=tmp_path).returncode == 0
 
 
