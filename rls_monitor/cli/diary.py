@@ -205,7 +205,7 @@ def diary_add(
     if as_json and stored is not None:
         echo_json(stored.to_dict(), ensure_ascii=False)
     else:
-        click.echo(f"diary entry of {entry.subject} for the night of {night_date} saved")
+        click.echo(f"Diary entry of {entry.subject} for the night of {night_date} saved.")
 
 
 @diary_group.command("edit")
@@ -253,7 +253,7 @@ def diary_edit(
     if as_json:
         echo_json(entry.to_dict(), ensure_ascii=False)
     else:
-        click.echo(f"diary entry of {entry.subject} for the night of {entry.night_date} updated")
+        click.echo(f"Diary entry of {entry.subject} for the night of {entry.night_date} updated.")
 
 
 def _entry_line(e: Any) -> str:
@@ -348,7 +348,7 @@ def diary_delete(subject: str, day: str, db_path: Path | None) -> None:
         gone = delete_entry(store, subject, day)
     if not gone:
         raise ConfigError(f"there is no diary entry for {subject} on {day}", name="--date")
-    click.echo(f"diary entry of {subject} for {day} deleted")
+    click.echo(f"Diary entry of {subject} for {day} deleted.")
 
 
 @diary_group.command("lab")
@@ -377,7 +377,7 @@ def diary_lab(
     lab = LabResult(subject, parse_date(day, "--date"), ferritin, haemoglobin, egfr, note or "")
     with open_store(db_path) as store:
         add_lab(store, lab)
-    click.echo(f"lab results of {lab.subject} on {lab.lab_date} saved")
+    click.echo(f"Lab results of {lab.subject} on {lab.lab_date} saved.")
 
 
 @diary_group.command("pregnancy")
@@ -393,7 +393,7 @@ def diary_pregnancy(subject: str, day: str, week: int, db_path: Path | None) -> 
     entry = PregnancyEntry(subject, parse_date(day, "--date"), week)
     with open_store(db_path) as store:
         add_pregnancy(store, entry)
-    click.echo(f"pregnancy week {entry.week} on {entry.entry_date} saved")
+    click.echo(f"Pregnancy week {entry.week} on {entry.entry_date} saved.")
 
 
 @diary_group.group("treatment")
@@ -437,7 +437,7 @@ def treatment_stop(treatment_id: int, day: str, db_path: Path | None) -> None:
 
     with open_store(db_path, create=False) as store:
         t = stop_treatment(store, treatment_id, day)
-    click.echo(f"treatment #{t.id} {t.name}: {t.start_date} to {t.stop_date}")
+    click.echo(f"Treatment #{t.id} {t.name} stopped: {t.start_date} to {t.stop_date}.")
 
 
 @click.command("insights")

@@ -250,7 +250,8 @@ class Insights:
     def format(self) -> str:
         """The insights as plain text, one paragraph per line."""
         head = (
-            f"Insights for {self.subject or 'this patient'}: {self.n_nights} scored nights"
+            f"Insights for {self.subject or 'this patient'}: {self.n_nights} scored "
+            f"night{'' if self.n_nights == 1 else 's'}"
             + (
                 f" from {self.first_date} to {self.last_date}"
                 if self.first_date is not None
@@ -341,7 +342,7 @@ def _dose_line(
             unit=unit,
             text=(
                 f"{factor}: too few nights or too little spread for a dose-response ({n} night{'' if n == 1 else 's'}, "
-                f"{values.size} distinct values; at least {cfg.min_nights_numeric} nights, "
+                f"{values.size} distinct value{'' if values.size == 1 else 's'}; at least {cfg.min_nights_numeric} nights, "
                 f"{cfg.min_distinct_numeric} values and {cfg.min_nights_each} nights away from "
                 "the most common value are needed)."
             ),
@@ -508,7 +509,7 @@ def analyse(table: NightTable, config: InsightsConfig | None = None) -> Insights
     if int(ok.sum()) < 2 * cfg.min_nights_each:
         notes.insert(
             0,
-            f"Only {int(ok.sum())} scored nights: too few to say anything about any factor "
+            f"Only {int(ok.sum())} scored night{'' if int(ok.sum()) == 1 else 's'}: too few to say anything about any factor "
             f"(at least {cfg.min_nights_each} nights with and {cfg.min_nights_each} without "
             "are needed for each).",
         )

@@ -190,10 +190,12 @@ def test_interactive_prompt(runner: CliRunner, db_path: Path) -> None:
 
 
 def test_dated_commands(runner: CliRunner, db_path: Path) -> None:
-    assert run(runner, db_path, diary_group, ["lab", "--subject", "P07", "--date", "2026-03-01",
-               "--ferritin", "45", "--haemoglobin", "12.5", "--egfr", "75"]).exit_code == 0  # fmt: skip
-    assert run(runner, db_path, diary_group, ["pregnancy", "--subject", "P07", "--date",
-               "2026-03-01", "--week", "20"]).exit_code == 0  # fmt: skip
+    res = run(runner, db_path, diary_group, ["lab", "--subject", "P07", "--date", "2026-03-01",
+              "--ferritin", "45", "--haemoglobin", "12.5", "--egfr", "75"])  # fmt: skip
+    assert res.exit_code == 0 and res.output == "Lab results of P07 on 2026-03-01 saved.\n"
+    res = run(runner, db_path, diary_group, ["pregnancy", "--subject", "P07", "--date",
+              "2026-03-01", "--week", "20"])  # fmt: skip
+    assert res.exit_code == 0 and res.output == "Pregnancy week 20 on 2026-03-01 saved.\n"
     res = run(runner, db_path, diary_group, ["treatment", "start", "vein ablation", "--subject",
               "P07", "--date", "2026-03-05"])  # fmt: skip
     assert res.output.startswith("Treatment #1 vein ablation of P07 started on 2026-03-05")
@@ -205,6 +207,7 @@ def test_dated_commands(runner: CliRunner, db_path: Path) -> None:
     assert isinstance(res.exception, ConfigError) and "before the start" in str(res.exception)
     res = run(runner, db_path, diary_group, ["treatment", "stop", str(tid), "--date", "2026-04-01"])
     assert res.exit_code == 0, res.output
+    assert res.output == "Treatment #1 vein ablation stopped: 2026-03-05 to 2026-04-01.\n"
     out = json.loads(run(runner, db_path, diary_group, ["list", "--json"]).output)
     assert out["labs"][0]["ferritin_ng_per_ml"] == 45.0
     assert out["labs"][0]["egfr_ml_per_min_1_73m2"] == 75.0

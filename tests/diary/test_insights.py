@@ -94,6 +94,14 @@ def test_too_few_nights_say_so() -> None:
     assert all(r["reading"] == "too few nights to say anything" for r in rows)
 
 
+def test_one_night_is_one_night() -> None:
+    """Found on the README walk: "1 scored nights", "1 distinct values"."""
+    text = analyse(simulate_nights(1, seed=0), FAST).format()
+    assert ": 1 scored night " in text and "Only 1 scored night:" in text
+    assert "1 distinct value;" in text
+    assert "1 scored nights" not in text and "1 distinct values" not in text
+
+
 def test_every_line_is_an_association() -> None:
     ins = analyse(simulate_nights(56, effects={"alcohol": 8.0}, seed=4), FAST)
     assert all("not a cause" in ln.text or "too few" in ln.text for ln in ins.lines)
