@@ -168,7 +168,10 @@ def rescore_command(
 
     runner = engine_runner(jobs, scheduler)
     try:
-        with open_store(db_path, create=False) as store, ProgressPrinter("Rescoring", "rescored") as show:
+        with (
+            open_store(db_path, create=False) as store,
+            ProgressPrinter("Rescoring", "rescored") as show,
+        ):
             report = rescore_all(
                 store, rules=rules, jobs=jobs, runner=runner, calibration=calibration, progress=show
             )
