@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from rls_monitor.errors import RecordingError
 from rls_monitor.events import EventList
@@ -24,6 +25,15 @@ from rls_monitor.sleeplab.labels import EventLabel, label_table
 __all__ = ["read_edf_annotations", "scored_annotation_count"]
 
 
+def _start_text(edf: Any) -> str:
+    """The start as the file keeps it: local date and time, or the time alone when the date
+    is anonymised (``X`` in an EDF+ header)."""
+    try:
+        return str(edf.startdatetime.isoformat())
+    except Exception:  # edfio's AnonymizedDateError and a date it cannot read
+        return str(edf.starttime.isoformat())
+
+
 def _annotations(path: Path) -> tuple[list[tuple[float, float | None, str]], float, str]:
     import edfio
 
@@ -31,7 +41,7 @@ def _annotations(path: Path) -> tuple[list[tuple[float, float | None, str]], flo
         edf = edfio.read_edf(path, lazy_load_data=True)
         notes = [(float(a.onset), a.duration, str(a.text)) for a in edf.annotations]
         duration_s = float(edf.duration)
-        start = edf.startdatetime.isoformat()
+        start = _start_text(edf)
     except FileNotFoundError:
         raise RecordingError("no such file", path=path) from None
     except Exception as exc:  # edfio raises ValueError and friends for files it cannot parse
