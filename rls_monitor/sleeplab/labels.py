@@ -310,6 +310,15 @@ NSRR_LABELS: Mapping[str, EventLabel] = _table(
     }
 )
 """NSRR XML event concepts (``name|label``; the part before ``|`` also matches)."""
+NSRR_LABELS = {
+    # "Movement|6" keeps its code: a bare "movement" is not a stage
+    **{
+        k.split("|", 1)[0].strip(): v
+        for k, v in NSRR_LABELS.items()
+        if "|" in k and not k.startswith("movement|")
+    },
+    **NSRR_LABELS,
+}
 
 PROFUSION_LABELS: Mapping[str, EventLabel] = _table(
     {

@@ -459,9 +459,9 @@ def read_noxturnal_csv(
         if base is not None:
             meta["start_local"] = base.isoformat()
         else:
-            first = min(raw, key=lambda r: r[2].second_of_day if isinstance(r[2], _Clock) else 0)
-            assert isinstance(first[2], _Clock)
-            meta["clock_start"] = str(timedelta(seconds=round(first[2].second_of_day, 3)))
+            first = raw[min(range(len(raw)), key=lambda k: absolute[k][0])][2]
+            assert isinstance(first, _Clock)
+            meta["clock_start"] = str(timedelta(seconds=round(first.second_of_day, 3)))
     else:
         for line, _, s, e, _ in raw:
             assert not isinstance(s, _Clock) and not isinstance(e, _Clock)
