@@ -47,7 +47,9 @@ def known_night(*, whole_seconds: bool = False) -> EventList:
         offset_s=np.array([t(x) + d for x, d in zip(lm_on, lm_dur, strict=True)]),
         side=sides,
         duration_s=len(stages) * EPOCH_S,
-        stages=StageEpochs(np.arange(len(stages)) * EPOCH_S, tuple(stages), EPOCH_S),
+        stages=StageEpochs(
+            np.arange(len(stages), dtype=np.float64) * EPOCH_S, tuple(stages), EPOCH_S
+        ),
         arousal_onset_s=np.array([t(a) for a, _ in ar]),
         arousal_offset_s=np.array([t(a) + (b - a) for a, b in ar]),
         respiratory_onset_s=np.array([t(a) for a, _, _ in resp]),

@@ -197,7 +197,7 @@ def _bytes_of(tmp_path: Path, **kw: object) -> bytes:
         "mixed-sides",
     ],
 )
-def test_malformed_files_are_one_line_errors(tmp_path: Path, make, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_files_are_one_line_errors(tmp_path: Path, make, message: str) -> None:
     path = tmp_path / "bad.csv"
     path.write_bytes(make(_bytes_of(tmp_path, language="fr")))
     with pytest.raises(RecordingError, match=message) as err:

@@ -98,7 +98,7 @@ def test_a_name_part_alone_matches(tmp_path: Path) -> None:
     ],
     ids=["truncated", "external-entity", "unknown-stage", "bad-start", "negative", "root", "enc"],
 )
-def test_malformed_files_are_one_line_errors(tmp_path: Path, change, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_files_are_one_line_errors(tmp_path: Path, change, message: str) -> None:
     path = write_nsrr_xml(known_night(), tmp_path / "night.xml")
     path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
     with pytest.raises(RecordingError, match=message) as err:

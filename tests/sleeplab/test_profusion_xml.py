@@ -81,7 +81,7 @@ def test_n4_is_n3_and_unscored_epochs(tmp_path: Path) -> None:
     ],
     ids=["stage-code", "truncated", "dtd", "no-name", "nan", "root"],
 )
-def test_malformed_files_are_one_line_errors(tmp_path: Path, change, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_files_are_one_line_errors(tmp_path: Path, change, message: str) -> None:
     path = write_profusion_xml(known_night(), tmp_path / "night.xml")
     path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
     with pytest.raises(RecordingError, match=message) as err:
