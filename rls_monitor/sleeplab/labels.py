@@ -42,6 +42,7 @@ from pathlib import Path
 from rls_monitor.errors import ConfigError, RecordingError, check_option
 from rls_monitor.events import EVENT_TYPES, STAGE_ALIASES
 from rls_monitor.recording import SIDE_ALIASES
+from rls_monitor.sleeplab.export_file import decode_export_text, read_export_bytes
 
 __all__ = [
     "EDF_LABELS",
@@ -405,7 +406,8 @@ def label_table(format: str, extra: Mapping[str, EventLabel] | None = None) -> L
 def read_label_file(path: str | Path) -> dict[str, EventLabel]:
     """Read a user's label file: one ``label,type[,side or stage]`` row per label.
 
-    The delimiter is a comma (a semicolon or a tab when the first row uses one), UTF-8 text;
+    The delimiter is the one of comma, semicolon and tab that the first row has most of; UTF-8
+    or UTF-16 text;
     ``#`` lines are comments; a first row ``label,type,...`` is a header and skipped. ``type``
     is one of ``lm``, ``stage``, ``arousal``, ``apnea``, ``hypopnea``, ``rera``; the third
     column is the side of an ``lm`` (``left``, ``right``, empty) or the stage of a ``stage``
@@ -431,15 +433,10 @@ def read_label_file(path: str | Path) -> dict[str, EventLabel]:
     ['bein li', 'schlaf 2']
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise RecordingError("no such label file", path=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RecordingError(f"cannot read the label file: {exc}", path=path) from exc
+    text, _ = decode_export_text(read_export_bytes(path, "label file"), path)
     lines = text.splitlines()
     first = next((x for x in lines if x.strip() and not x.lstrip().startswith("#")), "")
-    delimiter = "," if "," in first else (";" if ";" in first else ("\t" if "\t" in first else ","))
+    delimiter = max((",", ";", "\t"), key=first.count)  # the most frequent; a comma on a tie
     out: dict[str, EventLabel] = {}
     for number, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
         cells = [c.strip() for c in row]

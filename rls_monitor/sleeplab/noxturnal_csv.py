@@ -57,9 +57,10 @@ from pathlib import Path
 from rls_monitor.errors import RecordingError
 from rls_monitor.events import EventList
 from rls_monitor.sleeplab.collect import LabelledEvent, gather_events
+from rls_monitor.sleeplab.export_file import decode_export_text, read_export_bytes
 from rls_monitor.sleeplab.labels import EventLabel, label_table, normalise_label
 
-__all__ = ["decode_export_text", "is_noxturnal_export", "read_noxturnal_csv"]
+__all__ = ["is_noxturnal_export", "read_noxturnal_csv"]
 
 _COLUMNS: Mapping[str, tuple[str, ...]] = {
     "start": (
@@ -137,32 +138,6 @@ _TIME = re.compile(
 _DATE = re.compile(r"^(\d{1,4})([./-])(\d{1,2})[./-](\d{1,4})$")
 _HALF_DAY_S = 12 * 3600.0
 _EPOCH = datetime(1970, 1, 1)
-
-
-def decode_export_text(data: bytes, path: Path) -> tuple[str, str]:
-    """The text of an export and the encoding it was in (``utf-16`` or ``utf-8``).
-
-    Raises
-    ------
-    RecordingError
-        Neither UTF-16 nor UTF-8 (or cut in the middle of a character).
-    """
-    try:
-        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            return data.decode("utf-16"), "utf-16"
-        if data[:3] == b"\xef\xbb\xbf":
-            return data[3:].decode("utf-8"), "utf-8"
-        head = data[:4096]
-        if len(head) >= 4 and head.count(0) >= len(head) // 4:
-            enc = "utf-16-le" if head[1] == 0 else "utf-16-be"
-            return data.decode(enc), "utf-16"
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as exc:
-        raise RecordingError(
-            f"the text is neither UTF-16 nor UTF-8 ({exc.reason} at byte {exc.start}); "
-            "export it again as Unicode text",
-            path=path,
-        ) from exc
 
 
 def _column_name(cell: str) -> str:
@@ -330,13 +305,7 @@ def read_noxturnal_csv(
     ([0.0], [2.5], [30.0])
     """
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise RecordingError("no such file", path=path) from None
-    except OSError as exc:
-        raise RecordingError(f"cannot read the file: {exc}", path=path) from exc
-    text, encoding = decode_export_text(data, path)
+    text, encoding = decode_export_text(read_export_bytes(path), path)
     lines = text.splitlines()
     if not any(line.strip() for line in lines):
         raise RecordingError("the file is empty", path=path)

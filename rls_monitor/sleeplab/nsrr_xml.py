@@ -40,7 +40,7 @@ from rls_monitor.errors import RecordingError
 from rls_monitor.events import EventList
 from rls_monitor.sleeplab.collect import LabelledEvent, gather_events
 from rls_monitor.sleeplab.labels import EventLabel, label_table
-from rls_monitor.sleeplab.xml_text import child_text, parse_xml, seconds_of
+from rls_monitor.sleeplab.xml_text import child_text, parse_xml, seconds_of, start_and_duration
 
 __all__ = ["read_nsrr_xml"]
 
@@ -91,9 +91,7 @@ def read_nsrr_xml(path: str | Path, labels: Mapping[str, EventLabel] | None = No
         concept = child_text(event, "EventConcept")
         if not concept:
             raise RecordingError(f"{where} has no EventConcept", path=path)
-        start = seconds_of(child_text(event, "Start"), "Start", where, path)
-        dur_text = child_text(event, "Duration")
-        duration = seconds_of(dur_text, "Duration", where, path) if dur_text else None
+        start, duration = start_and_duration(event, where, path)
         if concept.casefold() == "recording start time":
             duration_s = duration
             if child_text(event, "ClockTime"):

@@ -35,7 +35,7 @@ from rls_monitor.errors import RecordingError
 from rls_monitor.events import EventList
 from rls_monitor.sleeplab.collect import LabelledEvent, gather_events
 from rls_monitor.sleeplab.labels import EventLabel, label_table
-from rls_monitor.sleeplab.xml_text import child_text, parse_xml, seconds_of
+from rls_monitor.sleeplab.xml_text import child_text, parse_xml, seconds_of, start_and_duration
 
 __all__ = ["PROFUSION_STAGE_CODES", "read_profusion_xml"]
 
@@ -93,9 +93,7 @@ def read_profusion_xml(
         name = child_text(event, "Name")
         if not name:
             raise RecordingError(f"{where} has no Name", path=path)
-        start = seconds_of(child_text(event, "Start"), "Start", where, path)
-        dur_text = child_text(event, "Duration")
-        duration = seconds_of(dur_text, "Duration", where, path) if dur_text else None
+        start, duration = start_and_duration(event, where, path)
         rows.append(LabelledEvent(start, duration, name, where=where))
     codes = [(s.text or "").strip() for s in root.findall("./SleepStages/SleepStage")]
     stage_labels = {}

@@ -14,8 +14,9 @@ from pathlib import Path
 from xml.etree.ElementTree import Element
 
 from rls_monitor.errors import RecordingError
+from rls_monitor.sleeplab.export_file import read_export_bytes
 
-__all__ = ["child_text", "parse_xml", "root_tag", "seconds_of"]
+__all__ = ["child_text", "parse_xml", "root_tag", "seconds_of", "start_and_duration"]
 
 _DECLARATIONS = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _DECLARATIONS_16 = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -41,12 +42,7 @@ def parse_xml(path: Path) -> ET.Element:
         The file cannot be read, declares a DTD or an entity, or is not well-formed XML
         (truncated, wrong encoding); the message is one line.
     """
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise RecordingError("no such file", path=path) from None
-    except OSError as exc:
-        raise RecordingError(f"cannot read the file: {exc}", path=path) from exc
+    data = read_export_bytes(path)
     _refuse_declarations(data, path)
     try:
         return ET.fromstring(data)
@@ -94,3 +90,16 @@ def seconds_of(text: str, what: str, where: str, path: Path) -> float:
     if not math.isfinite(value) or value < 0:
         raise RecordingError(f"{where}: {what} must be a number >= 0: {text!r}", path=path)
     return value
+
+
+def start_and_duration(event: Element, where: str, path: Path) -> tuple[float, float | None]:
+    """An event element's ``Start`` and ``Duration`` children, s (the duration None if absent).
+
+    Raises
+    ------
+    RecordingError
+        A start that is missing or not a number >= 0, a duration that is not one.
+    """
+    start = seconds_of(child_text(event, "Start"), "Start", where, path)
+    dur_text = child_text(event, "Duration")
+    return start, (seconds_of(dur_text, "Duration", where, path) if dur_text else None)
