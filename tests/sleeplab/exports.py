@@ -148,6 +148,7 @@ NSRR_STAGES = {
 NSRR_NAMES = {
     "lm_left": ("Limb Movement|Limb Movement", "Limb movement - left|Limb Movement (Left)"),
     "lm_right": ("Limb Movement|Limb Movement", "Limb movement - right|Limb Movement (Right)"),
+    "lm_unknown": ("Limb Movement|Limb Movement", "Limb movement|Limb Movement"),
     "arousal": ("Arousals|Arousals", "Arousal|Arousal ()"),
     "apnea": ("Respiratory|Respiratory", "Obstructive apnea|Obstructive Apnea"),
     "hypopnea": ("Respiratory|Respiratory", "Hypopnea|Hypopnea"),
@@ -190,6 +191,7 @@ PROFUSION_CODES = {"W": "0", "N1": "1", "N2": "2", "N3": "3", "R": "5"}
 PROFUSION_NAMES = {
     "lm_left": "Limb Movement (Left)",
     "lm_right": "Limb Movement (Right)",
+    "lm_unknown": "Limb Movement",
     "arousal": "Arousal (ASDA)",
     "apnea": "Obstructive Apnea",
     "hypopnea": "Hypopnea",
@@ -334,6 +336,7 @@ EDF_STAGES = {
 EDF_NAMES = {
     "lm_left": "Limb movement (left)",
     "lm_right": "Limb movement (right)",
+    "lm_unknown": "Limb movement",
     "arousal": "Arousal",
     "apnea": "Obstructive apnea",
     "hypopnea": "Hypopnea",
