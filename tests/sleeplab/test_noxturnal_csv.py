@@ -211,3 +211,44 @@ def test_a_cut_line_names_its_line(tmp_path: Path) -> None:
     path.write_text(text, encoding="utf-8")
     with pytest.raises(RecordingError, match=r"line 4: 1 fields, the header needs 4"):
         read_noxturnal_csv(path)
+
+
+# Rows typed as the real French exports have them (rsleep's test files): an analysis start of
+# no duration, positions named Gauche/Dos, a vendor PLM series row, desaturations, notes.
+REAL_LAYOUT_FR = """\
+Heure de début,Heure de fin,Événement,Durée,
+[],[],[],[s],
+25/07/2018 23:45:40,25/07/2018 23:45:40,Début de l'analyse,0,
+25/07/2018 23:45:40,25/07/2018 23:46:10,Éveil,30,
+25/07/2018 23:46:10,25/07/2018 23:46:40,N1,30,
+25/07/2018 23:46:10,26/07/2018 00:32:50,Gauche,2800,
+25/07/2018 23:46:40,25/07/2018 23:47:10,N2,30,
+25/07/2018 23:46:41,25/07/2018 23:46:44,MJ,2.722,
+25/07/2018 23:46:41,25/07/2018 23:48:48,PLM,126.925,
+25/07/2018 23:46:50,25/07/2018 23:47:02,Micro-éveil,11.841,
+25/07/2018 23:46:55,25/07/2018 23:47:15,A. Obstructive,20.088,
+25/07/2018 23:47:05,25/07/2018 23:47:20,Désat,15,
+25/07/2018 23:47:10,25/07/2018 23:47:40,REM,30,
+25/07/2018 23:47:12,25/07/2018 23:47:30,Hypopnée,18.238,
+25/07/2018 23:47:30,25/07/2018 23:47:30,Notification,1,
+"""
+
+
+def test_the_real_french_layout(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes(b"\xff\xfe" + REAL_LAYOUT_FR.replace("\n", "\r\n").encode("utf-16-le"))
+    events = read_noxturnal_csv(path)
+    assert events.stages is not None
+    assert events.stages.stage == ("W", "N1", "N2", "R")
+    assert events.stages.onset_s.tolist() == [0.0, 30.0, 60.0, 90.0]
+    assert events.onset_s.tolist() == [61.0] and events.offset_s.tolist() == [63.722]
+    assert events.side is None
+    assert events.arousal_onset_s.tolist() == [70.0]
+    assert events.respiratory_type == ("apnea", "hypopnea")
+    assert events.metadata["start_local"] == "2018-07-25T23:45:40"
+    assert events.metadata["unknown_labels"] == (
+        "Début de l'analyse (1), Gauche (1), PLM (1), Désat (1), Notification (1)"
+    )
+    # the length is the end of the last scored event (the last stage epoch), said to be derived;
+    # rows of unknown labels (the Gauche position runs to 2830 s) do not count
+    assert events.duration_s == 120.0 and events.duration_derived
