@@ -42,18 +42,20 @@ def test_stage_annotations_of_several_epochs_and_rk_stages(tmp_path: Path) -> No
 
     path = tmp_path / "rk.edf"
     edfio.Edf(
-        [edfio.EdfSignal(np.zeros(150), sampling_frequency=1, label="EMG")],
+        [edfio.EdfSignal(np.zeros(180), sampling_frequency=1, label="EMG")],
         annotations=[
             edfio.EdfAnnotation(0, 60, "Sleep stage 2"),
             edfio.EdfAnnotation(60, 30, "Sleep stage 4"),
             edfio.EdfAnnotation(90, 30, "Sleep stage R"),
             edfio.EdfAnnotation(120, 30, "Movement time"),
+            edfio.EdfAnnotation(150, 30, "REM"),
             edfio.EdfAnnotation(70, 1.25, "Limb movement"),
         ],
     ).write(path)
     events = read_edf_annotations(path)
     assert events.stages is not None
-    assert events.stages.stage == ("N2", "N2", "N3", "R")
+    assert events.stages.stage == ("N2", "N2", "N3", "R", "R")  # "REM": a bare stage code
+    assert events.stages.onset_s.tolist() == [0, 30, 60, 90, 150]
     assert events.onset_s.tolist() == [70.0] and events.side is None
     assert events.metadata["unknown_labels"] == "Movement time (1)"
 

@@ -252,3 +252,14 @@ def test_the_real_french_layout(tmp_path: Path) -> None:
     # the length is the end of the last scored event (the last stage epoch), said to be derived;
     # rows of unknown labels (the Gauche position runs to 2830 s) do not count
     assert events.duration_s == 120.0 and events.duration_derived
+
+
+def test_tab_delimited_big_endian_text_without_units_row(tmp_path: Path) -> None:
+    known = known_night(whole_seconds=True)
+    path = write_noxturnal_csv(
+        known, tmp_path / "events.txt", encoding="utf-16-be", delimiter="\t", units_row=False
+    )
+    assert path.read_bytes()[:2] == b"\xfe\xff"
+    events = read_noxturnal_csv(path)
+    assert_same_events(events, known)
+    assert events.metadata["delimiter"] == "tab"
