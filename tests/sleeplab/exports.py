@@ -7,6 +7,7 @@ what they write against text typed by hand, so a writer cannot drift to match a 
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from datetime import datetime, timedelta
@@ -60,18 +61,7 @@ def known_night(*, whole_seconds: bool = False) -> EventList:
 
 def unsided(events: EventList) -> EventList:
     """The same list with the LMs' sides forgotten (a format that has none)."""
-    return EventList(
-        onset_s=events.onset_s,
-        offset_s=events.offset_s,
-        side=None,
-        duration_s=events.duration_s,
-        stages=events.stages,
-        arousal_onset_s=events.arousal_onset_s,
-        arousal_offset_s=events.arousal_offset_s,
-        respiratory_onset_s=events.respiratory_onset_s,
-        respiratory_offset_s=events.respiratory_offset_s,
-        respiratory_type=events.respiratory_type,
-    )
+    return dataclasses.replace(events, side=None)
 
 
 def assert_same_events(got: EventList, want: EventList, *, atol_s: float = 1e-6) -> None:
