@@ -21,8 +21,10 @@ The layout::
 ``Start`` and ``Duration`` are seconds from the recording start. ``SleepStages`` lists one code
 per epoch of ``EpochLength`` s from the start: 0 W, 1 N1, 2 N2, 3 N3, 4 N4 (taken as N3, the
 R&K stage 4 of older scorings), 5 R; 6 (movement time) and 9 (unscored) are unscored (``?``);
-any other code is an error. The recording lasts the staged epochs (or to the last event, when
-that is later or there are no stages). Names are looked up in
+any other code is an error. The recording lasts as long as a ``Recording Start Time`` event
+says when there is one (assumed: public readers of NSRR's Profusion files skip a first event,
+as NSRR XML starts with that one), else the staged epochs (or to the last event, when
+that is later; unknown without stages). Names are looked up in
 :data:`~rls_monitor.sleeplab.labels.PROFUSION_LABELS`.
 """
 
@@ -88,12 +90,16 @@ def read_profusion_xml(
     if epoch_s <= 0:
         raise RecordingError("EpochLength must be > 0", path=path)
     rows: list[LabelledEvent] = []
+    recording_s: float | None = None
     for i, event in enumerate(root.findall("./ScoredEvents/ScoredEvent"), start=1):
         where = f"ScoredEvent {i}"
         name = child_text(event, "Name")
         if not name:
             raise RecordingError(f"{where} has no Name", path=path)
         start, duration = start_and_duration(event, where, path)
+        if name.casefold() == "recording start time":
+            recording_s = duration
+            continue
         rows.append(LabelledEvent(start, duration, name, where=where))
     codes = [(s.text or "").strip() for s in root.findall("./SleepStages/SleepStage")]
     stage_labels = {}
@@ -109,7 +115,9 @@ def read_profusion_xml(
         stage_labels[label] = EventLabel("stage", stage=stage)
         rows.append(LabelledEvent(k * epoch_s, epoch_s, label, where=f"SleepStage {k + 1}"))
     ends = [r.onset_s + (r.duration_s or 0.0) for r in rows]
-    duration_s = max([len(codes) * epoch_s, *ends]) if codes else None
+    duration_s = recording_s
+    if duration_s is None and codes:
+        duration_s = max([len(codes) * epoch_s, *ends])
     return gather_events(
         rows,
         label_table("profusion", {**dict(labels or {}), **stage_labels}),

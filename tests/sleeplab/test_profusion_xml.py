@@ -100,3 +100,15 @@ def test_wrong_encoding_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(RecordingError, match="not well-formed XML") as err:
         read_profusion_xml(path)
     assert "\n" not in str(err.value)
+
+
+def test_recording_start_time_gives_the_length(tmp_path: Path) -> None:
+    path = write_profusion_xml(known_night(), tmp_path / "night.xml")
+    start = (
+        "<ScoredEvent><Name>Recording Start Time</Name><Start>0</Start>"
+        "<Duration>3000.0</Duration><Input></Input></ScoredEvent>"
+    )
+    text = path.read_text(encoding="utf-8").replace("<ScoredEvents>", "<ScoredEvents>" + start)
+    path.write_text(text, encoding="utf-8")
+    events = read_profusion_xml(path)
+    assert events.duration_s == 3000.0 and "unknown_labels" not in events.metadata
