@@ -55,6 +55,7 @@ from rls_monitor.recording import SIDE_ALIASES
 __all__ = [
     "EVENT_TYPES",
     "RESPIRATORY_TYPES",
+    "STAGE_ALIASES",
     "EventList",
     "read_event_list",
     "write_event_list",
@@ -77,7 +78,7 @@ _TYPE_ALIASES = {
     "hypopnea": "hypopnea",
     "rera": "rera",
 }
-_STAGE_ALIASES = {
+STAGE_ALIASES: Mapping[str, str] = {
     "w": "W",
     "wake": "W",
     "n1": "N1",
@@ -89,6 +90,7 @@ _STAGE_ALIASES = {
     "?": "?",
     "unscored": "?",
 }
+"""Stage words accepted (lower case) and the stage each means (``N4`` is N3)."""
 
 
 def _floats(x: ArrayLike | None) -> NDArray[np.float64]:
@@ -401,7 +403,7 @@ def read_event_list(path: str | Path) -> EventList:
 
         if kind == "stage":
             stage_text = cell("stage")
-            stage = _STAGE_ALIASES.get(stage_text.lower())
+            stage = STAGE_ALIASES.get(stage_text.lower())
             if stage is None:
                 raise RecordingError(
                     f"unknown stage {stage_text!r} (allowed: W, N1, N2, N3, R, ?)",

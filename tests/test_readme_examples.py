@@ -87,6 +87,10 @@ def _prepare(args: list[str], folder: Path, db: Path) -> str | None:
         onsets = 60.0 + 25.0 * np.arange(12)
         rows = "\n".join(f"{a:.1f},{a + 2.0:.1f}" for a in onsets)
         (folder / "psg_events.csv").write_text(f"onset_s,offset_s\n{rows}\n")
+    if "night_export.xml" in args:  # a sleep lab's scoring, exported as NSRR XML
+        from tests.sleeplab.exports import known_night, write_nsrr_xml
+
+        write_nsrr_xml(known_night(), folder / "night_export.xml")
     if "six_poses.csv" in args:  # a bench recording of the six poses
         raw = six_pose_recording(np.random.default_rng(21), OFFSET, SCALE, hold_s=12.0, move_s=2.0)
         write_band_csv(folder / "six_poses.csv", raw)

@@ -19,7 +19,7 @@ from rls_monitor.cli.common import (
     rules_filter_option,
     rules_option,
 )
-from rls_monitor.errors import ConfigError
+from rls_monitor.errors import ConfigError, RecordingError
 
 __all__ = ["db_group", "import_command", "nights_command", "rescore_command", "show_command"]
 
@@ -58,7 +58,14 @@ def import_command(
     """
     from rls_monitor.nights.importing import import_recording
     from rls_monitor.nights.summary import format_night_line
+    from rls_monitor.sleeplab import is_event_file
 
+    if is_event_file(path):
+        raise RecordingError(
+            "an event file (scored events, no samples): the store keeps recordings; "
+            f"rescore it with `rls-monitor score {path.name}`",
+            path=path,
+        )
     with open_store(db_path) as store:
         imported = import_recording(
             store,

@@ -225,3 +225,16 @@ def test_a_command_that_only_reads_creates_nothing(
         "(--db or RLS_MONITOR_DB name another)\n"
     )
     assert not (tmp_path / "no").exists()
+
+
+def test_import_refuses_an_event_file_pointing_to_score(
+    cli: click.Group, db_path: Path, tmp_path: Path
+) -> None:
+    """The store keeps recordings: a sleep lab's event export is refused in one line."""
+    from tests.sleeplab.exports import known_night, write_profusion_xml
+
+    path = write_profusion_xml(known_night(), tmp_path / "export.xml")
+    res = CliRunner().invoke(cli, ["import", str(path), "--db", str(db_path)])
+    assert res.exit_code == 1 and res.output.count("\n") == 1
+    assert "rescore it with `rls-monitor score export.xml`" in res.output
+    assert not db_path.exists()
