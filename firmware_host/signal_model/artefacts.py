@@ -16,7 +16,7 @@ the bed or the band moves.
 ``machine``
     A fan, a washing machine's drum, a passing train: a session of ``machine_bursts`` bursts of
     narrow-band vibration (one frequency in 3-12 Hz, below 0.4 of the sample rate) of 2-6 s
-    (``machine_burst_s``), every ``machine_period_s`` (15-40 s, +-5 %), 3-15 mg
+    (``machine_burst_s``), every ``machine_period_s`` (15-40 s, +-5 %), 5-25 mg
     (``machine_peak_mg``): a periodic artefact whose bursts are spaced like a PLM series.
     Sessions per hour ``machine_per_h``.
 ``knock``

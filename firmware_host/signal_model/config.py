@@ -80,7 +80,7 @@ class NightConfig:
     machine_bursts: tuple[int, int] = (6, 30)
     machine_burst_s: tuple[float, float] = (2.0, 6.0)
     machine_period_s: tuple[float, float] = (15.0, 40.0)
-    machine_peak_mg: tuple[float, float] = (3.0, 15.0)
+    machine_peak_mg: tuple[float, float] = (5.0, 25.0)
     knock_per_h: float = 0.0
     knock_peak_mg: tuple[float, float] = (150.0, 600.0)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -67,8 +68,8 @@ def reference_classify_candidates(
             med_cache[t] = [sorted(v[axis] for v in taps)[hm] for axis in range(3)]
         return med_cache[t]
 
-    def mean_of_medians(a: int, b: int) -> list[float]:
-        vals = [median(t) for t in range(a, b)]
+    def mean_of(values: Any, a: int, b: int) -> list[float]:
+        vals = [values(t) for t in range(a, b)]
         return [sum(v[axis] for v in vals) / len(vals) for axis in range(3)]
 
     def angle(u: list[float], v: list[float]) -> float:
@@ -84,20 +85,25 @@ def reference_classify_candidates(
     free = [False] * c
     for i in range(c):
         on, off = int(on_i[i]), max(int(off_i[i]), int(on_i[i]) + 1)
-        base = mean_of_medians(max(on - base_n, 0), on) if on > 0 else median(0)
-        worst = -math.inf
-        peak_raw = peak_med = 0.0
-        for t in range(on, min(off, m)):
-            smooth = mean_of_medians(max(t - ha, 0), min(t + ha, m - 1) + 1)
-            worst = max(worst, angle(smooth, base))
-            peak_raw = max(peak_raw, dist(work(t), base))
-            peak_med = max(peak_med, dist(median(t), base))
-        if worst == -math.inf:
+        turns = []
+        for values in (work, median):
+            base = mean_of(values, max(on - base_n, 0), on) if on > 0 else values(0)
+            worst = -math.inf
+            for t in range(on, min(off, m)):
+                smooth = mean_of(values, max(t - ha, 0), min(t + ha, m - 1) + 1)
+                worst = max(worst, angle(smooth, base))
+            turns.append((worst, base))
+        (rot_mean, base_raw), (rot_med, _) = turns
+        if rot_mean == -math.inf:
             continue
-        rotation[i] = worst
+        rotation[i] = rot_mean
+        dyn = [dist(work(t), base_raw) for t in range(on, min(off, m))]
+        impulse = sum(1 for x in dyn if x >= 0.5 * max(dyn)) <= cfg.impulse_max_s * fs_work_hz
         judged = skip is None or not bool(skip[i])
-        if judged and worst < cfg.min_rotation_deg:
-            if peak_med < cfg.impulse_ratio * peak_raw:
+        if judged and (
+            rot_mean < cfg.min_rotation_deg or (impulse and rot_med < cfg.min_rotation_deg)
+        ):
+            if impulse:
                 reason[i] = "impulse"
             else:
                 reason[i] = "vibration"
