@@ -128,8 +128,10 @@ def artefact_outcomes(
             return np.zeros((a0.size, 0), bool)
         return (on_[None, :] < a1[:, None] + tol) & (off_[None, :] > a0[:, None] - tol)
 
-    near_true = overlaps(true_onset_s, true_offset_s).any(axis=1)
-    as_lm = overlaps(lm_onset_s, lm_offset_s).any(axis=1)
+    near_true: NDArray[np.bool_] = np.asarray(
+        overlaps(true_onset_s, true_offset_s).any(axis=1), bool
+    )
+    as_lm: NDArray[np.bool_] = np.asarray(overlaps(lm_onset_s, lm_offset_s).any(axis=1), bool)
     rej = overlaps(rejected_onset_s, rejected_offset_s)
     reasons = list(rejected_reason)
     out = []
