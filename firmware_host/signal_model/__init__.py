@@ -110,6 +110,15 @@ The band's orientation on the leg (new each night): strap angle around the shank
 +-``band_strap_deg_max``, in-plane yaw of the board uniform in +-``band_yaw_deg_max`` (so no sensor
 axis is guaranteed to run along the shank) and a taper tilt N(0, ``band_tilt_deg_sd``).
 
+Bedroom artefacts
+-----------------
+What shakes the band but is not its leg moving (:mod:`firmware_host.signal_model.artefacts`, none
+by default; the ``"partner"`` and ``"bedroom"`` presets, or ``partner_per_h``, ``pet_per_h``,
+``machine_per_h`` and ``knock_per_h`` on any preset): a bed partner's movements through the
+mattress, a pet jumping on the bed, a fan or washing machine (periodic bursts spaced like a PLM
+series) and the band knocking; each with its truth label in ``GroundTruth.artefacts``. None turns
+the shank.
+
 Not modelled
 ------------
 Sleep stages, arousals and respiratory events (no truth for PLMS vs PLMW or respiratory-related

@@ -70,6 +70,19 @@ class NightConfig:
     bathroom_trip_s: tuple[float, float] = (120.0, 360.0)
     walk_cadence_hz: tuple[float, float] = (0.8, 1.1)
     walk_swing_deg: tuple[float, float] = (20.0, 30.0)
+    # bedroom artefacts (firmware_host.signal_model.artefacts): none by default
+    partner_per_h: float = 0.0
+    partner_duration_s: tuple[float, float] = (2.0, 20.0)
+    partner_peak_mg: tuple[float, float] = (5.0, 40.0)
+    pet_per_h: float = 0.0
+    pet_peak_mg: tuple[float, float] = (40.0, 150.0)
+    machine_per_h: float = 0.0
+    machine_bursts: tuple[int, int] = (6, 30)
+    machine_burst_s: tuple[float, float] = (2.0, 6.0)
+    machine_period_s: tuple[float, float] = (15.0, 40.0)
+    machine_peak_mg: tuple[float, float] = (5.0, 25.0)
+    knock_per_h: float = 0.0
+    knock_peak_mg: tuple[float, float] = (150.0, 600.0)
 
     def __post_init__(self) -> None:
         _check(self.duration_s >= 120.0, "duration_s", "at least 120 s", self.duration_s)
@@ -105,6 +118,10 @@ class NightConfig:
             "lm_duration_sigma",
             "peak_sigma",
             "lm_rotation_deg_median",
+            "partner_per_h",
+            "pet_per_h",
+            "machine_per_h",
+            "knock_per_h",
         ):
             value = getattr(self, name)
             _check(math.isfinite(value) and value >= 0.0, name, "finite and >= 0", value)
@@ -143,6 +160,14 @@ class NightConfig:
         _range(self.bathroom_trip_s, "bathroom_trip_s", 10.0, 3600.0)
         _range(self.walk_cadence_hz, "walk_cadence_hz", 0.3, 2.0)
         _range(self.walk_swing_deg, "walk_swing_deg", 0.0, 60.0)
+        _range(self.partner_duration_s, "partner_duration_s", 0.5, 60.0)
+        _range(self.partner_peak_mg, "partner_peak_mg", 0.0, 1000.0)
+        _range(self.pet_peak_mg, "pet_peak_mg", 0.0, 3000.0)
+        _range(self.machine_bursts, "machine_bursts", 1, 500)
+        _range(self.machine_burst_s, "machine_burst_s", 0.5, 60.0)
+        _range(self.machine_period_s, "machine_period_s", 1.0, 600.0)
+        _range(self.machine_peak_mg, "machine_peak_mg", 0.0, 500.0)
+        _range(self.knock_peak_mg, "knock_peak_mg", 0.0, 3000.0)
 
     @property
     def lsb_g(self) -> float:
@@ -208,6 +233,10 @@ _PRESETS: dict[str, dict[str, Any]] = {
         roll_jitter_deg=25.0,
         band_tilt_deg_sd=10.0,
     ),
+    # an ordinary night with a restless bed partner (8 disturbances per hour)
+    "partner": dict(partner_per_h=8.0),
+    # an ordinary night in a real bedroom: partner, pet, a periodic machine, the band knocking
+    "bedroom": dict(partner_per_h=6.0, pet_per_h=0.5, machine_per_h=0.4, knock_per_h=3.0),
     "none": dict(
         plm_series_per_h=0.0,
         isolated_lm_per_h=0.0,
@@ -223,11 +252,16 @@ def night_config(difficulty: str = "ordinary", **overrides: Any) -> NightConfig:
 
     Parameters
     ----------
-    difficulty : {"easy", "ordinary", "hard", "none"}
+    difficulty : {"easy", "ordinary", "hard", "partner", "bedroom", "none"}
         ``"easy"``: strong movements (~110 mg), low noise (2 mg), few clusters, long LMs and posture
         changes. ``"ordinary"``: the defaults of :class:`NightConfig` (LMs ~70 mg, noise 4 mg).
         ``"hard"``: noise 8 mg, weak movements (median 35 mg, some at 10-20 mg), more clusters, long
-        LMs, bursts, twitches and posture changes, larger sensor errors and drift. ``"none"``: an
+        LMs, bursts, twitches and posture changes, larger sensor errors and drift. ``"partner"``: an
+        ordinary night with a restless bed partner (8 mattress disturbances per hour).
+        ``"bedroom"``: an ordinary night with every artefact of
+        :mod:`firmware_host.signal_model.artefacts` (partner 6/h, pet 0.5/h, a periodic machine
+        0.4 sessions/h, the band knocking 3/h); add them to any preset with the ``*_per_h``
+        overrides. ``"none"``: an
         ordinary night with no leg movements (and no twitches) at all; posture changes and walking
         remain.
     **overrides

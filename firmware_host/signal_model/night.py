@@ -10,6 +10,8 @@ its stream read whole, with the ground truth: the same seed gives the same sampl
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from firmware_host.signal_model.config import NightConfig
@@ -40,6 +42,9 @@ def stream_night(config: NightConfig | None = None, *, seed: int = 0) -> BandStr
     for ev in plan.events:
         ev.leg = "L"
     plan.twitches = [(a, b, "L") for a, b, _ in plan.twitches]
+    plan.artefacts = [
+        dataclasses.replace(x, legs="L" if x.legs != "B" else "B") for x in plan.artefacts
+    ]
     return BandStream(plan, config, band_rng, "L")
 
 

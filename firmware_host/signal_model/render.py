@@ -13,6 +13,7 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
+from firmware_host.signal_model.artefacts import ArtefactIntervals, render_artefact
 from firmware_host.signal_model.canvas import LegCanvas
 from firmware_host.signal_model.config import NightConfig
 from firmware_host.signal_model.lm_waveform import other_leg_variant, render_movement
@@ -59,7 +60,7 @@ NOISE_BLOCK_SAMPLES = 1 << 12
 #: Samples between the points at which the slow sensor drift is evaluated (then interpolated).
 DRIFT_STEP_SAMPLES = 64
 # kinds of the per-item generators (the items' own streams, independent of the window)
-_SEGMENT, _TRANSITION, _EVENT, _TWITCH, _NOISE = range(5)
+_SEGMENT, _TRANSITION, _EVENT, _TWITCH, _NOISE, _ARTEFACT = range(6)
 
 
 class BandStream:
@@ -109,6 +110,8 @@ class BandStream:
         self._final: dict[int, tuple[F32, F32, F32] | None] = {}
         self._events = [ev for ev in plan.events if ev.leg in (leg, "B")]
         self._twitches = [tw for tw in plan.twitches if tw[2] == leg]
+        self._artefacts = [x for x in plan.artefacts if x.legs in (leg, "B")]
+        self._artefact_peaks: dict[int, float] = {}
         self._window: tuple[int, NDArray[np.int16]] | None = None
         self._lying: dict[int, tuple[float, float]] = {}
         self._peaks: dict[int, float] = {}  # movement index -> its peak (mg), once drawn
@@ -285,6 +288,17 @@ class BandStream:
         render_movement(canvas, rng, 0, i1 - i0, [(0.0, (i1 - i0) / self.fs_hz)], peak, 0.3)
         return i0, canvas
 
+    def _artefact(self, index: int) -> tuple[int, LegCanvas] | None:
+        art = self._artefacts[index]
+        i0, i1 = self._idx(art.onset_s), self._idx(art.offset_s)
+        if i1 - i0 < 2:
+            return None
+        canvas = LegCanvas(i1 - i0, self.fs_hz)
+        self._artefact_peaks[index] = render_artefact(
+            canvas, self._rng(_ARTEFACT, index), art, self.config
+        )
+        return i0, canvas
+
     # --- a window ------------------------------------------------------------------------------
 
     def _render(self, w0: int, w1: int) -> NDArray[np.int16]:
@@ -322,6 +336,11 @@ class BandStream:
                 tw = self._twitch(index)
                 if tw is not None:
                     _add(win, w0, tw[0], tw[1])
+        for index, art in enumerate(self._artefacts):  # each at most 20 s
+            if t0 <= art.onset_s <= t1:
+                drawn = self._artefact(index)
+                if drawn is not None:
+                    _add(win, w0, drawn[0], drawn[1])
         # physics -> sensor
         e = np.radians(win.elev)
         r = np.radians(win.roll)
@@ -379,6 +398,14 @@ class BandStream:
             i0, i1 = self._idx(t0), self._idx(t1)
             if i1 - i0 >= 2:
                 tw_rows.append((i0 / fs, i1 / fs))
+        art_rows: list[tuple[float, float, str, float]] = []
+        for index, art in enumerate(self._artefacts):
+            i0, i1 = self._idx(art.onset_s), self._idx(art.offset_s)
+            if i1 - i0 < 2:
+                continue
+            if index not in self._artefact_peaks:
+                self._artefact(index)
+            art_rows.append((i0 / fs, i1 / fs, art.kind, self._artefact_peaks[index]))
         lying_truth: list[tuple[float, float, str, float, float]] = []
         upright_truth: list[tuple[float, float, str]] = []
         for k, seg in enumerate(plan.segments):
@@ -414,6 +441,12 @@ class BandStream:
                 offset_s=np.array([b for _, b in tw_rows], dtype=np.float64),
             ),
             lying=_lying_periods(lying_truth, plan, fs),
+            artefacts=ArtefactIntervals(
+                onset_s=np.array([r[0] for r in art_rows], dtype=np.float64),
+                offset_s=np.array([r[1] for r in art_rows], dtype=np.float64),
+                kind=np.array([r[2] for r in art_rows], dtype="<U8"),
+                peak_mg=np.array([r[3] for r in art_rows], dtype=np.float64),
+            ),
             upright=UprightPeriods(
                 start_s=np.array([u[0] for u in upright_truth], dtype=np.float64),
                 end_s=np.array([u[1] for u in upright_truth], dtype=np.float64),

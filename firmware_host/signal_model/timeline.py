@@ -9,11 +9,12 @@ morning (:class:`Segment`), draws each bed span's postures, posture changes, leg
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
+from firmware_host.signal_model.artefacts import PlannedArtefact, plan_artefacts
 from firmware_host.signal_model.config import NightConfig
 from firmware_host.signal_model.lm_episodes import PlannedMovement, draw_episodes, place_episodes
 
@@ -45,13 +46,14 @@ class Segment:
 
 @dataclass
 class NightPlan:
-    """The night both legs share: segments, leg movements, twitches ``(start, end, leg)`` and
-    turn-overs ``(start, end)``, times in s from the start."""
+    """The night both legs share: segments, leg movements, twitches ``(start, end, leg)``,
+    turn-overs ``(start, end)`` and bedroom artefacts, times in s from the start."""
 
     segments: list[Segment]
     events: list[PlannedMovement]
     twitches: list[tuple[float, float, str]]
     turnovers: list[tuple[float, float]]
+    artefacts: list[PlannedArtefact] = field(default_factory=list)
 
 
 def _split(rng: np.random.Generator, total: float, weights: Sequence[float]) -> F64:
@@ -207,4 +209,10 @@ def plan_night(
     for ev in events:
         ev.lead = "L" if rng.random() < 0.5 else "R"
         ev.leg = "B" if rng.random() < bilateral_fraction else ev.lead
-    return NightPlan(segments, events, sorted(twitches), turnovers)
+    artefacts: list[PlannedArtefact] = []
+    if any(getattr(config, f"{k}_per_h") > 0.0 for k in ("partner", "pet", "machine", "knock")):
+        # their own generator, drawn last: a night without artefacts is unchanged
+        art_rng = np.random.default_rng(int(rng.integers(0, 2**63)))
+        lying = [(seg.start_s, seg.end_s) for seg in segments if seg.kind == "lying"]
+        artefacts = plan_artefacts(art_rng, config, lying)
+    return NightPlan(segments, events, sorted(twitches), turnovers, artefacts)

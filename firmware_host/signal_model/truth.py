@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from firmware_host.signal_model.artefacts import ArtefactIntervals
 from firmware_host.signal_model.config import NightConfig
 
 __all__ = [
@@ -159,6 +160,9 @@ class GroundTruth:
         Largest absolute drift about ``offset_g`` (g), 0 without drift.
     leg : str
         ``"left"`` or ``"right"``.
+    artefacts : ArtefactIntervals
+        What shook this band but was not its leg moving (bed partner, pet, machine, knocks:
+        :mod:`firmware_host.signal_model.artefacts`); none unless the night asks for them.
     """
 
     movements: TrueMovements
@@ -172,6 +176,7 @@ class GroundTruth:
     scale: F64
     drift_peak_g: float
     leg: str
+    artefacts: ArtefactIntervals = field(default_factory=ArtefactIntervals.empty)
 
     def in_bed_s(self) -> float:
         """Total lying time (s), posture changes in bed included."""

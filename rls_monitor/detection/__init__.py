@@ -6,7 +6,7 @@ Public names are imported here and listed in ``__all__``; each module below adds
 from __future__ import annotations
 
 # --- posture and leg movements (detection/posture.py, movements.py, evaluation.py) ---
-from rls_monitor.detection.evaluation import f1_score, match_events
+from rls_monitor.detection.evaluation import artefact_outcomes, f1_score, match_events
 
 # --- series rules and indices (detection/series.py, indices.py): add below ---
 from rls_monitor.detection.indices import (
@@ -46,6 +46,7 @@ __all__ = [
     "Posture",
     "PostureConfig",
     "Turnovers",
+    "artefact_outcomes",
     "detect_leg_movements",
     "detect_posture",
     "f1_score",

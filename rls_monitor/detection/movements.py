@@ -87,11 +87,12 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
+from rls_monitor.detection.artefacts import ArtefactConfig, classify_candidates
 from rls_monitor.detection.posture import Posture, detect_posture
 from rls_monitor.detection.signal import (
     block_mean_transposed,
@@ -174,6 +175,10 @@ class DetectorConfig:
         Take offsets *and* the decisions (end of the candidate, minimum duration, morphology)
         from the quiet envelope; overrides ``quiet_offset``. Loses weak movements on noisy
         nights (the ringing tail made them last the minimum duration); off by default.
+    artefacts : ArtefactConfig
+        The rejection of candidates that do not turn the shank (bed vibration, knocks,
+        machines): :mod:`rls_monitor.detection.artefacts`. ``ArtefactConfig(enabled=False)``
+        keeps every candidate.
     """
 
     working_rate_hz: float = 20.0
@@ -195,6 +200,7 @@ class DetectorConfig:
     turnover_pad_s: float = 1.0
     quiet_offset: bool = True
     two_pass_offset: bool = False
+    artefacts: ArtefactConfig = field(default_factory=ArtefactConfig)
 
     def __post_init__(self) -> None:
         lo, hi = self.band_hz
@@ -299,6 +305,11 @@ class LegMovements:
         Block length of ``noise_floor_mg`` (s).
     fs_hz : float
         Working rate the times are quantised to (Hz).
+    rotation_deg : ndarray of float64, shape (k,)
+        Largest turn of the gravity vector during each LM (deg; NaN for turn-overs):
+        :mod:`rls_monitor.detection.artefacts`.
+    rejected : RejectedCandidates
+        The candidates rejected as artefacts (not LMs), with their reasons.
     """
 
     onset_s: F64
@@ -310,6 +321,8 @@ class LegMovements:
     noise_floor_mg: F32
     floor_block_s: float
     fs_hz: float
+    rotation_deg: F64 = field(default_factory=lambda: np.zeros(0))
+    rejected: RejectedCandidates = field(default_factory=lambda: RejectedCandidates.empty())
 
     def __len__(self) -> int:
         return int(self.onset_s.size)
@@ -318,6 +331,39 @@ class LegMovements:
     def duration_s(self) -> F64:
         """Duration of each LM (s)."""
         return np.asarray(self.offset_s - self.onset_s, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class RejectedCandidates:
+    """Candidates the detector found and rejected as artefacts (not leg movements).
+
+    Attributes
+    ----------
+    onset_s, offset_s : ndarray of float64, shape (r,)
+        On the working grid (s from the first sample).
+    peak_mg : ndarray of float64, shape (r,)
+        Largest envelope value (mg).
+    rotation_deg : ndarray of float64, shape (r,)
+        Largest turn of the gravity vector (deg), under the rule's minimum.
+    reason : ndarray of str, shape (r,)
+        ``vibration``, ``impulse`` or ``periodic``
+        (:data:`rls_monitor.detection.artefacts.ARTEFACT_REASONS`).
+    """
+
+    onset_s: F64
+    offset_s: F64
+    peak_mg: F64
+    rotation_deg: F64
+    reason: NDArray[np.str_]
+
+    def __len__(self) -> int:
+        return int(self.onset_s.size)
+
+    @classmethod
+    def empty(cls) -> RejectedCandidates:
+        """No rejected candidates."""
+        z = np.zeros(0)
+        return cls(z, z.copy(), z.copy(), z.copy(), np.zeros(0, dtype="<U9"))
 
 
 def samples_for(duration_s: float, fs_hz: float, *, odd: bool = False) -> int:
@@ -821,6 +867,16 @@ def detect_leg_movements(
         if t_on.size
         else (np.zeros(onset_s.size, bool))
     )
+    # artefacts: candidates that do not turn the shank (rls_monitor.detection.artefacts)
+    verdicts = classify_candidates(
+        a,
+        decimation_factor(fs_hz, cfg.working_rate_hz),
+        fw,
+        on_i,
+        off_i,
+        skip=np.asarray(posture_change, dtype=bool),
+        config=cfg.artefacts,
+    )
     # peaks: max of the envelope over [onset, offset)
     if on_i.size:
         bounds = np.empty(2 * on_i.size, np.int64)
@@ -830,17 +886,30 @@ def detect_leg_movements(
     else:
         peak = np.zeros(0)
     blk = np.minimum(on_i // th.block_n, th.onset_mg.size - 1)
+    out = verdicts.rejected
+    keep = ~out
     logger.debug(
-        "leg movements: %d while lying (%d turn-overs)", onset_s.size, posture_change.sum()
+        "leg movements: %d while lying (%d turn-overs), %d artefacts rejected",
+        int(keep.sum()),
+        int(np.asarray(posture_change)[keep].sum()),
+        int(out.sum()),
     )
     return LegMovements(
-        onset_s=onset_s.astype(np.float64),
-        offset_s=offset_s.astype(np.float64),
-        peak_mg=peak,
-        posture_change=np.asarray(posture_change, dtype=bool),
-        onset_threshold_mg=th.onset_mg[blk].astype(np.float64),
-        offset_threshold_mg=th.offset_mg[blk].astype(np.float64),
+        onset_s=onset_s[keep].astype(np.float64),
+        offset_s=offset_s[keep].astype(np.float64),
+        peak_mg=peak[keep],
+        posture_change=np.asarray(posture_change, dtype=bool)[keep],
+        onset_threshold_mg=th.onset_mg[blk][keep].astype(np.float64),
+        offset_threshold_mg=th.offset_mg[blk][keep].astype(np.float64),
         noise_floor_mg=th.floor_mg,
         floor_block_s=th.block_n / fw,
         fs_hz=fw,
+        rotation_deg=verdicts.rotation_deg[keep],
+        rejected=RejectedCandidates(
+            onset_s=onset_s[out].astype(np.float64),
+            offset_s=offset_s[out].astype(np.float64),
+            peak_mg=peak[out],
+            rotation_deg=verdicts.rotation_deg[out],
+            reason=verdicts.reason[out],
+        ),
     )

@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from rls_monitor.errors import ConfigError
 from rls_monitor.nights.status import plural
 from rls_monitor.scoring import ScoreResult
-from rls_monitor.scoring.summary import not_recorded_line
+from rls_monitor.scoring.summary import artefacts_line, not_recorded_line
 from rls_monitor.storage import NightInfo, Store
 
 __all__ = [
@@ -291,6 +291,7 @@ def format_night(store: Store, night_id: int, *, bar_width: int = 30) -> str:
         f"Periodic (PLM):  {c.get('plm', 0)} in {c.get('series', 0)} series",
         f"PLM index:       {_num(idx.get('plm_per_h'))} per hour in bed, "
         f"rules {_rules_title(result.rules)}",
+        *([art] if (art := artefacts_line(result)) else []),
     ]
     if result.per_hour:
         lines.append("PLM per hour, hour by hour:")

@@ -184,6 +184,18 @@ def _night_indices(rec: NightRecord) -> list[tuple[str, str, str]]:
     posture = r.get("posture") or {}
     if posture:
         rows.append(("turnovers", "Turn-overs (not scored)", fmt(posture.get("turnovers"))))
+    art = r.get("artefacts") or {}
+    if art:
+        counts = art.get("counts") or {}
+        rows.append(
+            (
+                "artefacts",
+                "Artefacts (not scored: the shank did not turn)",
+                f"{sum(int(v) for v in counts.values())} ("
+                + ", ".join(f"{int(v)} {k}" for k, v in counts.items())
+                + ")",
+            )
+        )
     sides = r.get("sides") or {}
     if sides:
         rows.append(

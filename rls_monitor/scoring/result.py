@@ -139,6 +139,7 @@ _DICT_FIELDS = (
     "respiratory",
     "arousals",
     "posture",
+    "artefacts",
     "source",
     "software",
 )
@@ -170,6 +171,11 @@ class ScoreResult:
         Figures that need PSG channels (event lists that have them).
     posture : dict or None
         In-bed time and turn-overs excluded (recordings).
+    artefacts : dict or None
+        The candidate movements rejected as artefacts (recordings): the rule (``rule``,
+        ``min_rotation_deg``), ``counts`` per reason and ``rejected``, one dict per candidate
+        (``onset_s``, ``offset_s``, ``side``, ``reason`` as ``"artefact: vibration"``,
+        ``peak_mg``, ``rotation_deg``). None for event lists and results stored before it.
     limitations : tuple of str
         What the score cannot include, in plain sentences.
     source : dict
@@ -197,6 +203,7 @@ class ScoreResult:
     respiratory: Mapping[str, Any] | None = None
     arousals: Mapping[str, Any] | None = None
     posture: Mapping[str, Any] | None = None
+    artefacts: Mapping[str, Any] | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -358,7 +365,7 @@ def build_result(
         What was scored (``kind``, ``device``, ``side``, ``fs_hz``...).
     **extra
         The optional fields of :class:`ScoreResult` (``sleep``, ``respiratory``, ``arousals``,
-        ``posture``, ``extra``).
+        ``posture``, ``artefacts``, ``extra``).
 
     Returns
     -------

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from rls_monitor.detection.artefacts import ARTEFACT_REASONS
 from rls_monitor.detection.indices import (
     arousal_associated,
     compute_indices,
@@ -32,7 +33,7 @@ from rls_monitor.detection.indices import (
     respiratory_related,
     sleep_indices,
 )
-from rls_monitor.detection.movements import DetectorConfig
+from rls_monitor.detection.movements import DetectorConfig, RejectedCandidates
 from rls_monitor.detection.posture import Posture, PostureConfig
 from rls_monitor.detection.series import get_rules, score_series
 from rls_monitor.errors import ConfigError
@@ -252,6 +253,8 @@ def _score_recordings(
     excluded_turns = 0
     excluded_out_of_bed = 0
     excluded_gaps = 0
+    rejected: list[dict[str, Any]] = []
+    artefact_rule = (detector or DetectorConfig()).artefacts
     for rec in recordings:
         if isinstance(posture, Posture):
             post = posture
@@ -277,6 +280,7 @@ def _score_recordings(
         off_l.append(np.minimum(off[keep], duration_s))
         peak_l.append(np.asarray(lms.peak_mg, dtype=np.float64)[keep])
         side_l += [rec.side] * int(keep.sum())
+        rejected += _rejected_in_bed(lms.rejected, mask, epoch_s, rec, duration_s)
     if len(recordings) == 2:
         n = min(m.size for m in masks)
         in_bed_mask = masks[0][:n] & masks[1][:n]
@@ -326,6 +330,22 @@ def _score_recordings(
             for a, b in r.gaps
         ]
         posture_info["excluded_not_recorded"] = excluded_gaps
+    rejected.sort(key=lambda r: (r["onset_s"], r["side"]))
+    artefacts_info = None
+    if artefact_rule.enabled:
+        artefacts_info = {
+            "rule": (
+                "a candidate movement that does not turn the shank (gravity turns by less than "
+                f"{artefact_rule.min_rotation_deg:g} deg) is an artefact, not an LM "
+                "(rls-monitor's rule for an ankle accelerometer, not part of WASM 2016 or AASM)"
+            ),
+            "min_rotation_deg": artefact_rule.min_rotation_deg,
+            "counts": {
+                reason: sum(1 for r in rejected if r["reason"] == f"artefact: {reason}")
+                for reason in ARTEFACT_REASONS
+            },
+            "rejected": rejected,
+        }
     return build_result(
         series,
         ni,
@@ -335,7 +355,34 @@ def _score_recordings(
         limits=limits,
         source=source,
         posture=posture_info,
+        artefacts=artefacts_info,
     )
+
+
+def _rejected_in_bed(
+    rejected: RejectedCandidates,
+    mask: NDArray[np.bool_],
+    epoch_s: float,
+    rec: Recording,
+    duration_s: float,
+) -> list[dict[str, Any]]:
+    """The rejected candidates that would have counted (in bed, recorded), as result rows."""
+    on = np.asarray(rejected.onset_s, dtype=np.float64)
+    off = np.asarray(rejected.offset_s, dtype=np.float64)
+    epoch = np.clip((on // epoch_s).astype(np.int64), 0, max(mask.size - 1, 0))
+    lying = mask[epoch] if mask.size else np.zeros(on.size, bool)
+    use = lying & ~_near_gaps(on, off, rec) & (on < duration_s)
+    return [
+        {
+            "onset_s": round(float(on[i]), 3),
+            "offset_s": round(float(min(off[i], duration_s)), 3),
+            "side": rec.side,
+            "reason": f"artefact: {rejected.reason[i]}",
+            "peak_mg": round(float(rejected.peak_mg[i]), 1),
+            "rotation_deg": round(float(rejected.rotation_deg[i]), 2),
+        }
+        for i in np.flatnonzero(use)
+    ]
 
 
 def score(

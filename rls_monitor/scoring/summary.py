@@ -8,7 +8,7 @@ from typing import Any
 from rls_monitor.detection.series import get_rules
 from rls_monitor.scoring.result import ScoreResult
 
-__all__ = ["format_summary", "not_recorded_line"]
+__all__ = ["artefacts_line", "format_summary", "not_recorded_line"]
 
 
 def _fmt(x: Any, unit: str = "", digits: int = 1) -> str:
@@ -51,6 +51,32 @@ def not_recorded_line(result: ScoreResult) -> str:
     return text + ")"
 
 
+def artefacts_line(result: ScoreResult) -> str:
+    """A sentence on the candidate movements rejected as artefacts, or "" when none were.
+
+    Parameters
+    ----------
+    result : ScoreResult
+
+    Returns
+    -------
+    str
+        E.g. ``"Not counted as leg movements: 12 artefacts (9 vibration, 2 impulse, 1 periodic):
+        the band moved but the shank did not turn"``.
+    """
+    art = result.artefacts or {}
+    counts = {k: int(v) for k, v in (art.get("counts") or {}).items() if int(v)}
+    total = sum(counts.values())
+    if not total:
+        return ""
+    parts = ", ".join(f"{n} {reason}" for reason, n in counts.items())
+    noun = "artefact" if total == 1 else "artefacts"
+    return (
+        f"Not counted as leg movements: {total} {noun} ({parts}): the band moved but the shank "
+        "did not turn"
+    )
+
+
 def format_summary(result: ScoreResult) -> str:
     """Plain-text summary of a result, as the CLI prints it (no colour, one item a line)."""
     rs = get_rules(result.rules)
@@ -74,6 +100,9 @@ def format_summary(result: ScoreResult) -> str:
             f"Turn-overs: {result.posture.get('turnovers', 0)} "
             f"({result.posture.get('excluded_posture_changes', 0)} movements excluded as posture changes)"
         )
+    art_line = artefacts_line(result)
+    if art_line:
+        lines.append(art_line)
     lines += [
         f"LM: {c['lm']} ({_fmt(idx.get('lm_per_h'))}/h)   CLM: {c['clm']} "
         f"({_fmt(idx.get('clm_per_h'))}/h)   PLM: {c['plm']} ({_fmt(idx.get('plm_per_h'))}/h)",

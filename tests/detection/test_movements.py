@@ -254,6 +254,10 @@ def lying_signals(draw: st.DrawFn) -> tuple[np.ndarray, float]:
         amp_g = float(rng.uniform(0.005, 0.15))
         f_hz = float(rng.uniform(0.5, 6.0))
         a[sel] += amp_g * np.outer(np.sin(2 * np.pi * f_hz * t[sel]), rng.normal(size=3))
+        # half of them turn the shank (leg movements), the rest only shake it (artefacts)
+        if rng.random() < 0.5 and sel.any():
+            tilt = np.radians(rng.uniform(0.2, 6.0)) * np.sin(np.pi * (t[sel] - t0) / dur) ** 2
+            a[sel] += np.outer(np.cos(tilt) - 1.0, q[:, 0]) + np.outer(np.sin(tilt), q[:, 1])
     return a.astype(np.float32), fs_hz
 
 
@@ -419,6 +423,7 @@ def _lying_signal(
     duration_s: float,
     bursts_s: list[tuple[float, float, float]],
     rng: np.random.Generator,
+    tilt_deg: float = 3.0,
 ) -> np.ndarray:
     n = int(duration_s * fs_hz)
     t = np.arange(n) / fs_hz
@@ -429,6 +434,10 @@ def _lying_signal(
         sel = (t >= t0) & (t < t1)
         a[sel, 2] += (amp_g * np.sin(2 * np.pi * 2.5 * t[sel])).astype(np.float32)
         a[sel, 1] += (0.5 * amp_g * np.sin(2 * np.pi * 1.7 * t[sel])).astype(np.float32)
+        # a leg movement turns the shank: gravity tilts by up to tilt_deg and back
+        tilt = np.radians(tilt_deg) * np.sin(np.pi * (t[sel] - t0) / (t1 - t0)) ** 2
+        a[sel, 0] += np.sin(tilt).astype(np.float32)
+        a[sel, 2] += (np.cos(tilt) - 1.0).astype(np.float32)
     return a
 
 

@@ -41,10 +41,16 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import signal
 
-from rls_monitor.detection.movements import DetectorConfig, LegMovements, samples_for
+from rls_monitor.detection.movements import (
+    DetectorConfig,
+    LegMovements,
+    RejectedCandidates,
+    samples_for,
+)
 from rls_monitor.detection.posture import Posture, PostureConfig
 from rls_monitor.detection.signal import check_accel, decimation_factor, epoch_starts
 from rls_monitor.errors import DetectionError
+from tests.oracles.artefacts import reference_classify_candidates
 
 __all__ = [
     "reference_activity_envelope",
@@ -261,7 +267,7 @@ def reference_detect_leg_movements(
         zip(posture.turnovers.onset_s.tolist(), posture.turnovers.offset_s.tolist(), strict=True)
     )
     envl = env.tolist()
-    out: dict[str, list[float]] = {k: [] for k in ("on", "off", "peak", "turn", "thon", "thoff")}
+    cand: list[tuple[int, int, bool]] = []
     for i0, i1 in zip(on_i.tolist(), off_i.tolist(), strict=True):
         t0, t1 = i0 / fw, i1 / fw
         if not any(b0 + cfg.bed_edge_s <= t0 and t1 <= b1 - cfg.bed_edge_s for b0, b1 in bouts):
@@ -269,12 +275,36 @@ def reference_detect_leg_movements(
         turn = any(
             c0 - cfg.turnover_pad_s < t1 and t0 < c1 + cfg.turnover_pad_s for c0, c1 in turns
         )
-        out["on"].append(t0)
-        out["off"].append(t1)
+        cand.append((i0, i1, turn))
+    # 8. artefacts: candidates that do not turn the shank
+    verdicts = reference_classify_candidates(
+        a,
+        decimation_factor(fs_hz, cfg.working_rate_hz),
+        fw,
+        np.array([x[0] for x in cand], dtype=np.int64),
+        np.array([x[1] for x in cand], dtype=np.int64),
+        skip=np.array([x[2] for x in cand], dtype=bool),
+        config=cfg.artefacts,
+    )
+    out: dict[str, list[float]] = {
+        k: [] for k in ("on", "off", "peak", "turn", "thon", "thoff", "rot")
+    }
+    rej: dict[str, list[Any]] = {k: [] for k in ("on", "off", "peak", "rot", "why")}
+    for j, (i0, i1, turn) in enumerate(cand):
+        if verdicts.reason[j]:
+            rej["on"].append(i0 / fw)
+            rej["off"].append(i1 / fw)
+            rej["peak"].append(max(envl[i0:i1]))
+            rej["rot"].append(float(verdicts.rotation_deg[j]))
+            rej["why"].append(str(verdicts.reason[j]))
+            continue
+        out["on"].append(i0 / fw)
+        out["off"].append(i1 / fw)
         out["peak"].append(max(envl[i0:i1]))
         out["turn"].append(float(turn))
         out["thon"].append(onset_b[min(i0 // block_n, last_block)])
         out["thoff"].append(offset_b[min(i0 // block_n, last_block)])
+        out["rot"].append(float(verdicts.rotation_deg[j]))
     return LegMovements(
         onset_s=np.array(out["on"], dtype=np.float64),
         offset_s=np.array(out["off"], dtype=np.float64),
@@ -285,6 +315,14 @@ def reference_detect_leg_movements(
         noise_floor_mg=np.array(floor, dtype=np.float32),
         floor_block_s=block_n / fw,
         fs_hz=fw,
+        rotation_deg=np.array(out["rot"], dtype=np.float64),
+        rejected=RejectedCandidates(
+            onset_s=np.array(rej["on"], dtype=np.float64),
+            offset_s=np.array(rej["off"], dtype=np.float64),
+            peak_mg=np.array(rej["peak"], dtype=np.float64),
+            rotation_deg=np.array(rej["rot"], dtype=np.float64),
+            reason=np.array(rej["why"], dtype="<U9"),
+        ),
     )
 
 

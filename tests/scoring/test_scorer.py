@@ -19,6 +19,7 @@ import pytest
 import rls_monitor
 import rls_monitor.detection as detection
 from rls_monitor.detection.indices import StageEpochs
+from rls_monitor.detection.movements import RejectedCandidates
 from rls_monitor.errors import ConfigError
 from rls_monitor.events import EventList, read_event_list
 from rls_monitor.recording import Recording, fill_gaps
@@ -177,7 +178,7 @@ def _stub(monkeypatch: pytest.MonkeyPatch, movements: dict[str, dict[str, np.nda
         accel_g: np.ndarray, fs_hz: float, *, posture: Any = None, config: Any = None
     ) -> SimpleNamespace:
         key = "left" if accel_g[0, 0] > 0 else "right"
-        return SimpleNamespace(**movements[key])
+        return SimpleNamespace(**{"rejected": RejectedCandidates.empty(), **movements[key]})
 
     monkeypatch.setattr(detection, "detect_posture", detect_posture, raising=False)
     monkeypatch.setattr(detection, "detect_leg_movements", detect_leg_movements, raising=False)

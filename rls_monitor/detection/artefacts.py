@@ -1,0 +1,308 @@
+"""Candidate leg movements that are not the leg moving: bed vibration, knocks, machines (vectorised).
+
+An ankle band in a real bedroom is shaken by more than its own leg: a bed partner turning over,
+a pet jumping on the bed, a fan, a washing machine or a train, the band knocking against the other
+leg or the bed frame. The envelope of the detector (:mod:`rls_monitor.detection.movements`) rises
+for all of them. What tells a leg movement from them is physics:
+
+- **A leg movement turns the shank.** Dorsiflexion with knee and hip flexion (the triple flexion of
+  a periodic limb movement) tilts the ankle's long axis by a few degrees, and the gravity vector
+  the band reads turns with it (3 deg is 52 mg). A mattress that vibrates under a still leg moves
+  the band up and down and sideways, but does not turn it: the vibration averages out over a
+  second, gravity stays where it was. So each candidate gets a **rotation**: the largest angle
+  between the gravity vector before its onset (the mean over ``baseline_s`` before it) and the
+  gravity vector during it (a running mean of ``average_s``, 1 s, which removes vibration of
+  1 Hz and above, aliased machine frequencies included). A candidate that turns the band by
+  less than ``min_rotation_deg`` (0.45 deg, about 8 mg of gravity: several times the noise of
+  that mean at 4-8 mg sensor noise, and under the turn of 99 % of the simulated movements of
+  hard nights) is rejected as an artefact.
+- **A knock is not a turn either**, but a 600 mg impulse of 30 ms leaves a bump in a running
+  mean. So a short candidate (its dynamic acceleration above half its peak for at most
+  ``impulse_max_s``, 0.25 s, in all) is also judged on a second rotation, taken after a running
+  *median* of ``median_s`` (0.3 s) that removes such impulses, and is rejected when that one is
+  under the minimum too.
+- **Why it was rejected** is kept with it, for the clinician and the report:
+
+  - ``impulse``: a short one: a sharp knock, the band hitting the other leg or the bed frame, a
+    pet landing;
+  - ``periodic``: one of at least ``periodic_min_run`` rotation-free candidates in a row whose
+    onsets follow each other at a steady interval (coefficient of variation under
+    ``periodic_max_cv``): a machine. A periodic artefact must never become a PLM series, and
+    with its rotation-free bursts rejected it cannot;
+  - ``vibration``: the rest (a partner, a pet, traffic).
+
+Candidates flagged as turn-overs are left to the posture rule. Not done here: the coincidence of
+the same vibration at both ankles (two bands) and the band's integer pipeline
+(``firmware_host.processing``), which does not get this rejection: it has no gravity estimate
+per candidate within its budget (see ``docs/scoring.md``); a night scored on the band is
+rescored by the host with it when the raw samples are synced.
+
+The computation touches only the samples around the candidates (a few percent of a night): their
+block means on the working grid are gathered once, then the running median and mean are cumulative
+sums and a sorted gather, with no Python loop over samples. The loop twin of it is
+``tests/oracles/artefacts.py``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from rls_monitor.errors import ConfigError
+
+__all__ = ["ARTEFACT_REASONS", "ArtefactConfig", "CandidateVerdicts", "classify_candidates"]
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+
+ARTEFACT_REASONS = ("vibration", "impulse", "periodic")
+"""Why a candidate was rejected; reported as ``"artefact: <reason>"``."""
+
+
+@dataclass(frozen=True)
+class ArtefactConfig:
+    """Parameters of :func:`classify_candidates` (see the module docstring).
+
+    Attributes
+    ----------
+    enabled : bool
+        Reject artefacts at all (off: every candidate is kept, as before this rule).
+    min_rotation_deg : float
+        Least turn of the gravity vector during a leg movement (deg).
+    median_s, average_s : float
+        Running median (impulses) and running mean (vibration) of the acceleration (s).
+    baseline_s : float
+        The gravity vector before a candidate: the mean over this long before its onset (s).
+    impulse_max_s : float
+        Rejected as ``impulse`` when the dynamic acceleration is above half its peak for at
+        most this long in all (s).
+    periodic_min_run : int
+        Rotation-free candidates in a row that make a ``periodic`` artefact.
+    periodic_max_cv : float
+        Largest coefficient of variation of their onset intervals.
+    periodic_max_interval_s : float
+        Longest interval between the onsets of such a run (s).
+    """
+
+    enabled: bool = True
+    min_rotation_deg: float = 0.45
+    median_s: float = 0.3
+    average_s: float = 1.0
+    baseline_s: float = 1.0
+    impulse_max_s: float = 0.25
+    periodic_min_run: int = 4
+    periodic_max_cv: float = 0.12
+    periodic_max_interval_s: float = 120.0
+
+    def __post_init__(self) -> None:
+        for name in (
+            "median_s",
+            "average_s",
+            "baseline_s",
+            "impulse_max_s",
+            "periodic_max_interval_s",
+        ):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value > 0):
+                raise ConfigError(f"{name} must be > 0; got {value!r}", name=name, value=value)
+        for name in ("min_rotation_deg", "periodic_max_cv"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value >= 0):
+                raise ConfigError(f"{name} must be >= 0; got {value!r}", name=name, value=value)
+        if int(self.periodic_min_run) != self.periodic_min_run or self.periodic_min_run < 2:
+            raise ConfigError(
+                f"periodic_min_run must be an integer >= 2; got {self.periodic_min_run!r}",
+                name="periodic_min_run",
+                value=self.periodic_min_run,
+            )
+
+
+@dataclass(frozen=True)
+class CandidateVerdicts:
+    """What :func:`classify_candidates` found for each candidate.
+
+    Attributes
+    ----------
+    rotation_deg : ndarray of float64, shape (k,)
+        Largest turn of the gravity vector (its running mean) during the candidate (deg).
+    reason : ndarray of str, shape (k,)
+        ``""`` for a leg movement, else one of :data:`ARTEFACT_REASONS`.
+    """
+
+    rotation_deg: F64
+    reason: NDArray[np.str_]
+
+    @property
+    def rejected(self) -> NDArray[np.bool_]:
+        """True for the candidates rejected as artefacts."""
+        return np.asarray(self.reason != "", dtype=bool)
+
+
+def _odd(n: int) -> int:
+    return n if n % 2 else n + 1
+
+
+def _ranges(start: I64, stop: I64) -> tuple[I64, I64]:
+    """All integers of the ranges ``[start, stop)``, concatenated, and each range's offset."""
+    length = np.maximum(stop - start, 0)
+    offset = np.concatenate(([0], np.cumsum(length)))
+    idx = np.arange(int(offset[-1]), dtype=np.int64) - np.repeat(offset[:-1] - start, length)
+    return idx, offset
+
+
+def classify_candidates(
+    accel_g: NDArray[np.float32],
+    k: int,
+    fs_work_hz: float,
+    on_i: I64,
+    off_i: I64,
+    *,
+    skip: NDArray[np.bool_] | None = None,
+    config: ArtefactConfig | None = None,
+) -> CandidateVerdicts:
+    """Tell leg movements from artefacts among the detector's candidates.
+
+    Parameters
+    ----------
+    accel_g : ndarray of float32, shape (n, 3)
+        The acceleration (g) at the input rate.
+    k : int
+        Decimation factor of the working grid (block means of ``k`` samples).
+    fs_work_hz : float
+        Working rate ``fs / k`` (Hz).
+    on_i, off_i : ndarray of int64, shape (c,)
+        Candidates on the working grid, ``[on, off)``, sorted.
+    skip : ndarray of bool, shape (c,), optional
+        Candidates not to judge (turn-overs): kept, rotation NaN.
+    config : ArtefactConfig, optional
+
+    Returns
+    -------
+    CandidateVerdicts
+    """
+    cfg = config or ArtefactConfig()
+    c = int(on_i.size)
+    rotation = np.full(c, np.nan)
+    reason = np.full(c, "", dtype="<U9")
+    if c == 0 or not cfg.enabled:
+        return CandidateVerdicts(rotation, reason)
+    judge = np.ones(c, bool) if skip is None else ~np.asarray(skip, bool)
+    m = accel_g.shape[0] // k
+    med_n = _odd(max(1, round(cfg.median_s * fs_work_hz)))
+    avg_n = _odd(max(1, round(cfg.average_s * fs_work_hz)))
+    base_n = max(1, round(cfg.baseline_s * fs_work_hz))
+    hm, ha = med_n // 2, avg_n // 2
+    on = on_i.astype(np.int64)
+    off = np.maximum(off_i.astype(np.int64), on + 1)
+    # the samples each candidate needs: its baseline (base_n before onset, through the mean's
+    # and the median's reach), itself, and the windows' reach after it
+    r0 = np.maximum(on - base_n - ha - hm, 0)
+    r1 = np.minimum(off + ha + hm, m)
+    idx, offset = _ranges(r0, r1)
+    # block means on the working grid, only at these samples and med_n // 2 beyond each end
+    # (clipped at the ends of the signal) for the running median's windows
+    ext, _ = _ranges(r0 - hm, r1 + hm)
+    np.clip(ext, 0, m - 1, out=ext)
+    raw_ext = np.zeros((ext.size, 3), np.float32)
+    for j in range(k):  # k <= 50 passes over a few percent of the night
+        raw_ext += accel_g[ext * k + j]
+    raw_ext *= np.float32(1.0 / k)
+    seg = np.repeat(np.arange(c), r1 - r0)
+    pos = np.arange(idx.size)
+    core = pos + hm + 2 * hm * seg  # each region sample's place in the extended samples
+    raw = raw_ext[core].astype(np.float64)
+    # running median of med_n samples: the windows of the extended samples, sorted
+    window = np.lib.stride_tricks.sliding_window_view(raw_ext, med_n, axis=0)[core - hm]
+    window.sort(axis=-1)  # (samples, 3, med_n), a copy: the window axis last
+    med = window[:, :, hm].astype(np.float64)
+    del window, raw_ext, ext
+    lo = offset[:-1][seg]
+    hi = offset[1:][seg] - 1
+    # the largest turn of gravity during [on, off), through the running mean (rot_mean) and
+    # through the running median then the mean (rot_med)
+    d_idx, d_off = _ranges(offset[:-1] + on - r0, offset[:-1] + np.minimum(off, r1) - r0)
+    has = np.diff(d_off) > 0
+    starts = d_off[:-1][has]
+    d_seg = np.repeat(np.arange(c), np.diff(d_off))
+    window_a = np.maximum(pos - ha, lo)
+    window_b = np.minimum(pos + ha, hi) + 1
+    base_a = offset[:-1] + np.maximum(on - base_n, r0) - r0
+    base_b = offset[:-1] + np.maximum(on, r0 + 1) - r0
+
+    def turn(values: F64) -> tuple[F64, F64]:
+        """Largest angle per candidate (deg, NaN when empty), and the baseline vectors."""
+        csum = np.concatenate((np.zeros((1, 3)), np.cumsum(values, axis=0)))
+        g = (csum[window_b[d_idx]] - csum[window_a[d_idx]]) / (window_b[d_idx] - window_a[d_idx])[
+            :, None
+        ]
+        base = (csum[base_b] - csum[base_a]) / (base_b - base_a)[:, None]
+        gb = base[d_seg]
+        cos = np.einsum("ij,ij->i", g, gb) / np.maximum(
+            np.linalg.norm(g, axis=1) * np.linalg.norm(gb, axis=1), 1e-12
+        )
+        angle = np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+        out = np.full(c, np.nan)
+        if starts.size:
+            out[has] = np.maximum.reduceat(angle, starts)
+        return out, base
+
+    rot_mean, base_raw = turn(raw)
+    rot_med, _ = turn(med)
+    rotation[:] = rot_mean
+    # an impulse: the dynamic acceleration above half its peak for a short time only
+    dyn = np.linalg.norm(raw[d_idx] - base_raw[d_seg], axis=1)
+    impulse = np.zeros(c, bool)
+    if starts.size:
+        peak = np.maximum.reduceat(dyn, starts)
+        high = dyn >= 0.5 * np.repeat(peak, np.diff(d_off)[has])
+        impulse[has] = np.add.reduceat(high.astype(np.int64), starts) <= (
+            cfg.impulse_max_s * fs_work_hz
+        )
+    still = judge & has & (rot_mean < cfg.min_rotation_deg)
+    knock = judge & has & impulse & (rot_med < cfg.min_rotation_deg)
+    artefact = still | knock
+    reason[artefact] = "vibration"
+    reason[artefact & impulse] = "impulse"
+    periodic = _periodic_runs(on / fs_work_hz, artefact & ~impulse, cfg)
+    reason[periodic] = "periodic"
+    return CandidateVerdicts(rotation, reason)
+
+
+def _periodic_runs(onset_s: F64, free: NDArray[np.bool_], cfg: ArtefactConfig) -> NDArray[np.bool_]:
+    """Rotation-free candidates in runs of at least ``periodic_min_run`` at a steady interval.
+
+    A run is consecutive rotation-free candidates (in the order of all candidates) whose
+    successive onset intervals are each within ``periodic_max_cv`` (relative) of the run's
+    median interval and under ``periodic_max_interval_s``.
+    """
+    out = np.zeros(onset_s.size, bool)
+    which = np.flatnonzero(free)
+    if which.size < cfg.periodic_min_run:
+        return out
+    t = onset_s[which]
+    gaps = np.diff(t)
+    # neighbours of similar spacing: the ratio of consecutive intervals near 1
+    similar = np.zeros(gaps.size, bool)
+    if gaps.size >= 2:
+        ratio = gaps[1:] / np.maximum(gaps[:-1], 1e-9)
+        steady = np.abs(ratio - 1.0) <= 2.0 * cfg.periodic_max_cv
+        short = (gaps[1:] <= cfg.periodic_max_interval_s) & (
+            gaps[:-1] <= cfg.periodic_max_interval_s
+        )
+        similar[1:] |= steady & short
+        similar[:-1] |= steady & short
+    # runs of similar gaps: a run of g gaps links g + 1 candidates
+    edges = np.diff(np.concatenate(([0], similar.astype(np.int8), [0])))
+    run_a = np.flatnonzero(edges == 1)
+    run_b = np.flatnonzero(edges == -1)
+    for a, b in zip(run_a.tolist(), run_b.tolist(), strict=True):  # runs of candidates, few
+        if b - a + 1 < cfg.periodic_min_run:
+            continue
+        run_gaps = gaps[a:b]
+        cv = float(np.std(run_gaps) / max(float(np.mean(run_gaps)), 1e-9))
+        if cv <= cfg.periodic_max_cv:
+            out[which[a : b + 1]] = True
+    return out
