@@ -53,7 +53,13 @@ from numpy.typing import NDArray
 
 from rls_monitor.errors import ConfigError
 
-__all__ = ["ARTEFACT_REASONS", "ArtefactConfig", "CandidateVerdicts", "classify_candidates"]
+__all__ = [
+    "ARTEFACT_REASONS",
+    "ArtefactConfig",
+    "CandidateVerdicts",
+    "RejectedCandidates",
+    "classify_candidates",
+]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -139,6 +145,39 @@ class CandidateVerdicts:
     def rejected(self) -> NDArray[np.bool_]:
         """True for the candidates rejected as artefacts."""
         return np.asarray(self.reason != "", dtype=bool)
+
+
+@dataclass(frozen=True)
+class RejectedCandidates:
+    """Candidates the detector found and rejected as artefacts (not leg movements).
+
+    Attributes
+    ----------
+    onset_s, offset_s : ndarray of float64, shape (r,)
+        On the working grid (s from the first sample).
+    peak_mg : ndarray of float64, shape (r,)
+        Largest envelope value (mg).
+    rotation_deg : ndarray of float64, shape (r,)
+        Largest turn of the gravity vector (deg), under the rule's minimum.
+    reason : ndarray of str, shape (r,)
+        ``vibration``, ``impulse`` or ``periodic``
+        (:data:`rls_monitor.detection.artefacts.ARTEFACT_REASONS`).
+    """
+
+    onset_s: F64
+    offset_s: F64
+    peak_mg: F64
+    rotation_deg: F64
+    reason: NDArray[np.str_]
+
+    def __len__(self) -> int:
+        return int(self.onset_s.size)
+
+    @classmethod
+    def empty(cls) -> RejectedCandidates:
+        """No rejected candidates."""
+        z = np.zeros(0)
+        return cls(z, z.copy(), z.copy(), z.copy(), np.zeros(0, dtype="<U9"))
 
 
 def _odd(n: int) -> int:

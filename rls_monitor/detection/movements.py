@@ -92,7 +92,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from rls_monitor.detection.artefacts import ArtefactConfig, classify_candidates
+from rls_monitor.detection.artefacts import (
+    ArtefactConfig,
+    RejectedCandidates,
+    classify_candidates,
+)
 from rls_monitor.detection.posture import Posture, detect_posture
 from rls_monitor.detection.signal import (
     block_mean_transposed,
@@ -331,39 +335,6 @@ class LegMovements:
     def duration_s(self) -> F64:
         """Duration of each LM (s)."""
         return np.asarray(self.offset_s - self.onset_s, dtype=np.float64)
-
-
-@dataclass(frozen=True)
-class RejectedCandidates:
-    """Candidates the detector found and rejected as artefacts (not leg movements).
-
-    Attributes
-    ----------
-    onset_s, offset_s : ndarray of float64, shape (r,)
-        On the working grid (s from the first sample).
-    peak_mg : ndarray of float64, shape (r,)
-        Largest envelope value (mg).
-    rotation_deg : ndarray of float64, shape (r,)
-        Largest turn of the gravity vector (deg), under the rule's minimum.
-    reason : ndarray of str, shape (r,)
-        ``vibration``, ``impulse`` or ``periodic``
-        (:data:`rls_monitor.detection.artefacts.ARTEFACT_REASONS`).
-    """
-
-    onset_s: F64
-    offset_s: F64
-    peak_mg: F64
-    rotation_deg: F64
-    reason: NDArray[np.str_]
-
-    def __len__(self) -> int:
-        return int(self.onset_s.size)
-
-    @classmethod
-    def empty(cls) -> RejectedCandidates:
-        """No rejected candidates."""
-        z = np.zeros(0)
-        return cls(z, z.copy(), z.copy(), z.copy(), np.zeros(0, dtype="<U9"))
 
 
 def samples_for(duration_s: float, fs_hz: float, *, odd: bool = False) -> int:
