@@ -97,7 +97,7 @@ def evaluate_night(
         and np.any(
             (art.onset_s[machine] < m.offset_s + 0.5) & (art.offset_s[machine] > m.onset_s - 0.5)
         )
-        and not np.any(np.abs(truth.onset_s - m.onset_s) <= 0.5)
+        and not np.any((truth.onset_s < m.offset_s + 0.5) & (truth.offset_s > m.onset_s - 0.5))
     )
     return out
 

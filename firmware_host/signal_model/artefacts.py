@@ -25,7 +25,9 @@ the bed or the band moves.
     rate), at one ankle. Rate ``knock_per_h``.
 
 Not modelled: the strap slipping (a lasting step of the band's orientation on the leg) and the
-patient's own arm movements (a weaker ``partner``). Artefacts fall anywhere in bed, over leg
+patient's own arm movements (a weaker ``partner``). The band is at rest before and after each
+artefact, so the acceleration an artefact adds integrates to zero over it (no net change of
+velocity). Artefacts fall anywhere in bed, over leg
 movements too; the plan draws them from a generator of their own, after everything else, so a
 night without artefacts is the same night it always was.
 """
@@ -250,6 +252,12 @@ def render_artefact(
         peak = float(rng.uniform(*config.knock_peak_mg))
     else:
         raise ValueError(f"unknown artefact kind {kind!r}")
+    if n > 2:
+        # the band is at rest before and after: its velocity does not change, so the acceleration
+        # integrates to zero (an impact's push and the mattress's return); a smooth taper takes
+        # away what the drawn shapes leave over
+        taper = np.sin(np.pi * (np.arange(n) + 0.5) / n).astype(np.float32) ** 2
+        dyn -= np.outer(taper, dyn.mean(axis=0) / taper.mean())
     norm = float(np.linalg.norm(dyn, axis=1).max()) if n else 0.0
     if norm > 0.0:
         dyn *= np.float32(peak / 1000.0 / norm)

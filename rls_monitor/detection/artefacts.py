@@ -11,8 +11,10 @@ for all of them. What tells a leg movement from them is physics:
   the band up and down and sideways, but does not turn it: the vibration averages out over a
   second, gravity stays where it was. So each candidate gets a **rotation**: the largest angle
   between the gravity vector before its onset (the mean over ``baseline_s`` before it) and the
-  gravity vector during it (a running mean of ``average_s``, 1 s, which removes vibration of
-  1 Hz and above, aliased machine frequencies included). A candidate that turns the band by
+  gravity vector during it (a running mean of ``average_s``, 0.75 s, applied twice: a 1.5 s
+  triangular window, whose side lobes keep a few percent at most of vibration of 2 Hz and above,
+  aliased machine frequencies and a pet's bounces included, where one 1 s mean let a tenth
+  through; a 2 s window would keep less vibration but flatten the turn of short movements). A candidate that turns the band by
   less than ``min_rotation_deg`` (0.45 deg, about 8 mg of gravity: several times the noise of
   that mean at 4-8 mg sensor noise, and under the turn of 99 % of the simulated movements of
   hard nights) is rejected as an artefact.
@@ -53,7 +55,13 @@ from numpy.typing import NDArray
 
 from rls_monitor.errors import ConfigError
 
-__all__ = ["ARTEFACT_REASONS", "ArtefactConfig", "CandidateVerdicts", "classify_candidates"]
+__all__ = [
+    "ARTEFACT_REASONS",
+    "ArtefactConfig",
+    "CandidateVerdicts",
+    "RejectedCandidates",
+    "classify_candidates",
+]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -73,7 +81,8 @@ class ArtefactConfig:
     min_rotation_deg : float
         Least turn of the gravity vector during a leg movement (deg).
     median_s, average_s : float
-        Running median (impulses) and running mean (vibration) of the acceleration (s).
+        Running median (impulses) and running mean (vibration, applied twice) of the
+        acceleration (s).
     baseline_s : float
         The gravity vector before a candidate: the mean over this long before its onset (s).
     impulse_max_s : float
@@ -90,7 +99,7 @@ class ArtefactConfig:
     enabled: bool = True
     min_rotation_deg: float = 0.45
     median_s: float = 0.3
-    average_s: float = 1.0
+    average_s: float = 0.75
     baseline_s: float = 1.0
     impulse_max_s: float = 0.25
     periodic_min_run: int = 4
@@ -139,6 +148,39 @@ class CandidateVerdicts:
     def rejected(self) -> NDArray[np.bool_]:
         """True for the candidates rejected as artefacts."""
         return np.asarray(self.reason != "", dtype=bool)
+
+
+@dataclass(frozen=True)
+class RejectedCandidates:
+    """Candidates the detector found and rejected as artefacts (not leg movements).
+
+    Attributes
+    ----------
+    onset_s, offset_s : ndarray of float64, shape (r,)
+        On the working grid (s from the first sample).
+    peak_mg : ndarray of float64, shape (r,)
+        Largest envelope value (mg).
+    rotation_deg : ndarray of float64, shape (r,)
+        Largest turn of the gravity vector (deg), under the rule's minimum.
+    reason : ndarray of str, shape (r,)
+        ``vibration``, ``impulse`` or ``periodic``
+        (:data:`rls_monitor.detection.artefacts.ARTEFACT_REASONS`).
+    """
+
+    onset_s: F64
+    offset_s: F64
+    peak_mg: F64
+    rotation_deg: F64
+    reason: NDArray[np.str_]
+
+    def __len__(self) -> int:
+        return int(self.onset_s.size)
+
+    @classmethod
+    def empty(cls) -> RejectedCandidates:
+        """No rejected candidates."""
+        z = np.zeros(0)
+        return cls(z, z.copy(), z.copy(), z.copy(), np.zeros(0, dtype="<U9"))
 
 
 def _odd(n: int) -> int:
@@ -197,78 +239,114 @@ def classify_candidates(
     hm, ha = med_n // 2, avg_n // 2
     on = on_i.astype(np.int64)
     off = np.maximum(off_i.astype(np.int64), on + 1)
-    # the samples each candidate needs: its baseline (base_n before onset, through the mean's
-    # and the median's reach), itself, and the windows' reach after it
-    r0 = np.maximum(on - base_n - ha - hm, 0)
-    r1 = np.minimum(off + ha + hm, m)
-    idx, offset = _ranges(r0, r1)
-    # block means on the working grid, only at these samples and med_n // 2 beyond each end
-    # (clipped at the ends of the signal) for the running median's windows
-    ext, _ = _ranges(r0 - hm, r1 + hm)
-    np.clip(ext, 0, m - 1, out=ext)
-    raw_ext = np.zeros((ext.size, 3), np.float32)
-    for j in range(k):  # k <= 50 passes over a few percent of the night
-        raw_ext += accel_g[ext * k + j]
-    raw_ext *= np.float32(1.0 / k)
-    seg = np.repeat(np.arange(c), r1 - r0)
-    pos = np.arange(idx.size)
-    core = pos + hm + 2 * hm * seg  # each region sample's place in the extended samples
-    raw = raw_ext[core].astype(np.float64)
-    # running median of med_n samples: the windows of the extended samples, sorted
-    window = np.lib.stride_tricks.sliding_window_view(raw_ext, med_n, axis=0)[core - hm]
-    window.sort(axis=-1)  # (samples, 3, med_n), a copy: the window axis last
-    med = window[:, :, hm].astype(np.float64)
-    del window, raw_ext, ext
-    lo = offset[:-1][seg]
-    hi = offset[1:][seg] - 1
-    # the largest turn of gravity during [on, off), through the running mean (rot_mean) and
-    # through the running median then the mean (rot_med)
-    d_idx, d_off = _ranges(offset[:-1] + on - r0, offset[:-1] + np.minimum(off, r1) - r0)
-    has = np.diff(d_off) > 0
-    starts = d_off[:-1][has]
-    d_seg = np.repeat(np.arange(c), np.diff(d_off))
-    window_a = np.maximum(pos - ha, lo)
-    window_b = np.minimum(pos + ha, hi) + 1
-    base_a = offset[:-1] + np.maximum(on - base_n, r0) - r0
-    base_b = offset[:-1] + np.maximum(on, r0 + 1) - r0
-
-    def turn(values: F64) -> tuple[F64, F64]:
-        """Largest angle per candidate (deg, NaN when empty), and the baseline vectors."""
-        csum = np.concatenate((np.zeros((1, 3)), np.cumsum(values, axis=0)))
-        g = (csum[window_b[d_idx]] - csum[window_a[d_idx]]) / (window_b[d_idx] - window_a[d_idx])[
-            :, None
-        ]
-        base = (csum[base_b] - csum[base_a]) / (base_b - base_a)[:, None]
-        gb = base[d_seg]
-        cos = np.einsum("ij,ij->i", g, gb) / np.maximum(
-            np.linalg.norm(g, axis=1) * np.linalg.norm(gb, axis=1), 1e-12
-        )
-        angle = np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
-        out = np.full(c, np.nan)
-        if starts.size:
-            out[has] = np.maximum.reduceat(angle, starts)
-        return out, base
-
-    rot_mean, base_raw = turn(raw)
-    rot_med, _ = turn(med)
+    span = _Spans(on, off, m, base_n, ha)
+    raw = span.block_means(accel_g, k)
+    rot_mean, base_raw = span.max_turn(raw)
     rotation[:] = rot_mean
     # an impulse: the dynamic acceleration above half its peak for a short time only
-    dyn = np.linalg.norm(raw[d_idx] - base_raw[d_seg], axis=1)
-    impulse = np.zeros(c, bool)
-    if starts.size:
-        peak = np.maximum.reduceat(dyn, starts)
-        high = dyn >= 0.5 * np.repeat(peak, np.diff(d_off)[has])
-        impulse[has] = np.add.reduceat(high.astype(np.int64), starts) <= (
-            cfg.impulse_max_s * fs_work_hz
-        )
+    impulse = span.short(raw, base_raw, cfg.impulse_max_s * fs_work_hz)
+    has = span.has
     still = judge & has & (rot_mean < cfg.min_rotation_deg)
-    knock = judge & has & impulse & (rot_med < cfg.min_rotation_deg)
+    # the short ones that turned the running mean: judged again after a running median of med_n
+    # samples, computed for their samples only
+    again = np.flatnonzero(judge & has & impulse & ~still)
+    knock = np.zeros(c, bool)
+    if again.size:
+        sub = _Spans(on[again], off[again], m, base_n, ha, pad=hm)
+        med = sub.running_median(accel_g, k, med_n)
+        knock[again] = sub.max_turn(med)[0] < cfg.min_rotation_deg
     artefact = still | knock
     reason[artefact] = "vibration"
     reason[artefact & impulse] = "impulse"
     periodic = _periodic_runs(on / fs_work_hz, artefact & ~impulse, cfg)
     reason[periodic] = "periodic"
     return CandidateVerdicts(rotation, reason)
+
+
+class _Spans:
+    """The working-grid samples the candidates ``[on, off)`` need, concatenated.
+
+    For each candidate: ``base_n`` samples before its onset (its baseline), itself, and the reach
+    of two running means of ``2 * ha + 1`` samples on both sides (plus ``pad`` more for a running
+    median), clipped to the signal's ``m`` samples.
+    """
+
+    def __init__(self, on: I64, off: I64, m: int, base_n: int, ha: int, *, pad: int = 0) -> None:
+        self.c = int(on.size)
+        self.m, self.ha, self.pad = m, ha, pad
+        self.on, self.off = on, off
+        self.r0 = np.maximum(on - base_n - 2 * ha, 0)
+        self.r1 = np.minimum(off + 2 * ha, m)
+        self.idx, self.offset = _ranges(self.r0, self.r1)
+        self.seg = np.repeat(np.arange(self.c), self.r1 - self.r0)
+        self.pos = np.arange(self.idx.size)
+        lo = self.offset[:-1][self.seg]
+        hi = self.offset[1:][self.seg] - 1
+        self.window_a = np.maximum(self.pos - ha, lo)
+        self.window_b = np.minimum(self.pos + ha, hi) + 1
+        self.base_a = self.offset[:-1] + np.maximum(on - base_n, self.r0) - self.r0
+        self.base_b = self.offset[:-1] + np.maximum(on, self.r0 + 1) - self.r0
+        self.d_idx, self.d_off = _ranges(
+            self.offset[:-1] + on - self.r0, self.offset[:-1] + np.minimum(off, self.r1) - self.r0
+        )
+        self.has = np.diff(self.d_off) > 0
+        self.starts = self.d_off[:-1][self.has]
+        self.d_seg = np.repeat(np.arange(self.c), np.diff(self.d_off))
+
+    def _gather(self, accel_g: NDArray[np.float32], k: int, pad: int) -> NDArray[np.float32]:
+        """Block means (float32) at the samples, and ``pad`` beyond each region's ends."""
+        ext, _ = _ranges(self.r0 - pad, self.r1 + pad)
+        np.clip(ext, 0, self.m - 1, out=ext)
+        out = np.zeros((ext.size, 3), np.float32)
+        for j in range(k):  # k <= 50 passes over a few percent of the night
+            out += accel_g[ext * k + j]
+        out *= np.float32(1.0 / k)
+        return out
+
+    def block_means(self, accel_g: NDArray[np.float32], k: int) -> F64:
+        """The working signal at the samples (float64)."""
+        return self._gather(accel_g, k, 0).astype(np.float64)
+
+    def running_median(self, accel_g: NDArray[np.float32], k: int, med_n: int) -> F64:
+        """The running median of ``med_n`` working samples at the samples (float64)."""
+        hm = med_n // 2
+        ext = self._gather(accel_g, k, hm)
+        core = self.pos + 2 * hm * self.seg  # each sample's first window sample in ``ext``
+        window = np.lib.stride_tricks.sliding_window_view(ext, med_n, axis=0)[core]
+        window.sort(axis=-1)  # (samples, 3, med_n), a copy: the window axis last
+        return window[:, :, hm].astype(np.float64)
+
+    def max_turn(self, values: F64) -> tuple[F64, F64]:
+        """Largest angle (deg) per candidate between the running mean (twice) of ``values``
+        during it and its baseline (the mean before the onset); NaN when it has no sample."""
+        a, b = self.window_a, self.window_b
+        width = (b - a)[:, None]
+        csum = np.concatenate((np.zeros((1, 3)), np.cumsum(values, axis=0)))
+        once = (csum[b] - csum[a]) / width
+        csum_once = np.concatenate((np.zeros((1, 3)), np.cumsum(once, axis=0)))
+        d = self.d_idx
+        g = (csum_once[b[d]] - csum_once[a[d]]) / width[d]
+        base = (csum[self.base_b] - csum[self.base_a]) / (self.base_b - self.base_a)[:, None]
+        gb = base[self.d_seg]
+        cos = np.einsum("ij,ij->i", g, gb) / np.maximum(
+            np.linalg.norm(g, axis=1) * np.linalg.norm(gb, axis=1), 1e-12
+        )
+        angle = np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+        out = np.full(self.c, np.nan)
+        if self.starts.size:
+            out[self.has] = np.maximum.reduceat(angle, self.starts)
+        return out, base
+
+    def short(self, values: F64, base: F64, max_n: float) -> NDArray[np.bool_]:
+        """Candidates whose ``|values - base|`` is at or above half its peak for <= max_n samples."""
+        out = np.zeros(self.c, bool)
+        if not self.starts.size:
+            return out
+        dyn = np.linalg.norm(values[self.d_idx] - base[self.d_seg], axis=1)
+        peak = np.maximum.reduceat(dyn, self.starts)
+        high = dyn >= 0.5 * np.repeat(peak, np.diff(self.d_off)[self.has])
+        out[self.has] = np.add.reduceat(high.astype(np.int64), self.starts) <= max_n
+        return out
 
 
 def _periodic_runs(onset_s: F64, free: NDArray[np.bool_], cfg: ArtefactConfig) -> NDArray[np.bool_]:

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from rls_monitor.detection.artefacts import ARTEFACT_REASONS
+from rls_monitor.detection.artefacts import ARTEFACT_REASONS, RejectedCandidates
 from rls_monitor.detection.indices import (
     arousal_associated,
     compute_indices,
@@ -33,7 +33,7 @@ from rls_monitor.detection.indices import (
     respiratory_related,
     sleep_indices,
 )
-from rls_monitor.detection.movements import DetectorConfig, RejectedCandidates
+from rls_monitor.detection.movements import DetectorConfig
 from rls_monitor.detection.posture import Posture, PostureConfig
 from rls_monitor.detection.series import get_rules, score_series
 from rls_monitor.errors import ConfigError

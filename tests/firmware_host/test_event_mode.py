@@ -10,17 +10,14 @@ from firmware_host import protocol as p
 from firmware_host.event_mode import raw_bytes_per_hour, run_event_mode
 from firmware_host.signal_model import night_config, simulate_night
 from rls_monitor.detection import f1_score, match_events
-from rls_monitor.detection.artefacts import ArtefactConfig
-from rls_monitor.detection.movements import DetectorConfig
+from rls_monitor.detection.movements import BAND_PIPELINE
 from rls_monitor.recording import Recording
 from rls_monitor.scoring import score
 from rls_monitor.scoring.band_events import decode_band_events, lying_movements, score_band_events
 from tests.firmware_host.cached_nights import cached_night as _night
 
-# The band's pipeline has no artefact rejection (rls_monitor.detection.artefacts: no gravity
-# estimate per candidate within its budget): it is compared with the host's detector without it;
-# the host applies it when the night's raw samples are synced and rescored.
-WITHOUT_ARTEFACT_RULE = DetectorConfig(artefacts=ArtefactConfig(enabled=False))
+# The band's pipeline is the host detector as BAND_PIPELINE sets it (no artefact rule, onset at 3
+# times the floor); the host's default applies the rule when the raw samples are synced.
 
 
 def _agreement(
@@ -35,7 +32,7 @@ def _agreement(
     events = decode_band_events(frames, start_tick=0, duration_s=night.duration_s)
     inside, turn = lying_movements(events)
     keep = inside & ~turn
-    host = score(Recording(night.accel_g, night.fs_hz), detector=WITHOUT_ARTEFACT_RULE)
+    host = score(Recording(night.accel_g, night.fs_hz), detector=BAND_PIPELINE)
     host_on = [m.onset_s for m in host.movements]
     f1 = f1_score(*match_events(host_on, events.onset_s[keep], 0.5))
     ours = score_band_events(events)
@@ -101,7 +98,7 @@ def test_other_rates_agree_with_host(fs_hz: float) -> None:
     frames, band = run_event_mode(night.counts, night.fs_hz, night.lsb_g)
     events = decode_band_events(frames, start_tick=0, duration_s=night.duration_s)
     inside, turn = lying_movements(events)
-    host = score(Recording(night.accel_g, night.fs_hz), detector=WITHOUT_ARTEFACT_RULE)
+    host = score(Recording(night.accel_g, night.fs_hz), detector=BAND_PIPELINE)
     f1 = f1_score(
         *match_events([m.onset_s for m in host.movements], events.onset_s[inside & ~turn], 0.5)
     )
@@ -127,7 +124,7 @@ def test_simulated_band_in_events_mode_scores_like_the_host() -> None:
     ours = score_band_events(
         decode_band_events(decoded, start_tick=None, duration_s=night.duration_s)
     )
-    host = score(Recording(night.accel_g, night.fs_hz), detector=WITHOUT_ARTEFACT_RULE)
+    host = score(Recording(night.accel_g, night.fs_hz), detector=BAND_PIPELINE)
     assert ours.counts == host.counts
     assert ours.in_bed_s == pytest.approx(host.in_bed_s, abs=5.0)
     assert ours.source["scored_on"] == "band"

@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from rls_monitor.cli.record import record_command
+from rls_monitor.detection.movements import BAND_PIPELINE
 from rls_monitor.link.band_session import SessionConfig
 from rls_monitor.link.transports import LinkConfig
 from rls_monitor.nights.recorder import NightRecorder, StopSignal
@@ -43,8 +44,9 @@ def _source(seed: int, duration_s: float = NIGHT_S) -> tuple[Any, float, float]:
     return simulated_sources(None, duration_s=duration_s, bilateral=False, seed=seed)["left"]
 
 
-def _host_score(counts: Any, lsb_g: float, fs_hz: float) -> Any:
-    return score(Recording.from_counts(counts, lsb_g, fs_hz, side="left"))
+def _host_score(counts: Any, lsb_g: float, fs_hz: float, detector: Any = None) -> Any:
+    """The host's score of the raw samples (with the band's own detector: BAND_PIPELINE)."""
+    return score(Recording.from_counts(counts, lsb_g, fs_hz, side="left"), detector=detector)
 
 
 async def _record(db: Path, link: str, *, on_device: bool, seed: int = 3, **kw: Any) -> Any:
@@ -74,7 +76,8 @@ async def test_band_scored_plm_index_agrees_with_the_host_within_5_percent(
 ) -> None:
     counts, lsb_g, fs_hz = _source(seed)
     result = await _record(tmp_path / "n.sqlite", "ble", on_device=True, seed=seed)
-    host = _host_score(counts, lsb_g, fs_hz)
+    # the band runs the host's detector as BAND_PIPELINE sets it (no artefact rule)
+    host = _host_score(counts, lsb_g, fs_hz, BAND_PIPELINE)
     band = result.score
     assert band.source["scored_on"] == "band"
     assert host.counts["plm"] >= 10  # an ordinary night with PLMs to compare

@@ -89,8 +89,12 @@ def reference_classify_candidates(
         for values in (work, median):
             base = mean_of(values, max(on - base_n, 0), on) if on > 0 else values(0)
             worst = -math.inf
+
+            def once(u: int, values: Any = values) -> list[float]:
+                return mean_of(values, max(u - ha, 0), min(u + ha, m - 1) + 1)
+
             for t in range(on, min(off, m)):
-                smooth = mean_of(values, max(t - ha, 0), min(t + ha, m - 1) + 1)
+                smooth = mean_of(once, max(t - ha, 0), min(t + ha, m - 1) + 1)  # the mean twice
                 worst = max(worst, angle(smooth, base))
             turns.append((worst, base))
         (rot_mean, base_raw), (rot_med, _) = turns

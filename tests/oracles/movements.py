@@ -41,12 +41,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import signal
 
-from rls_monitor.detection.movements import (
-    DetectorConfig,
-    LegMovements,
-    RejectedCandidates,
-    samples_for,
-)
+from rls_monitor.detection.artefacts import RejectedCandidates
+from rls_monitor.detection.movements import DetectorConfig, LegMovements, samples_for
 from rls_monitor.detection.posture import Posture, PostureConfig
 from rls_monitor.detection.signal import check_accel, decimation_factor, epoch_starts
 from rls_monitor.errors import DetectionError

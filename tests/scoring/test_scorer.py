@@ -18,8 +18,8 @@ import pytest
 
 import rls_monitor
 import rls_monitor.detection as detection
+from rls_monitor.detection.artefacts import RejectedCandidates
 from rls_monitor.detection.indices import StageEpochs
-from rls_monitor.detection.movements import RejectedCandidates
 from rls_monitor.errors import ConfigError
 from rls_monitor.events import EventList, read_event_list
 from rls_monitor.recording import Recording, fill_gaps
