@@ -363,6 +363,10 @@ class TransportBase:
     async def read_info(self) -> bytes | None:
         return None
 
+    async def read_characteristic(self, uuid: str) -> bytes | None:
+        """Read a GATT characteristic; ``None`` on a link without GATT (serial, replay)."""
+        return None
+
     @property
     def mtu(self) -> int:  # pragma: no cover - overridden
         raise NotImplementedError

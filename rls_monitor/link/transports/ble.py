@@ -24,6 +24,7 @@ its own reconnection loop, which scans again for a fresh ``BLEDevice`` before ev
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -61,6 +62,9 @@ class GattProfile:
     data_uuid: str
     control_uuid: str
     info_uuid: str
+    extra_notify_uuids: tuple[str, ...] = ()
+    """Further characteristics to subscribe to (a vendor's answers on its control point);
+    their notifications go to the same queue as the data's."""
 
     @classmethod
     def default(cls) -> GattProfile:
@@ -246,9 +250,7 @@ class BleTransport(TransportBase):
         self.backend: BackendClasses = backend or BleBackend()
         prof = profile or GattProfile.default()
         if service_uuid:
-            prof = GattProfile(
-                service_uuid.lower(), prof.data_uuid, prof.control_uuid, prof.info_uuid
-            )
+            prof = dataclasses.replace(prof, service_uuid=service_uuid.lower())
         self.profile = prof
         self.description = f"BLE {address}"
         self._client: Any = None
@@ -349,6 +351,8 @@ class BleTransport(TransportBase):
                 )
             self._mtu = max(20, int(client.mtu_size) - ATT_HEADER_BYTES)
             await client.start_notify(self.profile.data_uuid, self._on_notify)
+            for uuid in self.profile.extra_notify_uuids:
+                await client.start_notify(uuid, self._on_notify)
         except BaseException as exc:
             await self._disconnect_quietly()
             self._set_state(LinkState.CLOSED)
@@ -407,5 +411,22 @@ class BleTransport(TransportBase):
         client = self._require_client()
         try:
             return bytes(await client.read_gatt_char(self.profile.info_uuid))
+        except Exception as exc:
+            raise map_ble_error(exc, connected=True, what=f"reading {self.address}") from exc
+
+    async def read_characteristic(self, uuid: str) -> bytes | None:
+        """Read any characteristic of the device (a vendor's Device Information or Battery
+        service); ``None`` when the device does not offer it.
+
+        Raises
+        ------
+        LinkLost
+            When not connected or the read fails.
+        """
+        client = self._require_client()
+        if client.services.get_characteristic(uuid) is None:
+            return None
+        try:
+            return bytes(await client.read_gatt_char(uuid))
         except Exception as exc:
             raise map_ble_error(exc, connected=True, what=f"reading {self.address}") from exc

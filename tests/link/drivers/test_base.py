@@ -1,0 +1,44 @@
+"""The sample timeline, GATT strings and the family table."""
+
+from __future__ import annotations
+
+import pytest
+
+from rls_monitor.errors import ConfigError
+from rls_monitor.link.drivers.base import SampleTimeline, decode_text
+from rls_monitor.link.drivers.families import (
+    FAMILIES,
+    family_of_services,
+    make_driver,
+    service_uuids,
+)
+
+
+def test_timeline_follows_jitter_and_keeps_gaps() -> None:
+    t = SampleTimeline(fs_hz=50.0, tick_hz=1000.0, tolerance_samples=2)
+    assert t.place(0, 10) == 0
+    assert t.place(221, 10) == 10  # 1 sample late by its stamp: still contiguous
+    assert t.place(380, 10) == 20  # 1 sample early
+    assert t.place(1000, 10) == 50  # 20 samples on: a gap of 20
+    t.reset()
+    assert t.place(1221, 10) == 61  # after a reconnection the stamp alone decides
+
+
+def test_decode_text() -> None:
+    assert decode_text(b"  A1\x00\x00") == "A1"
+    assert decode_text(b"", "x") == "x"
+
+
+@pytest.mark.parametrize("family", list(FAMILIES))
+def test_every_family_has_a_driver_and_a_service(family: str) -> None:
+    driver = make_driver(family)
+    assert driver.family == family
+    assert service_uuids()[family] == driver.profile.service_uuid
+    assert family_of_services([driver.profile.service_uuid.upper()]) == family
+    assert set(driver.describe()) == {"driver", "family", "capabilities"}
+
+
+def test_unknown_family_is_refused() -> None:
+    with pytest.raises(ConfigError, match="movesense"):
+        make_driver("garmin")
+    assert family_of_services(["0000180f-0000-1000-8000-00805f9b34fb"]) is None
