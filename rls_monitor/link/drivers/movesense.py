@@ -131,13 +131,14 @@ class MovesenseDriver(VendorDriver):
         if not reply.ok:
             raise ConnectError(f"the Movesense sensor refused HELLO (status {reply.result})")
         ref = self._next_ref()
+        self._data_ref = ref  # its data may arrive right behind the answer
         reply = await link.request(bytes([CMD_SUBSCRIBE, ref]) + self.path.encode("ascii"), ref)
         if not reply.ok:
+            self._data_ref = None
             raise ConnectError(
                 f"the Movesense sensor refused SUBSCRIBE {self.path} (status {reply.result}; "
                 "is its GATT sensor-data app installed?)"
             )
-        self._data_ref = ref
         battery = await self.read_battery(link)
         device_id = f"movesense-{serial}" if serial else "movesense"
         return BandInfo(
