@@ -442,7 +442,7 @@ def build_simulated_links(
     config: SessionConfig,
     faults: Callable[[str, Any], None] | None = None,
     epoch: datetime | None = None,
-    band: str = "rls",
+    band: str | dict[str, str] = "rls",
 ) -> SimulatedSetup:
     """Simulated bands for ``sources`` behind real links (bleak backend or pty serial).
 
@@ -450,7 +450,8 @@ def build_simulated_links(
     :data:`~rls_monitor.link.transports.simulated.DEFAULT_EPOCH`, for tests). ``band`` is the
     device family (:data:`SIM_BANDS`): our band, a Movesense or Polar sensor speaking its
     vendor's protocol (:mod:`firmware_host.devices`), or our band over the Nordic UART Service;
-    all but our band are reached over BLE only.
+    all but our band are reached over BLE only. A dict gives each side its own family (one leg
+    a Movesense, the other a Polar, scored bilaterally).
 
     Returns
     -------
@@ -466,20 +467,23 @@ def build_simulated_links(
         SimulatedBandPeripheral,
     )
 
-    check_option("band", band, SIM_BANDS)
-    if band != "rls" and link != "ble":
-        raise ConfigError(f"a simulated {band} band is reached over BLE only", name="link")
+    families = band if isinstance(band, dict) else dict.fromkeys(sources, band)
+    for family in families.values():
+        check_option("band", family, SIM_BANDS)
+        if family != "rls" and link != "ble":
+            raise ConfigError(f"a simulated {family} band is reached over BLE only", name="link")
     drivers: dict[str, Any] = {}
     links: list[BandLink] = []
     cleanup: list[Callable[[], None]] = []
     air: Any = None
     for n, (side, (counts, lsb_g, fs_hz)) in enumerate(sources.items()):
-        if band in ("movesense", "polar"):
+        family = families[side]
+        if family in ("movesense", "polar"):
             from firmware_host.ble_air import SimAir
 
             air = air or SimAir()
             night, vendor_link = _vendor_link(
-                band, side, n, (counts, lsb_g, fs_hz), air, config, epoch or DEFAULT_EPOCH, speed
+                family, side, n, (counts, lsb_g, fs_hz), air, config, epoch or DEFAULT_EPOCH, speed
             )
             if faults is not None:
                 faults(side, night)
@@ -503,7 +507,7 @@ def build_simulated_links(
 
             if air is None:
                 air = SimAir()
-            if band == "nus":
+            if family == "nus":
                 from rls_monitor.link.drivers.nus import NusDriver
 
                 nus_driver = NusDriver()

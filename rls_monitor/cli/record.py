@@ -189,6 +189,15 @@ def _print_summary(result: Any, db_path: Path, as_json: bool) -> None:
     show_default=True,
     help="Simulated link: bleak backend or a pseudo-terminal serial port.",
 )
+@click.option(
+    "--band",
+    "band",
+    type=click.Choice(["rls", "movesense", "polar", "nus"]),
+    default="rls",
+    show_default=True,
+    help="Simulated device family: our band, a Movesense or Polar Verity Sense speaking its "
+    "vendor's protocol, or our band on the Nordic UART Service (all but rls over --link ble).",
+)
 @click.option("--bilateral", is_flag=True, help="Simulate two bands, left and right leg.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the simulated night.")
 @click.option(
@@ -214,6 +223,7 @@ def record_command(
     speed: str,
     duration_s: float | None,
     link: str,
+    band: str,
     bilateral: bool,
     seed: int,
     subject: str | None,
@@ -250,6 +260,7 @@ def record_command(
                     duration_s=duration_s,
                     speed=speed_x,
                     link=link,
+                    band=band,
                     bilateral=bilateral,
                     seed=seed,
                     rules=rules,
@@ -315,14 +326,19 @@ def sync_command(
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the bands found as JSON.")
 def scan_command(timeout_s: float, as_json: bool) -> None:
-    """List the bands advertising the rls-monitor service nearby."""
-    from rls_monitor.link.transports.ble import scan
+    """List the bands nearby that the host can record: ours, Movesense, Polar, Nordic UART."""
+    from rls_monitor.link.drivers.families import family_of_services, service_uuids
+    from rls_monitor.link.transports import ble
 
-    bands = asyncio.run(scan(timeout_s))
+    bands = asyncio.run(ble.scan(timeout_s, service_uuids=list(service_uuids().values())))
+    families = [family_of_services(list(b.service_uuids)) or "?" for b in bands]
     if as_json:
         click.echo(
             json.dumps(
-                [{"address": b.address, "name": b.name, "rssi_dbm": b.rssi_dbm} for b in bands],
+                [
+                    {"address": b.address, "name": b.name, "rssi_dbm": b.rssi_dbm, "family": f}
+                    for b, f in zip(bands, families, strict=True)
+                ],
                 indent=2,
             )
         )
@@ -332,8 +348,8 @@ def scan_command(timeout_s: float, as_json: bool) -> None:
             f"No band found in {timeout_s:g} s (is it charged and awake, and not connected to another host?)"
         )
         return
-    for b in bands:
-        click.echo(f"{b.address}  {b.name or '(no name)':<20} {b.rssi_dbm:4d} dBm")
+    for b, family in zip(bands, families, strict=True):
+        click.echo(f"{b.address}  {b.name or '(no name)':<20} {b.rssi_dbm:4d} dBm  {family}")
 
 
 @click.command("pair")

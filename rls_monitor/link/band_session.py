@@ -530,7 +530,9 @@ class BandSession:
         else:
             self.first_seq = early[0].seq
         self._prepared = True
-        for block in early:
+        # with the blocks that arrived while the night was being opened
+        pending, self._early = early + self._early, []
+        for block in pending:
             self._on_samples(block)
 
     def _accept_info(self, info: BandInfo) -> None:

@@ -122,12 +122,15 @@ class FoundBand:
         Signal strength of the last advertisement, in dBm.
     service_data : dict of str to bytes
         Service data in the advertisement (the band's device id may be there).
+    service_uuids : tuple of str
+        The services it advertises (lower case): which family of device it is.
     """
 
     address: str
     name: str
     rssi_dbm: int
     service_data: dict[str, bytes] = field(default_factory=dict)
+    service_uuids: tuple[str, ...] = ()
 
 
 def map_ble_error(exc: BaseException, *, connected: bool, what: str) -> TransportError:
@@ -173,8 +176,9 @@ async def scan(
     *,
     backend: BackendClasses | None = None,
     service_uuid: str | None = None,
+    service_uuids: list[str] | None = None,
 ) -> list[FoundBand]:
-    """Listen for bands advertising our service.
+    """Listen for bands advertising our service (or any of ``service_uuids``).
 
     Parameters
     ----------
@@ -184,6 +188,9 @@ async def scan(
         bleak backend classes (default: the platform's radio).
     service_uuid : str, optional
         The service to filter on (default: the band's, from the protocol).
+    service_uuids : list of str, optional
+        Several services: a device advertising any of them is listed (``scan`` of every
+        supported family).
 
     Returns
     -------
@@ -198,8 +205,10 @@ async def scan(
     from bleak import BleakScanner
     from bleak.exc import BleakError
 
-    uuid = service_uuid or GattProfile.default().service_uuid
-    kwargs: dict[str, Any] = {"service_uuids": [uuid]}
+    wanted = [
+        u.lower() for u in service_uuids or [service_uuid or GattProfile.default().service_uuid]
+    ]
+    kwargs: dict[str, Any] = {"service_uuids": wanted}
     if backend is not None and backend.scanner is not None:
         kwargs["backend"] = backend.scanner
     try:
@@ -212,9 +221,10 @@ async def scan(
             name=adv.local_name or device.name or "",
             rssi_dbm=int(adv.rssi),
             service_data=dict(adv.service_data),
+            service_uuids=tuple(u.lower() for u in adv.service_uuids),
         )
         for device, adv in found.values()
-        if uuid in [u.lower() for u in adv.service_uuids]
+        if set(wanted) & {u.lower() for u in adv.service_uuids}
     ]
     return sorted(bands, key=lambda b: -b.rssi_dbm)
 
