@@ -9,6 +9,7 @@ of the device's samples scored directly.
 
 from __future__ import annotations
 
+import itertools
 import math
 from pathlib import Path
 from typing import Any
@@ -104,7 +105,7 @@ async def test_a_dropped_vendor_link_is_reconnected_and_its_gap_counted(
     runs = sent_ranges(setup.drivers["left"])
     assert len(runs) == 3  # the device sent three runs around two drops
     first = runs[0][0]
-    missing = sum(b[0] - a[1] for a, b in zip(runs, runs[1:], strict=False))
+    missing = sum(b[0] - a[1] for a, b in itertools.pairwise(runs))
     status = result.status.bands[0]
     assert status.counts.link_losses == 2 and status.counts.reconnects == 2
     assert status.counts.sample_gaps == 2 and status.counts.samples_missing == missing
