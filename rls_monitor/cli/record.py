@@ -148,6 +148,14 @@ def _print_summary(result: Any, db_path: Path, as_json: bool) -> None:
         click.echo(format_night(store, result.night_id))
 
 
+BAND_FAMILIES = ["rls", "movesense", "polar", "nus"]
+BAND_HELP = (
+    "Device family: our band (rls), a Movesense sensor or a Polar Verity Sense / H10 speaking "
+    "its vendor's protocol, or a home-made band on the Nordic UART Service (nus); all but rls "
+    "over BLE only. Default: what the pairing says (rls without one); with --simulate, rls."
+)
+
+
 @click.command("record")
 @click.option(
     "--ble",
@@ -192,11 +200,9 @@ def _print_summary(result: Any, db_path: Path, as_json: bool) -> None:
 @click.option(
     "--band",
     "band",
-    type=click.Choice(["rls", "movesense", "polar", "nus"]),
-    default="rls",
-    show_default=True,
-    help="Simulated device family: our band, a Movesense or Polar Verity Sense speaking its "
-    "vendor's protocol, or our band on the Nordic UART Service (all but rls over --link ble).",
+    type=click.Choice(BAND_FAMILIES),
+    default=None,
+    help=BAND_HELP,
 )
 @click.option("--bilateral", is_flag=True, help="Simulate two bands, left and right leg.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the simulated night.")
@@ -223,7 +229,7 @@ def record_command(
     speed: str,
     duration_s: float | None,
     link: str,
-    band: str,
+    band: str | None,
     bilateral: bool,
     seed: int,
     subject: str | None,
@@ -260,7 +266,7 @@ def record_command(
                     duration_s=duration_s,
                     speed=speed_x,
                     link=link,
-                    band=band,
+                    band=band or "rls",
                     bilateral=bilateral,
                     seed=seed,
                     rules=rules,
@@ -282,6 +288,7 @@ def record_command(
                     stop=stop,
                     on_status=line.update,
                     on_device=on_device,
+                    bands=[band] * len(specs) if band else None,
                 )
             )
     _print_summary(result, db_path, as_json)
@@ -354,6 +361,14 @@ def scan_command(timeout_s: float, as_json: bool) -> None:
 
 @click.command("pair")
 @click.option(
+    "--band",
+    "band",
+    type=click.Choice(BAND_FAMILIES),
+    default="rls",
+    show_default=True,
+    help=BAND_HELP,
+)
+@click.option(
     "--ble",
     "ble",
     default=None,
@@ -377,6 +392,7 @@ def scan_command(timeout_s: float, as_json: bool) -> None:
 def pair_command(
     ble: str | None,
     serial_port: str | None,
+    band: str,
     side: str,
     subject: str,
     db_path: Path | None,
@@ -388,7 +404,9 @@ def pair_command(
     if bool(ble) == bool(serial_port):
         raise click.UsageError("give exactly one of --ble ADDRESS or --serial PORT")
     spec = f"ble:{ble}" if ble else f"serial:{serial_port}"
-    paired = asyncio.run(pairing.pair_band(_db_path(db_path), spec, side=side, subject=subject))
+    paired = asyncio.run(
+        pairing.pair_band(_db_path(db_path), spec, side=side, subject=subject, band=band)
+    )
     if as_json:
         echo_json(paired.to_dict())
     else:

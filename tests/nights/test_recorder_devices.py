@@ -9,6 +9,7 @@ of the device's samples scored directly.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import math
 from pathlib import Path
@@ -167,3 +168,50 @@ def test_a_vendor_band_is_ble_only() -> None:
     sources = simulated_streams(None, duration_s=NIGHT_S, bilateral=False, seed=1)
     with pytest.raises(ConfigError, match="BLE only"):
         build_simulated_links(sources, speed=math.inf, link="serial", config=FAST, band="polar")
+
+
+@pytest.mark.parametrize("band", ["polar", "movesense", "nus"])
+async def test_pair_then_record_a_device_of_any_family(tmp_path: Path, band: str) -> None:
+    """``pair --band`` reads the device's identity through its family's profile; ``record``
+    then takes the paired device (the family from the pairing, or given) and no other."""
+    from rls_monitor.link.pairing import pair_band
+    from rls_monitor.nights.record import record_night_async
+    from rls_monitor.nights.recorder import StopSignal
+
+    setup = setup_for(band, seed=12)
+    transport = setup.links[0].transport
+    air_backend = transport.backend  # type: ignore[attr-defined]
+    address = transport.address  # type: ignore[attr-defined]
+    db = tmp_path / "n.sqlite"
+    paired = await pair_band(
+        db,
+        f"ble:{address}",
+        side="left",
+        subject="P7",
+        backend=air_backend,
+        config=FAST.link,
+        band=band,
+    )
+    assert paired.device_id == setup.links[0].device_id
+    stop = StopSignal()
+    device = setup.drivers["left"]  # a SensorNight or our band's BandDriver: both keep time
+
+    async def stop_soon() -> None:
+        while device.true_time_s < 120.0:
+            await asyncio.sleep(0.02)
+        stop.set()
+
+    watcher = asyncio.get_running_loop().create_task(stop_soon())
+    result = await record_night_async(
+        db,
+        [f"ble:{address}"],
+        config=FAST,
+        backend=air_backend,
+        stop=stop,
+        bands=["nus"] if band == "nus" else None,
+    )
+    await watcher
+    assert result.status.bands[0].device_id == paired.device_id
+    assert result.status.bands[0].samples > 1000
+    with Store(db) as store:
+        assert store.get_night(result.night_id).metadata["devices"]["left"]["family"] == band

@@ -282,6 +282,17 @@ class VendorDriver(DeviceDriver):
             return None
         return float(raw[0])
 
+    def device_id_for(self, serial: str) -> str:
+        """The device id a night and a pairing are checked against: family and serial number.
+
+        Examples
+        --------
+        >>> from rls_monitor.link.drivers.polar import PolarDriver
+        >>> PolarDriver().device_id_for("B5A73F2D")
+        'polar-B5A73F2D'
+        """
+        return f"{self.family}-{serial}" if serial else self.family
+
     async def read_identity(self, link: DriverLink, model_default: str) -> tuple[str, str, str]:
         """``(serial, model, firmware)`` from the Device Information service."""
         serial = decode_text(await link.read_characteristic(SERIAL_NUMBER_UUID))

@@ -15,7 +15,13 @@ from rls_monitor.link.drivers.nus import NUS_PROFILE, NusDriver
 from rls_monitor.link.drivers.polar import POLAR_PROFILE, PolarDriver
 from rls_monitor.link.transports.ble import GattProfile
 
-__all__ = ["FAMILIES", "family_of_services", "make_driver", "service_uuids"]
+__all__ = [
+    "FAMILIES",
+    "family_of_device_id",
+    "family_of_services",
+    "make_driver",
+    "service_uuids",
+]
 
 FAMILIES: dict[str, Callable[[], DeviceDriver]] = {
     "rls": BandProtocolDriver,
@@ -53,6 +59,19 @@ def make_driver(family: str) -> DeviceDriver:
             allowed=tuple(FAMILIES),
         )
     return FAMILIES[family]()
+
+
+def family_of_device_id(device_id: str) -> str:
+    """The family a paired device id names (vendor ids are ``family-serial``; ours ``RLS-...``,
+    also over the Nordic UART Service, which therefore needs ``--band nus``).
+
+    Examples
+    --------
+    >>> family_of_device_id("movesense-223430000101"), family_of_device_id("RLS-0001")
+    ('movesense', 'rls')
+    """
+    prefix = device_id.partition("-")[0]
+    return prefix if prefix in ("movesense", "polar") else "rls"
 
 
 def service_uuids() -> dict[str, str]:

@@ -140,7 +140,7 @@ class MovesenseDriver(VendorDriver):
                 "is its GATT sensor-data app installed?)"
             )
         battery = await self.read_battery(link)
-        device_id = f"movesense-{serial}" if serial else "movesense"
+        device_id = self.device_id_for(serial)
         return BandInfo(
             device_id=device_id,
             serial=serial,

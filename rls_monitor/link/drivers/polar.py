@@ -282,7 +282,7 @@ class PolarDriver(VendorDriver):
         self.timeline = SampleTimeline(self.rate_hz, float(NS_PER_S))
         battery = await self.read_battery(link)
         return BandInfo(
-            device_id=f"polar-{serial}" if serial else "polar",
+            device_id=self.device_id_for(serial),
             serial=serial,
             firmware=firmware,
             model=model,

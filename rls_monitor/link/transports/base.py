@@ -311,6 +311,10 @@ class Transport(Protocol):
         """Read the band's info characteristic (BLE), or ``None`` where the link has none."""
         ...
 
+    async def read_characteristic(self, uuid: str) -> bytes | None:
+        """Read any GATT characteristic (BLE), or ``None`` where the link has none."""
+        ...
+
     async def __aenter__(self) -> Self: ...
 
     async def __aexit__(
