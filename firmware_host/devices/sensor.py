@@ -276,4 +276,7 @@ class SensorPeripheral:
                 if connection is not None:
                     connection.drop()
                 return
-            await asyncio.sleep(0 if math.isinf(night.speed) else 0.02)
+            if math.isinf(night.speed):
+                await asyncio.sleep(0)
+            else:  # wake when the next block is due, as a sensor's notification interval
+                await asyncio.sleep(max(0.005, night.block_samples / night.fs_hz / night.speed))

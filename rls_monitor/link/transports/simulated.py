@@ -155,6 +155,8 @@ class SimulatedBandPeripheral:
         self._task: asyncio.Task[None] | None = None
         self.out_of_range = False
         self.notifications = 0
+        #: real seconds between the band's steps at a finite speed
+        self.step_interval_s = 0.02
 
     @property
     def advertising(self) -> bool:
@@ -230,7 +232,7 @@ class SimulatedBandPeripheral:
             if math.isinf(driver.speed):
                 await asyncio.sleep(0)
             else:
-                await asyncio.sleep(0.02)
+                await asyncio.sleep(self.step_interval_s)
 
 
 class PtyBand:
@@ -350,6 +352,8 @@ class NusBandPeripheral(SimulatedBandPeripheral):
         self.local_name = f"RLS-NUS-{driver.band.device_id[-4:]}"
         self._decoder = self.protocol.CobsDecoder()
         self._payload = max(20, self.mtu - 3)
+        # a board's firmware wakes per DATA frame's worth of samples, not 50 times a second
+        self.step_interval_s = 0.1
 
     def advertisement(self) -> tuple[list[str], dict[str, bytes], int]:
         return [NUS_SERVICE_UUID], {}, -57
