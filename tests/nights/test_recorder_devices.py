@@ -215,3 +215,41 @@ async def test_pair_then_record_a_device_of_any_family(tmp_path: Path, band: str
     assert result.status.bands[0].samples > 1000
     with Store(db) as store:
         assert store.get_night(result.night_id).metadata["devices"]["left"]["family"] == band
+
+
+@pytest.mark.parametrize("band", ["movesense", "polar"])
+async def test_fuzzed_vendor_frames_in_a_night_are_dropped_and_counted(
+    tmp_path: Path, band: str
+) -> None:
+    """Truncated frames, frames of another type and absurd delta widths slipped into the
+    stream: each is dropped and counted; the samples around them are the device's."""
+    setup = setup_for(band, seed=13)
+    peripheral = setup.links[0].transport.backend.client._air.peripherals[0]  # type: ignore[attr-defined]
+    bad = {
+        "movesense": [b"\x02", b"\x09\x01\x00\x00", b"\x02\x01" + b"\x00" * 7],
+        "polar": [
+            b"\x02\x00\x00",  # truncated
+            b"\x05" + bytes(9) + b"\x00\x00\x00",  # a measurement type that is not ACC
+            b"\x02" + bytes(8) + b"\x81" + bytes(6) + b"\x30\x02\x00\x00",  # 48-bit deltas
+        ],
+    }[band]
+    encode = peripheral.encode_block
+    sent = [0]
+
+    def encode_with_garbage(first: int, counts: np.ndarray) -> bytes:
+        sent[0] += 1
+        if sent[0] % 25 == 0:
+            peripheral.injected.extend(bad)
+        return bytes(encode(first, counts))
+
+    peripheral.encode_block = encode_with_garbage
+    result = await record_simulated_night_async(tmp_path / "n.sqlite", config=FAST, setup=setup)
+    counts, lsb_g, _ = device_g(setup)
+    ((first, stop),) = sent_ranges(setup.drivers["left"])
+    status = result.status.bands[0]
+    injected = sent[0] // 25 * len(bad)
+    assert injected > 10 and status.counts.bad_frames_total == injected
+    with Store(tmp_path / "n.sqlite") as store:
+        stored = store.read_samples(result.night_id, 0)
+        factor = round(lsb_g / store.get_night(result.night_id).lsb_g)
+    assert np.array_equal(stored, counts[first:stop] * factor)
