@@ -108,7 +108,7 @@ class SensorNight:
         blocks = []
         while self.next_index < due:
             stop = min(self.next_index + self.block_samples, self.n_samples)
-            if stop > due and stop < self.n_samples:
+            if stop > due:  # not all made yet (the night's last block is short)
                 break
             counts = np.asarray(self.source[self.next_index : stop], dtype=np.int16)
             blocks.append((self.next_index, counts))
