@@ -125,10 +125,13 @@ def decode_text(raw: bytes | None, default: str = "") -> str:
 class SampleTimeline:
     """Place a vendor's timestamped blocks of samples on one sample index.
 
-    A block's first sample is at device time ``tick`` (in ``tick_hz`` units); its index is
-    ``round(tick * fs_hz / tick_hz)``. A block that starts within ``tolerance_samples`` of where
-    the previous one ended follows it without a gap (timestamps jitter, and a device's sample
-    clock is not exactly its nominal rate); one further on leaves a gap; one earlier overlaps.
+    The first block's first sample, at device time ``tick`` (in ``tick_hz`` units), gets the
+    index ``round(tick * fs_hz / tick_hz)``. Every later block is placed against the one before
+    it: a block that starts within ``tolerance_samples`` of where the previous one ended (by
+    their time stamps) follows it without a gap, so time-stamp jitter and a sensor whose sample
+    clock is not exactly its nominal rate never make false gaps; one that starts further on
+    leaves a gap of the samples between, one that starts earlier overlaps. The timeline lasts
+    across reconnections: a gap over a lost link is measured from the last block received.
 
     Parameters
     ----------
@@ -137,7 +140,7 @@ class SampleTimeline:
     tick_hz : float
         Units per second of the device's timestamps.
     tolerance_samples : int
-        How far a block may start from the expected index and still be contiguous.
+        How far a block may start from where the last ended and still be contiguous.
 
     Examples
     --------
@@ -151,6 +154,7 @@ class SampleTimeline:
         self.tick_hz = float(tick_hz)
         self.tolerance_samples = int(tolerance_samples)
         self.expected: int | None = None
+        self._end_tick: float | None = None
 
     def index_of(self, tick: int) -> int:
         """The sample index at device time ``tick``."""
@@ -158,16 +162,22 @@ class SampleTimeline:
 
     def place(self, tick: int, n_samples: int) -> int:
         """The index of the first sample of a block of ``n_samples`` starting at ``tick``."""
-        index = self.index_of(tick)
-        expected = self.expected
-        if expected is not None and abs(index - expected) <= self.tolerance_samples:
-            index = expected
+        period = self.tick_hz / self.fs_hz
+        if self.expected is None or self._end_tick is None:
+            index = self.index_of(tick)
+        else:
+            off = (tick - self._end_tick) / period  # samples from where the last block ended
+            index = (
+                self.expected if abs(off) <= self.tolerance_samples else self.expected + round(off)
+            )
         self.expected = index + n_samples
+        self._end_tick = tick + n_samples * period
         return index
 
     def reset(self) -> None:
-        """Forget where the last block ended (a new connection)."""
+        """Forget the last block (the device's clock started again)."""
         self.expected = None
+        self._end_tick = None
 
 
 class DeviceDriver(abc.ABC):

@@ -113,8 +113,7 @@ class MovesenseDriver(VendorDriver):
         return self._ref
 
     def reset(self) -> None:
-        self._data_ref = None
-        self.timeline.reset()
+        self._data_ref = None  # the timeline lasts: a gap is measured from the last block
 
     def _unwrap_ms(self, ms: int) -> int:
         last = self._last_ms

@@ -248,8 +248,7 @@ class PolarDriver(VendorDriver):
 
     def reset(self) -> None:
         self._previous_ns = None
-        self._more = None
-        self.timeline.reset()
+        self._more = None  # the timeline lasts: a gap is measured from the last block
 
     async def _command(self, link: DriverLink, op: int, params: bytes = b"") -> Reply:
         reply = await link.request(bytes([op, MEASUREMENT_ACC]) + params, op)
@@ -278,8 +277,9 @@ class PolarDriver(VendorDriver):
         if not (math.isfinite(factor) and factor > 0):
             raise ConnectError(f"the Polar device gave an unusable ACC factor {factor!r}")
         self.factor = factor
-        self.rate_hz = chosen[SETTING_RATE]
-        self.timeline = SampleTimeline(self.rate_hz, float(NS_PER_S))
+        if chosen[SETTING_RATE] != self.rate_hz:
+            self.rate_hz = chosen[SETTING_RATE]
+            self.timeline = SampleTimeline(self.rate_hz, float(NS_PER_S))
         battery = await self.read_battery(link)
         return BandInfo(
             device_id=self.device_id_for(serial),

@@ -18,10 +18,19 @@ def test_timeline_follows_jitter_and_keeps_gaps() -> None:
     t = SampleTimeline(fs_hz=50.0, tick_hz=1000.0, tolerance_samples=2)
     assert t.place(0, 10) == 0
     assert t.place(221, 10) == 10  # 1 sample late by its stamp: still contiguous
-    assert t.place(380, 10) == 20  # 1 sample early
+    assert t.place(400, 10) == 20  # 1 sample early (of where the last one ended)
     assert t.place(1000, 10) == 50  # 20 samples on: a gap of 20
+    assert t.place(1100, 10) == 55  # 5 samples back: an overlap of 5
     t.reset()
-    assert t.place(1221, 10) == 61  # after a reconnection the stamp alone decides
+    assert t.place(1221, 10) == 61  # the device's clock started again: its stamp decides
+
+
+def test_a_sensor_one_percent_fast_never_makes_a_false_gap() -> None:
+    """Its stamps say 1 % more than the nominal rate's samples: blocks stay contiguous."""
+    t = SampleTimeline(fs_hz=52.0, tick_hz=1000.0)
+    period_ms = 1000.0 / 52.0 / 1.01
+    firsts = [t.place(round(k * 8 * period_ms), 8) for k in range(5000)]
+    assert firsts == [8 * k for k in range(5000)]
 
 
 def test_decode_text() -> None:
