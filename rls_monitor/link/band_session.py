@@ -397,7 +397,13 @@ class BandSession:
             self.tick_anchor = (start, tick)
         fit = self.clock_fit
         now_unix = self.clock.now_unix_s()
-        if fit is not None and now_unix - self._last_sync_s >= self.config.sync_interval_s:
+        queue = getattr(self.transport, "queue", None)
+        fresh = queue is None or len(queue) == 0  # nothing behind it: it has just arrived
+        if (
+            fit is not None
+            and fresh
+            and now_unix - self._last_sync_s >= self.config.sync_interval_s
+        ):
             # the device's time stamps against the host's clock at arrival: the fit's points
             last_tick = tick + round((len(samples) - 1) * ticks_per_sample)
             if fit.add(last_tick, now_unix):

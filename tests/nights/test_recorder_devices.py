@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import math
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import numpy as np
 import pytest
 
 from rls_monitor.errors import ConfigError
+from rls_monitor.link.transports.simulated import DEFAULT_EPOCH
 from rls_monitor.nights.recorder import NightRecorder
 from rls_monitor.nights.status import format_link_report
 from rls_monitor.simulation import (
@@ -90,6 +92,11 @@ async def test_a_vendor_night_stores_the_devices_samples_and_scores_as_them(
     assert status.counts.sample_gaps == 0 and status.counts.link_losses == 0
     assert status.battery_pct == 87.0
     assert status.counts.bad_frames_total == 0
+    # the device's time stamps, fitted against the host's clock, put the first sample at its
+    # true time (within one step of the simulated device at --speed max)
+    clock = night.metadata["clock"]["left"]
+    true_first_s = DEFAULT_EPOCH.timestamp() + first / fs_hz
+    assert abs(datetime.fromisoformat(clock["first_sample_utc"]).timestamp() - true_first_s) < 1.0
 
 
 @pytest.mark.parametrize("band", ["movesense", "polar"])
