@@ -296,6 +296,14 @@ def record_command(
 
 @click.command("sync")
 @click.option(
+    "--band",
+    "band",
+    type=click.Choice(["rls", "nus"]),
+    default="rls",
+    show_default=True,
+    help="Our band on its own service (rls) or on the Nordic UART Service (nus).",
+)
+@click.option(
     "--ble", "ble", default=None, metavar="ADDRESS", help="BLE address of the paired band."
 )
 @click.option(
@@ -306,6 +314,7 @@ def record_command(
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", is_flag=True, help="No live status line.")
 def sync_command(
+    band: str,
     ble: str | None,
     serial_port: str | None,
     rules: str,
@@ -322,7 +331,9 @@ def sync_command(
     path = _db_path(db_path)
     with _StatusLine(enabled=not quiet and not as_json) as line:
         result = _run(
-            lambda stop: sync_night_async(path, spec, rules=rules, stop=stop, on_status=line.update)
+            lambda stop: sync_night_async(
+                path, spec, rules=rules, stop=stop, on_status=line.update, band=band
+            )
         )
     _print_summary(result, path, as_json)
 

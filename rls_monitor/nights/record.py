@@ -131,6 +131,7 @@ async def sync_night_async(
     backend: Any = None,
     stop: asyncio.Event | None = None,
     on_status: StatusCallback | None = None,
+    band: str = "rls",
 ) -> NightResult:
     """Download the night a band recorded alone (host absent) and store it as if streamed.
 
@@ -139,8 +140,11 @@ async def sync_night_async(
     duplicate handling are those of a live night; a sync interrupted half-way continues from
     the last stored frame the next time.
 
-    Parameters and return value are those of :func:`record_night_async` (one band).
+    Parameters and return value are those of :func:`record_night_async` (one band; ``band``
+    its family: ``"rls"``, or ``"nus"`` for our band on the Nordic UART Service; a vendor's
+    device keeps no night to download and is refused).
     """
+    from rls_monitor.link.drivers.families import make_driver
     from rls_monitor.link.pairing import find_pairing
     from rls_monitor.link.transports import open_transport, parse_transport_spec
     from rls_monitor.storage import Store
@@ -153,10 +157,12 @@ async def sync_night_async(
             raise DeviceNotFound(
                 f"{parsed.kind} {parsed.target} is not a paired band: pair it first"
             )
+        driver = make_driver(band)
         link = BandLink(
-            open_transport(parsed, backend=backend, config=cfg.link),
+            open_transport(parsed, backend=backend, config=cfg.link, profile=driver.profile),
             side=paired.side if paired else "unknown",
             device_id=paired.device_id if paired else None,
+            driver=driver,
         )
         recorder = NightRecorder(
             store,

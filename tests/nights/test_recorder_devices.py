@@ -260,3 +260,28 @@ async def test_fuzzed_vendor_frames_in_a_night_are_dropped_and_counted(
         stored = store.read_samples(result.night_id, 0)
         factor = round(lsb_g / store.get_night(result.night_id).lsb_g)
     assert np.array_equal(stored, counts[first:stop] * factor)
+
+
+async def test_a_night_our_band_recorded_alone_is_synced_over_nus(tmp_path: Path) -> None:
+    from rls_monitor.nights.record import sync_night_async
+
+    setup = setup_for("nus", seed=14)
+    device = setup.drivers["left"]
+    device.step(NIGHT_S + 10.0)  # the night passes with no host: all in its flash
+    transport = setup.links[0].transport
+    result = await sync_night_async(
+        tmp_path / "n.sqlite",
+        f"ble:{transport.address}",  # type: ignore[attr-defined]
+        require_pairing=False,
+        backend=transport.backend,  # type: ignore[attr-defined]
+        config=FAST,
+        band="nus",
+    )
+    counts, _, _ = device_g(setup)
+    with Store(tmp_path / "n.sqlite") as store:
+        assert np.array_equal(store.read_samples(result.night_id, 0), counts)
+        assert store.get_night(result.night_id).source == "sync"
+    with pytest.raises(ConfigError, match="record it live"):
+        await sync_night_async(
+            tmp_path / "m.sqlite", "ble:A0:9E:1A:00:00:01", band="polar", require_pairing=False
+        )
