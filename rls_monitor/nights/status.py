@@ -58,9 +58,14 @@ def format_status_line(status: NightStatus) -> str:
     for band in status.bands:
         state = band.state.value if isinstance(band.state, LinkState) else str(band.state)
         battery = "battery ?" if band.battery_pct is None else f"battery {band.battery_pct:.0f}%"
+        gaps = (
+            f"{plural(band.gaps_filled, 'gap')} filled"
+            if band.can_resend
+            else f"{plural(band.counts.sample_gaps, 'gap')} (no resend)"
+        )
         parts.append(
             f"{band.side}: {state}, {_hms(band.recorded_s)} recorded, "
-            f"{plural(band.samples, 'sample')}, {plural(band.gaps_filled, 'gap')} filled, {battery}"
+            f"{plural(band.samples, 'sample')}, {gaps}, {battery}"
         )
     lms = "?" if status.lm_count is None else str(status.lm_count)
     parts.append(f"LMs so far: {lms}")

@@ -22,7 +22,7 @@ import pytest
 from rls_monitor.errors import ConfigError
 from rls_monitor.link.transports.simulated import DEFAULT_EPOCH
 from rls_monitor.nights.recorder import NightRecorder
-from rls_monitor.nights.status import format_link_report
+from rls_monitor.nights.status import format_link_report, format_status_line
 from rls_monitor.simulation import (
     VENDOR_FS_HZ,
     build_simulated_links,
@@ -123,6 +123,7 @@ async def test_a_dropped_vendor_link_is_reconnected_and_its_gap_counted(
     for a, b in runs:  # every sample the device sent is stored where it belongs
         assert np.array_equal(stored[a - first : b - first], counts[a:b] * factor)
     assert "this device cannot resend" in format_link_report(result)
+    assert "2 gaps (no resend)" in format_status_line(result.status)
 
 
 async def test_our_band_over_nus_resends_what_a_drop_missed(tmp_path: Path) -> None:
