@@ -141,6 +141,10 @@ class SampleTimeline:
         Units per second of the device's timestamps.
     tolerance_samples : int
         How far a block may start from where the last ended and still be contiguous.
+    restart_s : float
+        A block that starts this much before where the last one ended is taken as the device's
+        clock starting again (a reboot), counted in :attr:`clock_restarts`, and placed after
+        the last block.
 
     Examples
     --------
@@ -149,10 +153,19 @@ class SampleTimeline:
     (52, 60, 104)
     """
 
-    def __init__(self, fs_hz: float, tick_hz: float, *, tolerance_samples: int = 2) -> None:
+    def __init__(
+        self,
+        fs_hz: float,
+        tick_hz: float,
+        *,
+        tolerance_samples: int = 2,
+        restart_s: float = 10.0,
+    ) -> None:
         self.fs_hz = float(fs_hz)
         self.tick_hz = float(tick_hz)
         self.tolerance_samples = int(tolerance_samples)
+        self.restart_samples = max(float(tolerance_samples), restart_s * self.fs_hz)
+        self.clock_restarts = 0
         self.expected: int | None = None
         self._end_tick: float | None = None
 
@@ -167,9 +180,15 @@ class SampleTimeline:
             index = self.index_of(tick)
         else:
             off = (tick - self._end_tick) / period  # samples from where the last block ended
-            index = (
-                self.expected if abs(off) <= self.tolerance_samples else self.expected + round(off)
-            )
+            if abs(off) <= self.tolerance_samples:
+                index = self.expected
+            elif off < -self.restart_samples:
+                # far back: the device's clock started again (it rebooted); what it missed
+                # meanwhile cannot be known, the night goes on from where it was
+                index = self.expected
+                self.clock_restarts += 1
+            else:
+                index = self.expected + round(off)
         self.expected = index + n_samples
         self._end_tick = tick + n_samples * period
         return index

@@ -33,6 +33,15 @@ def test_a_sensor_one_percent_fast_never_makes_a_false_gap() -> None:
     assert firsts == [8 * k for k in range(5000)]
 
 
+def test_a_device_clock_that_starts_again_does_not_stall_the_night() -> None:
+    t = SampleTimeline(fs_hz=50.0, tick_hz=1000.0)
+    assert t.place(3_600_000, 10) == 180_000
+    assert t.place(5, 10) == 180_010  # rebooted: the night goes on after the last block
+    assert t.clock_restarts == 1
+    assert t.place(205, 10) == 180_020
+    assert t.place(305, 10) == 180_025  # 5 samples back: an overlap, not a restart
+
+
 def test_decode_text() -> None:
     assert decode_text(b"  A1\x00\x00") == "A1"
     assert decode_text(b"", "x") == "x"
