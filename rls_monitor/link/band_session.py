@@ -134,6 +134,7 @@ class LinkCounts:
     sample_gaps: int = 0
     samples_missing: int = 0
     samples_overlapping: int = 0
+    device_clock_restarts: int = 0
 
     @property
     def bad_frames_total(self) -> int:
@@ -377,6 +378,8 @@ class BandSession:
             self._first_data.set()
             return
         counts = self.status.counts
+        if self.vendor is not None:
+            counts.device_clock_restarts = self.vendor.timeline.clock_restarts
         samples = block.samples
         start = block.seq - self.first_seq
         tick = block.tick

@@ -105,6 +105,7 @@ def link_report(status: NightStatus) -> dict[str, Any]:
             "sample_gaps": c.sample_gaps,
             "samples_missing": c.samples_missing,
             "samples_overlapping": c.samples_overlapping,
+            "device_clock_restarts": c.device_clock_restarts,
         }
     return out
 
