@@ -156,6 +156,18 @@ BAND_HELP = (
 )
 
 
+def band_option(families: list[str], default: str | None, text: str) -> Any:
+    """The ``--band`` option: a device family among ``families``."""
+    return click.option(
+        "--band",
+        "band",
+        type=click.Choice(families),
+        default=default,
+        show_default=default is not None,
+        help=text,
+    )
+
+
 @click.command("record")
 @click.option(
     "--ble",
@@ -197,13 +209,7 @@ BAND_HELP = (
     show_default=True,
     help="Simulated link: bleak backend or a pseudo-terminal serial port.",
 )
-@click.option(
-    "--band",
-    "band",
-    type=click.Choice(BAND_FAMILIES),
-    default=None,
-    help=BAND_HELP,
-)
+@band_option(BAND_FAMILIES, None, BAND_HELP)
 @click.option("--bilateral", is_flag=True, help="Simulate two bands, left and right leg.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the simulated night.")
 @click.option(
@@ -295,13 +301,8 @@ def record_command(
 
 
 @click.command("sync")
-@click.option(
-    "--band",
-    "band",
-    type=click.Choice(["rls", "nus"]),
-    default="rls",
-    show_default=True,
-    help="Our band on its own service (rls) or on the Nordic UART Service (nus).",
+@band_option(
+    ["rls", "nus"], "rls", "Our band on its own service (rls) or on the Nordic UART Service (nus)."
 )
 @click.option(
     "--ble", "ble", default=None, metavar="ADDRESS", help="BLE address of the paired band."
@@ -371,14 +372,7 @@ def scan_command(timeout_s: float, as_json: bool) -> None:
 
 
 @click.command("pair")
-@click.option(
-    "--band",
-    "band",
-    type=click.Choice(BAND_FAMILIES),
-    default="rls",
-    show_default=True,
-    help=BAND_HELP,
-)
+@band_option(BAND_FAMILIES, "rls", BAND_HELP)
 @click.option(
     "--ble",
     "ble",
