@@ -37,6 +37,10 @@ from rls_monitor.nights.recorder import (
 )
 
 SIM_FS_HZ = 50.0
+#: The device families a simulated night can be recorded from (``record --simulate --band``).
+SIM_BANDS = ("rls", "movesense", "polar", "nus")
+#: The rate of a simulated vendor sensor's night (52 Hz, both Movesense's and Polar's default).
+VENDOR_FS_HZ = 52.0
 #: Local time at which a simulated night starts (the evening of its date).
 SIM_BEDTIME = time(22, 30)
 #: The shortest simulated night the signal model makes (a prelude, a bed span, a morning).
@@ -280,6 +284,7 @@ async def record_simulated_night_async(
     on_device: bool = False,
     setup: SimulatedSetup | None = None,
     start_utc: datetime | None = None,
+    band: str = "rls",
 ) -> NightResult:
     """Record a simulated band (or two) through a real link into the store, end to end.
 
@@ -325,12 +330,20 @@ async def record_simulated_night_async(
     setup : SimulatedSetup, optional
         Bands already built by :func:`build_simulated_links` (a test that later syncs the same
         band); the source options are then ignored and the caller cleans up.
+    start_utc : datetime, optional
+        When the night starts (default: the evening after the store's last night).
+    band : {"rls", "movesense", "polar", "nus"}
+        The device family (see :func:`build_simulated_links`); a vendor's simulated night is
+        at :data:`VENDOR_FS_HZ` unless ``fs_hz`` is given otherwise.
 
     Returns
     -------
     NightResult
     """
     check_option("link", link, ("ble", "serial"))
+    check_option("band", band, SIM_BANDS)
+    if band in ("movesense", "polar") and fs_hz == SIM_FS_HZ:
+        fs_hz = VENDOR_FS_HZ
     cfg = with_rules(config, rules)
     own_setup = setup is None
     if setup is None and source is None:
@@ -348,7 +361,13 @@ async def record_simulated_night_async(
                 source, duration_s=duration_s, bilateral=bilateral, seed=seed, fs_hz=fs_hz
             )
             setup = build_simulated_links(
-                sources, speed=speed, link=link, config=cfg, faults=faults, epoch=start_utc
+                sources,
+                speed=speed,
+                link=link,
+                config=cfg,
+                faults=faults,
+                epoch=start_utc,
+                band=band,
             )
         try:
             recorder = NightRecorder(
@@ -423,11 +442,16 @@ def build_simulated_links(
     config: SessionConfig,
     faults: Callable[[str, Any], None] | None = None,
     epoch: datetime | None = None,
+    band: str | dict[str, str] = "rls",
 ) -> SimulatedSetup:
     """Simulated bands for ``sources`` behind real links (bleak backend or pty serial).
 
     ``epoch`` is the true UTC at which the bands are switched on (default: the transport's fixed
-    :data:`~rls_monitor.link.transports.simulated.DEFAULT_EPOCH`, for tests).
+    :data:`~rls_monitor.link.transports.simulated.DEFAULT_EPOCH`, for tests). ``band`` is the
+    device family (:data:`SIM_BANDS`): our band, a Movesense or Polar sensor speaking its
+    vendor's protocol (:mod:`firmware_host.devices`), or our band over the Nordic UART Service;
+    all but our band are reached over BLE only. A dict gives each side its own family (one leg
+    a Movesense, the other a Polar, scored bilaterally).
 
     Returns
     -------
@@ -435,22 +459,46 @@ def build_simulated_links(
         Drivers per side, the host's links, the simulated host clock, and clean-up callables.
     """
     from firmware_host.band import SimulatedBand
-    from rls_monitor.link.transports.simulated import BandDriver, PtyBand, SimulatedBandPeripheral
+    from rls_monitor.link.transports.simulated import (
+        DEFAULT_EPOCH,
+        BandDriver,
+        NusBandPeripheral,
+        PtyBand,
+        SimulatedBandPeripheral,
+    )
 
+    families = band if isinstance(band, dict) else dict.fromkeys(sources, band)
+    for family in families.values():
+        check_option("band", family, SIM_BANDS)
+        if family != "rls" and link != "ble":
+            raise ConfigError(f"a simulated {family} band is reached over BLE only", name="link")
     drivers: dict[str, Any] = {}
     links: list[BandLink] = []
     cleanup: list[Callable[[], None]] = []
     air: Any = None
     for n, (side, (counts, lsb_g, fs_hz)) in enumerate(sources.items()):
-        band = SimulatedBand(
+        family = families[side]
+        if family in ("movesense", "polar"):
+            from firmware_host.ble_air import SimAir
+
+            air = air or SimAir()
+            night, vendor_link = _vendor_link(
+                family, side, n, (counts, lsb_g, fs_hz), air, config, epoch or DEFAULT_EPOCH, speed
+            )
+            if faults is not None:
+                faults(side, night)
+            drivers[side] = night
+            links.append(vendor_link)
+            continue
+        band_model = SimulatedBand(
             counts, lsb_g=lsb_g, fs_hz=fs_hz, device_id=f"SIM-{side.upper()}-{n + 1:04d}"
         )
         if faults is not None:
-            faults(side, band)
+            faults(side, band_model)
         driver = (
-            BandDriver(band, speed=speed)
+            BandDriver(band_model, speed=speed)
             if epoch is None
-            else BandDriver(band, speed=speed, epoch=epoch)
+            else BandDriver(band_model, speed=speed, epoch=epoch)
         )
         drivers[side] = driver
         if link == "ble":
@@ -459,18 +507,34 @@ def build_simulated_links(
 
             if air is None:
                 air = SimAir()
+            if family == "nus":
+                from rls_monitor.link.drivers.nus import NusDriver
+
+                nus_driver = NusDriver()
+                peripheral: Any = NusBandPeripheral(driver, address=f"C0:FF:EE:00:0E:0{n + 1}")
+                air.add(peripheral)
+                transport: Transport = BleTransport(
+                    peripheral.address,
+                    backend=air.backend,
+                    config=config.link,
+                    profile=nus_driver.profile,
+                )
+                links.append(
+                    BandLink(
+                        transport, side=side, device_id=band_model.device_id, driver=nus_driver
+                    )
+                )
+                continue
             peripheral = SimulatedBandPeripheral(driver, address=SIM_ADDRESSES[side])
             air.add(peripheral)
-            transport: Transport = BleTransport(
-                peripheral.address, backend=air.backend, config=config.link
-            )
+            transport = BleTransport(peripheral.address, backend=air.backend, config=config.link)
         else:
             from rls_monitor.link.transports.serial_port import SerialTransport
 
             pty = PtyBand(driver).start()
             cleanup.append(pty.stop)
             transport = SerialTransport(pty.port, config=config.link)
-        links.append(BandLink(transport, side=side, device_id=band.device_id))
+        links.append(BandLink(transport, side=side, device_id=band_model.device_id))
     first = next(iter(drivers.values()))
     return SimulatedSetup(
         drivers=drivers,
@@ -479,6 +543,48 @@ def build_simulated_links(
         cleanup=cleanup,
         sources={side: src[0] for side, src in sources.items()},
     )
+
+
+def _vendor_link(
+    family: str,
+    side: str,
+    n: int,
+    source: tuple[Any, float, float],
+    air: Any,
+    config: SessionConfig,
+    epoch: datetime,
+    speed: float,
+) -> tuple[Any, BandLink]:
+    """A simulated vendor sensor in ``air`` and the host's link to it through its driver."""
+    from firmware_host.devices.movesense import MovesensePeripheral
+    from firmware_host.devices.polar import PolarPeripheral
+    from firmware_host.devices.sensor import SensorNight
+    from rls_monitor.link.drivers.families import make_driver
+    from rls_monitor.link.transports.ble import BleTransport
+
+    counts, lsb_g, fs_hz = source
+    night = SensorNight(
+        counts, lsb_g=lsb_g, fs_hz=fs_hz, speed=speed, epoch_unix_s=epoch.timestamp()
+    )
+    peripheral: Any
+    if family == "movesense":
+        peripheral = MovesensePeripheral(
+            night, address=f"0C:8C:DC:00:00:0{n + 1}", serial=f"22343000010{n + 1}"
+        )
+    else:
+        peripheral = PolarPeripheral(
+            night,
+            epoch_unix_s=epoch.timestamp(),
+            address=f"A0:9E:1A:00:00:0{n + 1}",
+            serial=f"B5A73F2{n + 1}",
+        )
+    air.add(peripheral)
+    driver = make_driver(family)
+    transport = BleTransport(
+        peripheral.address, backend=air.backend, config=config.link, profile=driver.profile
+    )
+    device_id = f"{family}-{peripheral.serial}"
+    return night, BandLink(transport, side=side, device_id=device_id, driver=driver)
 
 
 async def _stop_when_played(
@@ -490,6 +596,14 @@ async def _stop_when_played(
         done = True
         for session in recorder.sessions:
             driver = setup.drivers[session.side]
+            if session.vendor is not None:
+                # a vendor's sensor: every sample made, and the host has taken them all in
+                stored = session.next_sample
+                await asyncio.sleep(0.05)
+                if not (driver.finished and session.next_sample == stored and stored > 0):
+                    done = False
+                    break
+                continue
             band = driver.band
             if session.on_device:
                 total = len(band.event_frames)

@@ -22,6 +22,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="Serial port of a real band: runs the tests marked 'hardware' against it.",
     )
+    parser.addoption(
+        "--band-family",
+        default="rls",
+        choices=("rls", "movesense", "polar", "nus"),
+        help="The real band's family (with --band-address): our band, Movesense, Polar, or "
+        "our band on the Nordic UART Service.",
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -148,6 +148,26 @@ def _print_summary(result: Any, db_path: Path, as_json: bool) -> None:
         click.echo(format_night(store, result.night_id))
 
 
+BAND_FAMILIES = ["rls", "movesense", "polar", "nus"]
+BAND_HELP = (
+    "Device family: our band (rls), a Movesense sensor or a Polar Verity Sense / H10 speaking "
+    "its vendor's protocol, or a home-made band on the Nordic UART Service (nus); all but rls "
+    "over BLE only. Default: what the pairing says (rls without one); with --simulate, rls."
+)
+
+
+def band_option(families: list[str], default: str | None, text: str) -> Any:
+    """The ``--band`` option: a device family among ``families``."""
+    return click.option(
+        "--band",
+        "band",
+        type=click.Choice(families),
+        default=default,
+        show_default=default is not None,
+        help=text,
+    )
+
+
 @click.command("record")
 @click.option(
     "--ble",
@@ -189,6 +209,7 @@ def _print_summary(result: Any, db_path: Path, as_json: bool) -> None:
     show_default=True,
     help="Simulated link: bleak backend or a pseudo-terminal serial port.",
 )
+@band_option(BAND_FAMILIES, None, BAND_HELP)
 @click.option("--bilateral", is_flag=True, help="Simulate two bands, left and right leg.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the simulated night.")
 @click.option(
@@ -214,6 +235,7 @@ def record_command(
     speed: str,
     duration_s: float | None,
     link: str,
+    band: str | None,
     bilateral: bool,
     seed: int,
     subject: str | None,
@@ -250,6 +272,7 @@ def record_command(
                     duration_s=duration_s,
                     speed=speed_x,
                     link=link,
+                    band=band or "rls",
                     bilateral=bilateral,
                     seed=seed,
                     rules=rules,
@@ -271,12 +294,16 @@ def record_command(
                     stop=stop,
                     on_status=line.update,
                     on_device=on_device,
+                    bands=[band] * len(specs) if band else None,
                 )
             )
     _print_summary(result, db_path, as_json)
 
 
 @click.command("sync")
+@band_option(
+    ["rls", "nus"], "rls", "Our band on its own service (rls) or on the Nordic UART Service (nus)."
+)
 @click.option(
     "--ble", "ble", default=None, metavar="ADDRESS", help="BLE address of the paired band."
 )
@@ -288,6 +315,7 @@ def record_command(
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", is_flag=True, help="No live status line.")
 def sync_command(
+    band: str,
     ble: str | None,
     serial_port: str | None,
     rules: str,
@@ -304,7 +332,9 @@ def sync_command(
     path = _db_path(db_path)
     with _StatusLine(enabled=not quiet and not as_json) as line:
         result = _run(
-            lambda stop: sync_night_async(path, spec, rules=rules, stop=stop, on_status=line.update)
+            lambda stop: sync_night_async(
+                path, spec, rules=rules, stop=stop, on_status=line.update, band=band
+            )
         )
     _print_summary(result, path, as_json)
 
@@ -315,14 +345,19 @@ def sync_command(
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the bands found as JSON.")
 def scan_command(timeout_s: float, as_json: bool) -> None:
-    """List the bands advertising the rls-monitor service nearby."""
-    from rls_monitor.link.transports.ble import scan
+    """List the bands nearby that the host can record: ours, Movesense, Polar, Nordic UART."""
+    from rls_monitor.link.drivers.families import family_of_services, service_uuids
+    from rls_monitor.link.transports import ble
 
-    bands = asyncio.run(scan(timeout_s))
+    bands = asyncio.run(ble.scan(timeout_s, service_uuids=list(service_uuids().values())))
+    families = [family_of_services(list(b.service_uuids)) or "?" for b in bands]
     if as_json:
         click.echo(
             json.dumps(
-                [{"address": b.address, "name": b.name, "rssi_dbm": b.rssi_dbm} for b in bands],
+                [
+                    {"address": b.address, "name": b.name, "rssi_dbm": b.rssi_dbm, "family": f}
+                    for b, f in zip(bands, families, strict=True)
+                ],
                 indent=2,
             )
         )
@@ -332,11 +367,12 @@ def scan_command(timeout_s: float, as_json: bool) -> None:
             f"No band found in {timeout_s:g} s (is it charged and awake, and not connected to another host?)"
         )
         return
-    for b in bands:
-        click.echo(f"{b.address}  {b.name or '(no name)':<20} {b.rssi_dbm:4d} dBm")
+    for b, family in zip(bands, families, strict=True):
+        click.echo(f"{b.address}  {b.name or '(no name)':<20} {b.rssi_dbm:4d} dBm  {family}")
 
 
 @click.command("pair")
+@band_option(BAND_FAMILIES, "rls", BAND_HELP)
 @click.option(
     "--ble",
     "ble",
@@ -361,6 +397,7 @@ def scan_command(timeout_s: float, as_json: bool) -> None:
 def pair_command(
     ble: str | None,
     serial_port: str | None,
+    band: str,
     side: str,
     subject: str,
     db_path: Path | None,
@@ -372,7 +409,9 @@ def pair_command(
     if bool(ble) == bool(serial_port):
         raise click.UsageError("give exactly one of --ble ADDRESS or --serial PORT")
     spec = f"ble:{ble}" if ble else f"serial:{serial_port}"
-    paired = asyncio.run(pairing.pair_band(_db_path(db_path), spec, side=side, subject=subject))
+    paired = asyncio.run(
+        pairing.pair_band(_db_path(db_path), spec, side=side, subject=subject, band=band)
+    )
     if as_json:
         echo_json(paired.to_dict())
     else:

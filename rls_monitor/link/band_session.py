@@ -35,6 +35,7 @@ from rls_monitor.errors import (
     check_option,
 )
 from rls_monitor.link.clock import ClockFit, SessionClock
+from rls_monitor.link.drivers.base import BandProtocolDriver, DeviceDriver, VendorDriver
 from rls_monitor.link.sequencing import SequenceTracker, TrackerConfig, TrackerCounts
 from rls_monitor.link.transports.base import (
     LinkConfig,
@@ -130,6 +131,10 @@ class LinkCounts:
     connect_failures: int = 0
     queue_overflows: int = 0
     time_syncs: int = 0
+    sample_gaps: int = 0
+    samples_missing: int = 0
+    samples_overlapping: int = 0
+    device_clock_restarts: int = 0
 
     @property
     def bad_frames_total(self) -> int:
@@ -149,6 +154,8 @@ class BandStatus:
     gaps_filled: int = 0
     frames_lost: int = 0
     drift_ppm: float | None = None
+    driver: str = "rls-band/1"
+    can_resend: bool = True
     counts: LinkCounts = field(default_factory=LinkCounts)
     tracker: TrackerCounts = field(default_factory=TrackerCounts)
 
@@ -207,6 +214,7 @@ class BandSession:
         prepare: Callable[[BandSession, BandInfo], Awaitable[tuple[int, int, int]]] | None = None,
         wire: Wire | None = None,
         on_device: bool = False,
+        driver: DeviceDriver | None = None,
     ) -> None:
         self.transport = transport
         self.prepare = prepare
@@ -218,7 +226,15 @@ class BandSession:
         self.sink = sink
         self.config = config or SessionConfig()
         self.clock = clock or SessionClock()
-        self.wire = wire or Wire()
+        self.driver: DeviceDriver = driver or BandProtocolDriver(wire)
+        self.wire = self.driver.wire if isinstance(self.driver, BandProtocolDriver) else Wire()
+        self.vendor = self.driver if isinstance(self.driver, VendorDriver) else None
+        if on_device and not self.driver.capabilities.on_device_events:
+            raise ConfigError(
+                f"a {self.driver.family} device does not detect leg movements itself: record "
+                "it without --on-device",
+                name="on_device",
+            )
         self.tracker = SequenceTracker(next_seq=next_seq, config=self.config.tracker)
         self.next_sample = next_sample
         self.sync_to_end = sync_to_end
@@ -228,7 +244,15 @@ class BandSession:
         #: (night sample index, unwrapped band tick) of the first DATA frame of this process
         self.tick_anchor: tuple[int, int] | None = None
         self._last_tick: int | None = None
-        self.status = BandStatus(side=side, counts=LinkCounts(), tracker=self.tracker.counts)
+        self.status = BandStatus(
+            side=side,
+            counts=LinkCounts(),
+            tracker=self.tracker.counts,
+            driver=self.driver.name,
+            can_resend=self.driver.capabilities.resend_after_gap,
+        )
+        self._early: list[DataBlock] = []
+        self._first_data = asyncio.Event()
         self._pending: dict[int, asyncio.Future[Any]] = {}
         self._cmd_id = 0
         self._connected = asyncio.Event()
@@ -241,16 +265,45 @@ class BandSession:
 
     # -- requests --------------------------------------------------------------------------
 
+    async def _send(self, data: bytes) -> None:
+        """Send one command, in as many writes as the driver cuts it into."""
+        for chunk in self.driver.outgoing(data, self.transport.mtu):
+            await self.transport.send(chunk)
+
+    async def request(self, data: bytes, key: int) -> Reply:
+        """Send a vendor driver's command and wait for its answer (the reply whose ``cmd_id``
+        is ``key``): the :class:`~rls_monitor.link.drivers.base.DriverLink` of the session.
+
+        Raises
+        ------
+        LinkLost
+            No answer within ``request_timeout_s``, or the link went away.
+        """
+        result: Reply = await self._request(lambda _cmd_id: data, key=key)
+        return result
+
+    async def send(self, data: bytes) -> None:
+        """Send a vendor driver's command without waiting for an answer."""
+        await self._send(data)
+
+    async def read_characteristic(self, uuid: str) -> bytes | None:
+        """Read a GATT characteristic of the device (``None`` where the link has none)."""
+        reader = getattr(self.transport, "read_characteristic", None)
+        if reader is None:
+            return None
+        value: bytes | None = await reader(uuid)
+        return value
+
     def _next_id(self) -> int:
         self._cmd_id = (self._cmd_id + 1) & 0xFFFF
         return self._cmd_id
 
-    async def _request(self, build: Callable[[int], bytes]) -> Any:
-        cmd_id = self._next_id()
+    async def _request(self, build: Callable[[int], bytes], *, key: int | None = None) -> Any:
+        cmd_id = self._next_id() if key is None else key
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending[cmd_id] = future
         try:
-            await self.transport.send(build(cmd_id))
+            await self._send(build(cmd_id))
             async with asyncio.timeout(self.config.request_timeout_s):  # not wait_for (gh-86296)
                 return await future
         except TimeoutError as exc:
@@ -263,7 +316,7 @@ class BandSession:
 
     async def _send_quiet(self, data: bytes) -> None:
         """Send a command whose answer is not awaited (resend requests)."""
-        await self.transport.send(data)
+        await self._send(data)
 
     # -- the consumer --------------------------------------------------------------------
 
@@ -282,29 +335,87 @@ class BandSession:
             counts.frames_received += 1
             counts.bytes_received += len(frame.data)
             try:
-                item = self.wire.decode(frame.data)
+                items = self.driver.decode(frame.data)
             except FrameError as exc:
-                kind = getattr(exc, "kind", "malformed")
-                counts.bad_frames[kind] = counts.bad_frames.get(kind, 0) + 1
-                log.debug("%s: bad frame dropped (%s)", self.transport.description, exc)
-                continue
-            if isinstance(item, DataBlock):
-                if not self.on_device:
-                    self._on_data(item, frame.arrival_s)
-            elif isinstance(item, EventItem):
-                if self.on_device:
-                    delivered = self.tracker.offer(item.seq, item.frame, now_s=frame.arrival_s)
-                    if delivered:
-                        self._deliver(delivered)
-            elif isinstance(item, Reply):
-                future = self._pending.get(item.cmd_id)
-                if future is not None and not future.done():
-                    future.set_result(item)
-            elif isinstance(item, StatusReport):
-                self.status.battery_pct = item.battery_pct
-            elif isinstance(item, EndOfData):
-                self.band_next_seq = item.band_next_seq
-                self._check_done()
+                items = [exc]
+            for item in items:
+                self._dispatch(item, frame.arrival_s)
+
+    def _dispatch(self, item: Any, arrival_s: float) -> None:
+        """Hand one decoded item to where it goes."""
+        if isinstance(item, FrameError):
+            counts = self.status.counts
+            kind = item.kind or "malformed"
+            counts.bad_frames[kind] = counts.bad_frames.get(kind, 0) + 1
+            log.debug("%s: bad frame dropped (%s)", self.transport.description, item)
+            return
+        if isinstance(item, DataBlock):
+            if self.vendor is not None:
+                self._on_samples(item)
+            elif not self.on_device:
+                self._on_data(item, arrival_s)
+        elif isinstance(item, EventItem):
+            if self.on_device:
+                delivered = self.tracker.offer(item.seq, item.frame, now_s=arrival_s)
+                if delivered:
+                    self._deliver(delivered)
+        elif isinstance(item, Reply):
+            future = self._pending.get(item.cmd_id)
+            if future is not None and not future.done():
+                future.set_result(item)
+        elif isinstance(item, StatusReport):
+            self.status.battery_pct = item.battery_pct
+        elif isinstance(item, EndOfData):
+            self.band_next_seq = item.band_next_seq
+            self._check_done()
+
+    def _on_samples(self, block: DataBlock) -> None:
+        """A vendor's block of samples (``seq`` its first sample's index on the device's time
+        base): stored where it falls on the night; an overlap is cut, a gap left and counted
+        (such a device cannot resend)."""
+        if not self._prepared:
+            self._early.append(block)
+            self._first_data.set()
+            return
+        counts = self.status.counts
+        if self.vendor is not None:
+            counts.device_clock_restarts = self.vendor.timeline.clock_restarts
+        samples = block.samples
+        start = block.seq - self.first_seq
+        tick = block.tick
+        info = self.info
+        ticks_per_sample = info.tick_hz / info.fs_hz if info is not None else 0.0
+        if start < self.next_sample:
+            cut = min(len(samples), self.next_sample - start)
+            counts.samples_overlapping += cut
+            samples = samples[cut:]
+            start += cut
+            tick += round(cut * ticks_per_sample)
+            if len(samples) == 0:
+                return
+        if start > self.next_sample:
+            counts.sample_gaps += 1
+            counts.samples_missing += start - self.next_sample
+        if self.tick_anchor is None:
+            self.tick_anchor = (start, tick)
+        fit = self.clock_fit
+        now_unix = self.clock.now_unix_s()
+        queue = getattr(self.transport, "queue", None)
+        fresh = queue is None or len(queue) == 0  # nothing behind it: it has just arrived
+        if (
+            fit is not None
+            and fresh
+            and now_unix - self._last_sync_s >= self.config.sync_interval_s
+        ):
+            # the device's time stamps against the host's clock at arrival: the fit's points
+            last_tick = tick + round((len(samples) - 1) * ticks_per_sample)
+            if fit.add(last_tick, now_unix):
+                counts.time_syncs += 1
+                self._last_sync_s = now_unix
+                if fit.points >= 2:
+                    self.status.drift_ppm = fit.drift_ppm
+        self._emit(start, [samples])
+        self.status.frames_lost = counts.sample_gaps
 
     def _on_data(self, block: DataBlock, arrival_s: float) -> None:
         if self.tick_anchor is None and block.seq >= self.first_seq:
@@ -399,9 +510,43 @@ class BandSession:
 
     # -- handshake and housekeeping -------------------------------------------------------
 
-    async def _handshake(self) -> None:
-        reply = await self._request(self.wire.get_info)
-        info = self.wire.band_info(reply)
+    async def _vendor_handshake(self, vendor: VendorDriver) -> None:
+        """A vendor's device: the driver connects and starts it; the night begins at its first
+        block of samples (the device's time base says where every later block falls)."""
+        info = await vendor.connect(self)
+        self._accept_info(info)
+        if self._prepared:
+            return
+        if not self._early:
+            try:
+                async with asyncio.timeout(self.config.request_timeout_s):
+                    await self._first_data.wait()
+            except TimeoutError as exc:
+                raise LinkLost(
+                    f"{self.transport.description}: no samples within "
+                    f"{self.config.request_timeout_s:g} s of starting the stream"
+                ) from exc
+        early, self._early = self._early, []
+        info = dataclasses.replace(info, band_next_seq=early[0].seq)
+        self.info = info
+        self.band_next_seq = early[0].seq
+        if self.prepare is not None:
+            first_seq, _next_seq, next_sample = await self.prepare(self, info)
+            self.first_seq = first_seq
+            self.next_sample = next_sample
+            self.status.samples = next_sample
+            self.status.recorded_s = next_sample / info.fs_hz
+        else:
+            self.first_seq = early[0].seq
+        self._prepared = True
+        # with the blocks that arrived while the night was being opened
+        pending, self._early = early + self._early, []
+        for block in pending:
+            self._on_samples(block)
+
+    def _accept_info(self, info: BandInfo) -> None:
+        """Take a device's identity: refused when not the paired device, or when its sample
+        format changed during the night."""
         if self.expected_device_id is not None and info.device_id != self.expected_device_id:
             raise DeviceMismatch(
                 f"{self.transport.description} is band {info.device_id!r}, not the paired "
@@ -425,6 +570,14 @@ class BandSession:
             self.clock_fit = ClockFit(tick_hz=info.tick_hz, max_rtt_s=self.config.max_sync_rtt_s)
         self.frame_samples = info.frame_samples
         self.band_next_seq = info.band_next_seq
+
+    async def _handshake(self) -> None:
+        if self.vendor is not None:
+            await self._vendor_handshake(self.vendor)
+            return
+        reply = await self._request(self.wire.get_info)
+        info = self.wire.band_info(reply)
+        self._accept_info(info)
         if self.prepare is not None and not self._prepared:
             first_seq, next_seq, next_sample = await self.prepare(self, info)
             self.first_seq = first_seq
@@ -492,6 +645,8 @@ class BandSession:
         """Resend requests, given-up gaps and periodic time syncs, every housekeeping interval."""
         while True:
             await asyncio.sleep(self.config.housekeeping_interval_s)
+            if self.vendor is not None:
+                continue  # no resends, no sync exchange: time comes with the samples
             now = time.monotonic()
             due = self.tracker.due_resends(now_s=now)
             if due and self.on_device:
@@ -520,6 +675,7 @@ class BandSession:
 
     async def _connected_phase(self, stop: asyncio.Event) -> None:
         self.status.state = LinkState.CONNECTING
+        self.driver.reset()
         await self.transport.open()
         self.status.state = LinkState.CONNECTED
         loop = asyncio.get_running_loop()
@@ -622,7 +778,10 @@ class BandSession:
         if self.transport.state is LinkState.CONNECTED:
             with contextlib.suppress(TransportError, TimeoutError):
                 async with asyncio.timeout(1.0):
-                    await self.transport.send(self.wire.stop_stream(self._next_id()))
+                    if self.vendor is not None:
+                        await self.vendor.stop(self)
+                    else:
+                        await self._send(self.wire.stop_stream(self._next_id()))
         await self._close_quietly()
         self.status.state = LinkState.CLOSED
 

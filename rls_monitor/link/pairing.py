@@ -77,27 +77,60 @@ async def read_band_info(
     *,
     backend: Any = None,
     config: LinkConfig | None = None,
+    band: str = "rls",
 ) -> Any:
     """Connect to a band, read its identity, disconnect; return its :class:`BandInfo`.
 
     Over BLE the identity is read from the band's INFO characteristic; a link without one
-    (serial) asks ``GET_INFO``, which answers with the same record.
+    (serial, the Nordic UART Service) asks ``GET_INFO``, which answers with the same record. A
+    vendor's device (``band`` ``"movesense"`` or ``"polar"``) is known by the serial number,
+    model and firmware of its Device Information service.
 
     Raises
     ------
     DeviceNotFound, ConnectError, LinkLost
         The band could not be reached or did not answer.
     """
+    from rls_monitor.link.drivers.base import (
+        FIRMWARE_REVISION_UUID,
+        MODEL_NUMBER_UUID,
+        SERIAL_NUMBER_UUID,
+        BandProtocolDriver,
+        VendorDriver,
+        decode_text,
+    )
+    from rls_monitor.link.drivers.families import make_driver
     from rls_monitor.link.transports.open import open_transport
-    from rls_monitor.link.wire import Wire
+    from rls_monitor.link.wire import BandInfo, Wire
 
-    wire = Wire()
-    transport = open_transport(spec, backend=backend, config=config)
+    driver = make_driver(band)
+    if isinstance(spec, str):
+        spec = parse_transport_spec(spec)
+    if band != "rls" and spec.kind != "ble":
+        raise ConfigError(f"a {band} device is reached over BLE only", name="band")
+    transport = open_transport(spec, backend=backend, config=config, profile=driver.profile)
     async with transport:
-        record = await transport.read_info()
-        if record is not None:
-            return wire.decode_band_info(record)
-        return await wire.request_info(transport, timeout_s=5.0)
+        if isinstance(driver, VendorDriver):
+            serial = decode_text(await transport.read_characteristic(SERIAL_NUMBER_UUID))
+            model = decode_text(await transport.read_characteristic(MODEL_NUMBER_UUID), band)
+            firmware = decode_text(await transport.read_characteristic(FIRMWARE_REVISION_UUID))
+            return BandInfo(
+                device_id=driver.device_id_for(serial),
+                serial=serial,
+                firmware=firmware,
+                model=model,
+                fs_hz=0.0,
+                lsb_g=0.0,
+                tick_hz=0.0,
+                frame_samples=1,
+            )
+        wire = driver.wire if isinstance(driver, BandProtocolDriver) else Wire()
+        if band == "rls":
+            record = await transport.read_info()
+            if record is not None:
+                return wire.decode_band_info(record)
+            return await wire.request_info(transport, timeout_s=5.0)
+        return await wire.request_info(transport, timeout_s=5.0, codec=driver)
 
 
 async def pair_band(
@@ -108,6 +141,7 @@ async def pair_band(
     subject: str,
     backend: Any = None,
     config: LinkConfig | None = None,
+    band: str = "rls",
 ) -> PairedBand:
     """Pair a band: read its identity and remember it with its leg side and subject.
 
@@ -125,6 +159,8 @@ async def pair_band(
         BLE backend classes (tests, simulation).
     config : LinkConfig, optional
         Link timeouts.
+    band : {"rls", "movesense", "polar", "nus"}
+        The device family (see :mod:`rls_monitor.link.drivers.families`).
 
     Returns
     -------
@@ -146,7 +182,7 @@ async def pair_band(
         spec = parse_transport_spec(spec)
     if spec.kind not in ("ble", "serial"):
         raise ConfigError(f"only ble and serial bands can be paired; got {spec.kind}", name="spec")
-    info = await read_band_info(spec, backend=backend, config=config)
+    info = await read_band_info(spec, backend=backend, config=config, band=band)
     paired = PairedBand(
         kind=spec.kind,
         address=spec.target,

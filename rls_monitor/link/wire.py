@@ -324,8 +324,14 @@ class Wire:
         """STOP_STREAM."""
         return bytes(self.p.cmd_stop_stream(cmd_id))
 
-    async def request_info(self, transport: Transport, *, timeout_s: float = 5.0) -> BandInfo:
+    async def request_info(
+        self, transport: Transport, *, timeout_s: float = 5.0, codec: Any = None
+    ) -> BandInfo:
         """Ask an open transport's band for its identity (pairing); other frames are skipped.
+
+        ``codec`` (a :class:`~rls_monitor.link.drivers.base.DeviceDriver`: ``outgoing`` and
+        ``decode``) frames the command and splits the answers where the link is a byte pipe
+        (the Nordic UART Service); by default one frame is one write or notification.
 
         Raises
         ------
@@ -335,14 +341,17 @@ class Wire:
             The band refused.
         """
         cmd_id = 1
-        await transport.send(self.get_info(cmd_id))
+        command = self.get_info(cmd_id)
+        for chunk in codec.outgoing(command, transport.mtu) if codec else [command]:
+            await transport.send(chunk)
         deadline = time.monotonic() + timeout_s
         while (left := deadline - time.monotonic()) > 0:
             frame = await transport.receive(timeout_s=left)
             if frame is None:
                 break
             with contextlib.suppress(FrameError):
-                item = self.decode(frame.data)
-                if isinstance(item, Reply) and item.cmd_id == cmd_id:
-                    return self.band_info(item)
+                items = codec.decode(frame.data) if codec else [self.decode(frame.data)]
+                for item in items:
+                    if isinstance(item, Reply) and item.cmd_id == cmd_id:
+                        return self.band_info(item)
         raise LinkLost(f"{transport.description}: no answer to GET_INFO within {timeout_s:g} s")

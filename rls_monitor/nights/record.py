@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from rls_monitor.errors import (
+    ConfigError,
     DeviceNotFound,
 )
 from rls_monitor.link.band_session import SessionConfig, with_rules
@@ -28,6 +29,7 @@ async def record_night_async(
     on_status: StatusCallback | None = None,
     start: str = "live",
     on_device: bool = False,
+    bands: list[str] | None = None,
 ) -> NightResult:
     """Record a night from one or two real bands until ``stop`` is set (Ctrl-C in the CLI).
 
@@ -58,6 +60,9 @@ async def record_night_async(
         Events mode: the band detects leg movements itself and sends EVENT/SUMMARY frames; the
         night is scored from them (marked as scored on the band) and its raw samples stay in
         the band's flash for a later :func:`sync_night_async` (one band).
+    bands : list of str, optional
+        The device family of each spec (``"rls"``, ``"movesense"``, ``"polar"``, ``"nus"``);
+        default: what each pairing's device id says (``"rls"`` without a pairing).
 
     Returns
     -------
@@ -71,6 +76,7 @@ async def record_night_async(
         A band answered with another device id than its pairing.
     ConnectError, ConfigError
     """
+    from rls_monitor.link.drivers.families import family_of_device_id, make_driver
     from rls_monitor.link.pairing import find_pairing
     from rls_monitor.link.transports import open_transport, parse_transport_spec
     from rls_monitor.storage import Store
@@ -78,7 +84,7 @@ async def record_night_async(
     cfg = with_rules(config, rules)
     with Store(db_path) as store:
         links: list[BandLink] = []
-        for text in specs:
+        for i, text in enumerate(specs):
             spec = parse_transport_spec(text)
             paired = find_pairing(store, spec)
             if paired is None and require_pairing:
@@ -87,11 +93,18 @@ async def record_night_async(
                     f"('rls-monitor pair --{spec.kind} {spec.target} --side left|right "
                     "--subject LABEL')"
                 )
+            family = (
+                bands[i] if bands else (family_of_device_id(paired.device_id) if paired else "rls")
+            )
+            driver = make_driver(family)
+            if family != "rls" and spec.kind != "ble":
+                raise ConfigError(f"a {family} device is reached over BLE only", name="band")
             links.append(
                 BandLink(
-                    open_transport(spec, backend=backend, config=cfg.link),
+                    open_transport(spec, backend=backend, config=cfg.link, profile=driver.profile),
                     side=paired.side if paired else ("left" if not links else "right"),
                     device_id=paired.device_id if paired else None,
+                    driver=driver,
                 )
             )
             if subject is None and paired is not None and paired.subject:
@@ -118,6 +131,7 @@ async def sync_night_async(
     backend: Any = None,
     stop: asyncio.Event | None = None,
     on_status: StatusCallback | None = None,
+    band: str = "rls",
 ) -> NightResult:
     """Download the night a band recorded alone (host absent) and store it as if streamed.
 
@@ -126,8 +140,11 @@ async def sync_night_async(
     duplicate handling are those of a live night; a sync interrupted half-way continues from
     the last stored frame the next time.
 
-    Parameters and return value are those of :func:`record_night_async` (one band).
+    Parameters and return value are those of :func:`record_night_async` (one band; ``band``
+    its family: ``"rls"``, or ``"nus"`` for our band on the Nordic UART Service; a vendor's
+    device keeps no night to download and is refused).
     """
+    from rls_monitor.link.drivers.families import make_driver
     from rls_monitor.link.pairing import find_pairing
     from rls_monitor.link.transports import open_transport, parse_transport_spec
     from rls_monitor.storage import Store
@@ -140,10 +157,12 @@ async def sync_night_async(
             raise DeviceNotFound(
                 f"{parsed.kind} {parsed.target} is not a paired band: pair it first"
             )
+        driver = make_driver(band)
         link = BandLink(
-            open_transport(parsed, backend=backend, config=cfg.link),
+            open_transport(parsed, backend=backend, config=cfg.link, profile=driver.profile),
             side=paired.side if paired else "unknown",
             device_id=paired.device_id if paired else None,
+            driver=driver,
         )
         recorder = NightRecorder(
             store,

@@ -30,6 +30,7 @@ from rls_monitor.errors import (
 )
 from rls_monitor.link.band_session import BandSession, SessionConfig
 from rls_monitor.link.clock import SessionClock
+from rls_monitor.link.drivers.base import DeviceDriver
 from rls_monitor.link.transports.base import (
     Transport,
 )
@@ -108,11 +109,14 @@ class BandLink:
         The leg.
     device_id : str or None
         The paired device id (``None`` accepts any band: simulations and ``--unpaired``).
+    driver : DeviceDriver, optional
+        The device family's driver (default: our own band's protocol).
     """
 
     transport: Transport
     side: str = "unknown"
     device_id: str | None = None
+    driver: DeviceDriver | None = None
 
 
 @dataclass
@@ -202,6 +206,14 @@ class NightRecorder:
         sides = [link.side for link in links]
         if len(links) == 2 and sorted(sides) != ["left", "right"]:
             raise ConfigError(f"two bands must be one left and one right; got {sides}", name="side")
+        for link in links:
+            caps = link.driver.capabilities if link.driver is not None else None
+            if sync_to_end and caps is not None and not caps.offline_recording:
+                raise ConfigError(
+                    f"a {link.driver.family if link.driver else 'band'} device keeps no night "
+                    "for this host to download: record it live instead of syncing",
+                    name="sync_to_end",
+                )
         self.store = store
         self.links = links
         self.config = config or SessionConfig()
@@ -224,6 +236,7 @@ class NightRecorder:
                 prepare=self._prepare,
                 wire=wire,
                 on_device=on_device,
+                driver=link.driver,
             )
             for link in links
         ]
@@ -344,6 +357,15 @@ class NightRecorder:
                 "tick_hz": any_info.tick_hz,
                 "firmware": {side: info.firmware for side, info in infos.items()},
                 "serial": {side: info.serial for side, info in infos.items()},
+                # what recorded each leg: the device's model and firmware, and the driver
+                "devices": {
+                    s.side: {
+                        "model": infos[s.side].model,
+                        "firmware": infos[s.side].firmware,
+                        **s.driver.describe(),
+                    }
+                    for s in self.sessions
+                },
             }
             if self.on_device:
                 meta.update({"mode": "events", "scored_on": "band", "raw_samples": False})

@@ -58,9 +58,14 @@ def format_status_line(status: NightStatus) -> str:
     for band in status.bands:
         state = band.state.value if isinstance(band.state, LinkState) else str(band.state)
         battery = "battery ?" if band.battery_pct is None else f"battery {band.battery_pct:.0f}%"
+        gaps = (
+            f"{plural(band.gaps_filled, 'gap')} filled"
+            if band.can_resend
+            else f"{plural(band.counts.sample_gaps, 'gap')} (no resend)"
+        )
         parts.append(
             f"{band.side}: {state}, {_hms(band.recorded_s)} recorded, "
-            f"{plural(band.samples, 'sample')}, {plural(band.gaps_filled, 'gap')} filled, {battery}"
+            f"{plural(band.samples, 'sample')}, {gaps}, {battery}"
         )
     lms = "?" if status.lm_count is None else str(status.lm_count)
     parts.append(f"LMs so far: {lms}")
@@ -95,6 +100,12 @@ def link_report(status: NightStatus) -> dict[str, Any]:
             "resend_requests": t.resend_requests,
             "gaps_given_up": t.gaps_given_up,
             "frames_lost": t.frames_lost,
+            "driver": band.driver,
+            "can_resend": band.can_resend,
+            "sample_gaps": c.sample_gaps,
+            "samples_missing": c.samples_missing,
+            "samples_overlapping": c.samples_overlapping,
+            "device_clock_restarts": c.device_clock_restarts,
         }
     return out
 
@@ -112,13 +123,22 @@ def format_link_report(result: NightResult) -> str:
     ]
     for side, r in link_report(result.status).items():
         bad = sum(r["bad_frames"].values())
-        lines.append(
+        head = (
             f"  {side} band {r['device_id'] or '?'}: {_hms(r['recorded_s'])} recorded, "
             f"{plural(r['samples'], 'sample')}; {plural(r['link_losses'], 'link loss', 'link losses')}, "
-            f"{plural(r['gaps_filled'], 'gap')} filled by resend, "
-            f"{plural(r['duplicates'], 'duplicate')} and {plural(bad, 'bad frame')} dropped, "
-            f"{plural(r['frames_lost'], 'frame')} lost"
         )
+        if r["can_resend"]:
+            lines.append(
+                head + f"{plural(r['gaps_filled'], 'gap')} filled by resend, "
+                f"{plural(r['duplicates'], 'duplicate')} and {plural(bad, 'bad frame')} dropped, "
+                f"{plural(r['frames_lost'], 'frame')} lost"
+            )
+        else:
+            lines.append(
+                head + f"{plural(r['sample_gaps'], 'gap')} left unfilled "
+                f"({plural(r['samples_missing'], 'sample')} missing: this device cannot resend "
+                f"what the link missed), {plural(bad, 'bad frame')} dropped"
+            )
     if result.score is None:
         lines.append("No samples were recorded: nothing to score.")
     return "\n".join(lines)

@@ -56,12 +56,37 @@ def test_record_simulate_prints_the_morning_summary(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("band", "device", "words"),
+    [
+        ("movesense", "movesense-223430000101", "this device cannot resend"),
+        ("polar", "polar-B5A73F21", "this device cannot resend"),
+        ("nus", "SIM-LEFT-0001", "filled by resend"),
+    ],
+)
+def test_record_simulate_any_band_family(
+    tmp_path: Path, band: str, device: str, words: str
+) -> None:
+    db = tmp_path / "n.sqlite"
+    result = CliRunner().invoke(
+        record_command,
+        [
+            *("--simulate", "--band", band, "--link", "ble", "--duration", "600"),
+            *("--speed", "max", "--db", str(db), "--quiet"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert f"left band {device}" in result.output and words in result.output
+
+
+@pytest.mark.parametrize(
     ("args", "message"),
     [
         ([], "exactly one of"),
         (["--ble", "AA:BB:CC:DD:EE:FF", "--simulate"], "exactly one of"),
         (["--simulate", "--speed", "fast"], "--speed must be"),
         (["--simulate", "--speed", "-2"], "--speed must be"),
+        (["--simulate", "--band", "polar", "--link", "serial"], "BLE only"),
+        (["--simulate", "--band", "garmin"], "garmin"),
     ],
 )
 def test_record_refuses_bad_options(tmp_path: Path, args: list[str], message: str) -> None:

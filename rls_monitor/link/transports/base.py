@@ -311,6 +311,10 @@ class Transport(Protocol):
         """Read the band's info characteristic (BLE), or ``None`` where the link has none."""
         ...
 
+    async def read_characteristic(self, uuid: str) -> bytes | None:
+        """Read any GATT characteristic (BLE), or ``None`` where the link has none."""
+        ...
+
     async def __aenter__(self) -> Self: ...
 
     async def __aexit__(
@@ -361,6 +365,10 @@ class TransportBase:
         self._queue.put_error(LinkLost(f"{self.description}: {reason}"))
 
     async def read_info(self) -> bytes | None:
+        return None
+
+    async def read_characteristic(self, uuid: str) -> bytes | None:
+        """Read a GATT characteristic; ``None`` on a link without GATT (serial, replay)."""
         return None
 
     @property

@@ -24,6 +24,7 @@ its own reconnection loop, which scans again for a fresh ``BLEDevice`` before ev
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -61,6 +62,9 @@ class GattProfile:
     data_uuid: str
     control_uuid: str
     info_uuid: str
+    extra_notify_uuids: tuple[str, ...] = ()
+    """Further characteristics to subscribe to (a vendor's answers on its control point);
+    their notifications go to the same queue as the data's."""
 
     @classmethod
     def default(cls) -> GattProfile:
@@ -118,12 +122,15 @@ class FoundBand:
         Signal strength of the last advertisement, in dBm.
     service_data : dict of str to bytes
         Service data in the advertisement (the band's device id may be there).
+    service_uuids : tuple of str
+        The services it advertises (lower case): which family of device it is.
     """
 
     address: str
     name: str
     rssi_dbm: int
     service_data: dict[str, bytes] = field(default_factory=dict)
+    service_uuids: tuple[str, ...] = ()
 
 
 def map_ble_error(exc: BaseException, *, connected: bool, what: str) -> TransportError:
@@ -169,8 +176,9 @@ async def scan(
     *,
     backend: BackendClasses | None = None,
     service_uuid: str | None = None,
+    service_uuids: list[str] | None = None,
 ) -> list[FoundBand]:
-    """Listen for bands advertising our service.
+    """Listen for bands advertising our service (or any of ``service_uuids``).
 
     Parameters
     ----------
@@ -180,6 +188,9 @@ async def scan(
         bleak backend classes (default: the platform's radio).
     service_uuid : str, optional
         The service to filter on (default: the band's, from the protocol).
+    service_uuids : list of str, optional
+        Several services: a device advertising any of them is listed (``scan`` of every
+        supported family).
 
     Returns
     -------
@@ -194,8 +205,10 @@ async def scan(
     from bleak import BleakScanner
     from bleak.exc import BleakError
 
-    uuid = service_uuid or GattProfile.default().service_uuid
-    kwargs: dict[str, Any] = {"service_uuids": [uuid]}
+    wanted = [
+        u.lower() for u in service_uuids or [service_uuid or GattProfile.default().service_uuid]
+    ]
+    kwargs: dict[str, Any] = {"service_uuids": wanted}
     if backend is not None and backend.scanner is not None:
         kwargs["backend"] = backend.scanner
     try:
@@ -208,9 +221,10 @@ async def scan(
             name=adv.local_name or device.name or "",
             rssi_dbm=int(adv.rssi),
             service_data=dict(adv.service_data),
+            service_uuids=tuple(u.lower() for u in adv.service_uuids),
         )
         for device, adv in found.values()
-        if uuid in [u.lower() for u in adv.service_uuids]
+        if set(wanted) & {u.lower() for u in adv.service_uuids}
     ]
     return sorted(bands, key=lambda b: -b.rssi_dbm)
 
@@ -246,9 +260,7 @@ class BleTransport(TransportBase):
         self.backend: BackendClasses = backend or BleBackend()
         prof = profile or GattProfile.default()
         if service_uuid:
-            prof = GattProfile(
-                service_uuid.lower(), prof.data_uuid, prof.control_uuid, prof.info_uuid
-            )
+            prof = dataclasses.replace(prof, service_uuid=service_uuid.lower())
         self.profile = prof
         self.description = f"BLE {address}"
         self._client: Any = None
@@ -349,6 +361,8 @@ class BleTransport(TransportBase):
                 )
             self._mtu = max(20, int(client.mtu_size) - ATT_HEADER_BYTES)
             await client.start_notify(self.profile.data_uuid, self._on_notify)
+            for uuid in self.profile.extra_notify_uuids:
+                await client.start_notify(uuid, self._on_notify)
         except BaseException as exc:
             await self._disconnect_quietly()
             self._set_state(LinkState.CLOSED)
@@ -407,5 +421,22 @@ class BleTransport(TransportBase):
         client = self._require_client()
         try:
             return bytes(await client.read_gatt_char(self.profile.info_uuid))
+        except Exception as exc:
+            raise map_ble_error(exc, connected=True, what=f"reading {self.address}") from exc
+
+    async def read_characteristic(self, uuid: str) -> bytes | None:
+        """Read any characteristic of the device (a vendor's Device Information or Battery
+        service); ``None`` when the device does not offer it.
+
+        Raises
+        ------
+        LinkLost
+            When not connected or the read fails.
+        """
+        client = self._require_client()
+        if client.services.get_characteristic(uuid) is None:
+            return None
+        try:
+            return bytes(await client.read_gatt_char(uuid))
         except Exception as exc:
             raise map_ble_error(exc, connected=True, what=f"reading {self.address}") from exc

@@ -25,6 +25,7 @@ def open_transport(
     backend: Any = None,
     config: LinkConfig | None = None,
     service_uuid: str | None = None,
+    profile: Any = None,
 ) -> Transport:
     """Create the transport for ``spec`` (not yet connected: use ``async with``).
 
@@ -40,6 +41,8 @@ def open_transport(
         Timeouts, backoff and watchdog.
     service_uuid : str, optional
         BLE: the service to scan for (default: the band's service from the protocol).
+    profile : GattProfile, optional
+        BLE: the device's GATT profile (a driver's :attr:`profile`; default our band's).
 
     Returns
     -------
@@ -55,7 +58,13 @@ def open_transport(
     if spec.kind == "ble":
         from rls_monitor.link.transports.ble import BleTransport
 
-        return BleTransport(spec.target, backend=backend, config=config, service_uuid=service_uuid)
+        return BleTransport(
+            spec.target,
+            backend=backend,
+            config=config,
+            service_uuid=service_uuid,
+            profile=profile,
+        )
     if spec.kind == "serial":
         from rls_monitor.link.transports.serial_port import SerialTransport
 

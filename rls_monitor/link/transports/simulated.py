@@ -26,7 +26,7 @@ import tty
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["BandDriver", "PtyBand", "SimulatedBandPeripheral"]
+__all__ = ["BandDriver", "NusBandPeripheral", "PtyBand", "SimulatedBandPeripheral"]
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +155,8 @@ class SimulatedBandPeripheral:
         self._task: asyncio.Task[None] | None = None
         self.out_of_range = False
         self.notifications = 0
+        #: real seconds between the band's steps at a finite speed
+        self.step_interval_s = 0.02
 
     @property
     def advertising(self) -> bool:
@@ -230,7 +232,7 @@ class SimulatedBandPeripheral:
             if math.isinf(driver.speed):
                 await asyncio.sleep(0)
             else:
-                await asyncio.sleep(0.02)
+                await asyncio.sleep(self.step_interval_s)
 
 
 class PtyBand:
@@ -328,3 +330,61 @@ class PtyBand:
         except Exception as exc:  # reported to the test through .error
             self.error = exc
             log.exception("pty band stopped")
+
+
+NUS_SERVICE_UUID = "6e400001-b5a3-f393-e0a9-e50e24dcca9e"
+NUS_RX_UUID = "6e400002-b5a3-f393-e0a9-e50e24dcca9e"
+NUS_TX_UUID = "6e400003-b5a3-f393-e0a9-e50e24dcca9e"
+
+
+class NusBandPeripheral(SimulatedBandPeripheral):
+    """The simulated band as a home-made board would be: our protocol over the Nordic UART
+    Service, every frame COBS-encoded and delimited by 0x00 as on a serial line, the stream cut
+    into notifications of the ATT MTU's payload (``6E400003``); commands arrive the same way on
+    ``6E400002``.
+
+    Parameters are those of :class:`SimulatedBandPeripheral`.
+    """
+
+    def __init__(self, driver: BandDriver, **kwargs: Any) -> None:
+        kwargs.setdefault("address", "C0:FF:EE:00:0E:01")
+        super().__init__(driver, **kwargs)
+        self.local_name = f"RLS-NUS-{driver.band.device_id[-4:]}"
+        self._decoder = self.protocol.CobsDecoder()
+        self._payload = max(20, self.mtu - 3)
+        # a board's firmware wakes per DATA frame's worth of samples, not 50 times a second
+        self.step_interval_s = 0.1
+
+    def advertisement(self) -> tuple[list[str], dict[str, bytes], int]:
+        return [NUS_SERVICE_UUID], {}, -57
+
+    def gatt_table(self) -> dict[str, list[Any]]:
+        from firmware_host.ble_air import SimCharacteristic
+
+        return {
+            NUS_SERVICE_UUID: [
+                SimCharacteristic(NUS_RX_UUID, ("write",)),
+                SimCharacteristic(NUS_TX_UUID, ("notify",)),
+            ]
+        }
+
+    async def on_connect(self, connection: Any) -> int:
+        self._decoder = self.protocol.CobsDecoder()
+        mtu = await super().on_connect(connection)
+        self._payload = max(20, mtu - 3)
+        return mtu
+
+    async def on_write(self, char_uuid: str, data: bytes) -> None:
+        for command in self._decoder.feed(data):
+            for frame in self.driver.command(bytes(command)):
+                self._send(frame)
+
+    def _send(self, frame: bytes) -> None:
+        connection = self.connection
+        if connection is None or not self.subscribed:
+            return
+        stream = bytes(self.protocol.cobs_encode(frame)) + b"\x00"
+        size = self._payload
+        for i in range(0, len(stream), size):
+            if connection.notify(NUS_TX_UUID, stream[i : i + size]):
+                self.notifications += 1

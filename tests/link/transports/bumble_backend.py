@@ -27,6 +27,7 @@ from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
 from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
 from bleak.exc import BleakError
+from bleak.uuids import normalize_uuid_str
 from bumble.controller import Controller
 from bumble.core import UUID, AdvertisingData
 from bumble.device import Connection, Device, Peer
@@ -52,6 +53,14 @@ _PROPS = {
     "notify": Characteristic.Properties.NOTIFY,
     "indicate": Characteristic.Properties.INDICATE,
 }
+
+
+def _bleak_uuid(uuid: Any) -> str:
+    """A bumble UUID as bleak spells it: 128-bit, lower case (16-bit ones expanded)."""
+    h = uuid.to_hex_str().lower()
+    if len(h) <= 8:
+        return normalize_uuid_str(h)
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _prop_names(props: Characteristic.Properties) -> list[str]:
@@ -93,7 +102,10 @@ class _PeripheralConnection:
                 continue
             self.sizes.append(len(data))
             self._air.notified_sizes.append(len(data))
-            await self._air.peripheral.notify_subscriber(self._connection, char, data)
+            if char_uuid.lower() in self._air.indicating:  # confirmed by the central
+                await self._air.peripheral.indicate_subscriber(self._connection, char, data)
+            else:
+                await self._air.peripheral.notify_subscriber(self._connection, char, data)
 
     def drop(self) -> None:
         """Peripheral-initiated disconnect (real LL terminate over the link)."""
@@ -126,6 +138,7 @@ class BumbleAir:
         self.peripheral_connection: Connection | None = None
         self.handle: _PeripheralConnection | None = None
         self.cccd_writes = 0
+        self.indicating: set[str] = set()
         self.notified_sizes: list[int] = []
         services = []
         for service_uuid, chars in behaviour.gatt_table().items():
@@ -142,7 +155,9 @@ class BumbleAir:
                 char: Characteristic[Any] = Characteristic(spec.uuid, props, perms, value)
                 char.on(
                     "subscription",
-                    lambda _conn, notify, _indicate, u=spec.uuid: self._on_subscription(u, notify),
+                    lambda _conn, notify, indicate, u=spec.uuid: self._on_subscription(
+                        u, notify, indicate
+                    ),
                 )
                 self.characteristics[spec.uuid.lower()] = char
                 made.append(char)
@@ -155,9 +170,13 @@ class BumbleAir:
     def _on_write(self, char_uuid: str, value: bytes) -> None:
         asyncio.get_running_loop().create_task(self.behaviour.on_write(char_uuid, bytes(value)))
 
-    def _on_subscription(self, char_uuid: str, enabled: bool) -> None:
+    def _on_subscription(self, char_uuid: str, notify: bool, indicate: bool = False) -> None:
         self.cccd_writes += 1
-        self.behaviour.on_subscribe(char_uuid, enabled)
+        if indicate:
+            self.indicating.add(char_uuid.lower())
+        else:
+            self.indicating.discard(char_uuid.lower())
+        self.behaviour.on_subscribe(char_uuid, notify or indicate)
 
     def _on_connection(self, connection: Connection) -> None:
         self.peripheral_connection = connection
@@ -323,13 +342,15 @@ class BumbleBleakClient(BaseBleakClient):
         collection = BleakGATTServiceCollection()
         for service in peer.services:
             await service.discover_characteristics()
-            bs = BleakGATTService(service, service.handle, str(service.uuid).lower())
+            # 16-bit UUIDs (Device Information, Battery) in bleak's full form, as its own
+            # backends give them
+            bs = BleakGATTService(service, service.handle, _bleak_uuid(service.uuid))
             collection.add_service(bs)
             for char in service.characteristics:
                 bc = BleakGATTCharacteristic(
                     char,
                     char.handle,
-                    str(char.uuid).lower(),
+                    _bleak_uuid(char.uuid),
                     _prop_names(char.properties),  # type: ignore[arg-type]
                     lambda: self.mtu_size - 3,
                     bs,
