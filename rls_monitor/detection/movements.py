@@ -273,11 +273,10 @@ class DetectorConfig:
             )
 
 
-#: The host detector set as the band's own pipeline (``firmware_host.processing`` and its C port)
-#: runs: onset at 3 times the floor and no artefact rule. The band has no gravity estimate per
-#: candidate within its budget, and without the rule a lower onset threshold lets noise through
-#: (hard nights at 25 Hz: LM F1 0.72 at 2 times the floor against 0.76 at 3 times), so the band
-#: keeps 3; the host's default (2 times, with the rule) finds more of the weak movements.
+#: The host detector as the band's own pipeline (``firmware_host.processing``, its C port) runs
+#: it: onset at 3 times the floor, no artefact rule (no gravity estimate per candidate within the
+#: band's budget; without the rule 2 times lets noise through: hard nights at 25 Hz, F1 0.72
+#: against 0.76).
 BAND_PIPELINE = DetectorConfig(onset_factor=3.0, artefacts=ArtefactConfig(enabled=False))
 
 
