@@ -22,6 +22,7 @@ Kemp B, Olivan J. European data format 'plus' (EDF+). Clin Neurophysiol. 2003;11
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -40,6 +41,7 @@ _AXIS_LABEL = re.compile(
 )
 _TO_G = {"g": 1.0, "mg": 1e-3, "m/s^2": 1 / 9.80665, "m/s2": 1 / 9.80665, "m/s²": 1 / 9.80665}
 _OFFSET = re.compile(r"UTC([+-])(\d\d):(\d\d)")
+_RECORDS = re.compile(r"header indicates (\d+) data records, but file contains (\d+)")
 
 
 def read_edf(path: str | Path, *, channels: Sequence[str] | None = None) -> Recording:
@@ -67,9 +69,23 @@ def read_edf(path: str | Path, *, channels: Sequence[str] | None = None) -> Reco
 
     path = Path(path)
     try:
-        edf = edfio.read_edf(path)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            edf = edfio.read_edf(path)
     except Exception as exc:  # edfio raises ValueError and friends for files it cannot parse
         raise RecordingError(f"not a readable EDF file ({exc})".splitlines()[0], path=path) from exc
+    # edfio reads a copy cut short by dropping the records that are missing, with a warning
+    said = [str(w.message) for w in caught]
+    for text in said:
+        match = _RECORDS.search(text)
+        if match:
+            raise RecordingError(
+                f"truncated EDF file: {match.group(2)} of the {match.group(1)} data records the "
+                "header announces",
+                path=path,
+            )
+    if any("Incomplete data record" in text for text in said):
+        raise RecordingError("truncated EDF file: its last data record is cut short", path=path)
     if channels is not None:
         axes = _chosen_channels(edf.signals, channels, path)
         complete = {_side_of(axes): axes}

@@ -178,3 +178,26 @@ def test_channels_on_the_real_polysomnograph_and_other_formats(
     csv.write_text("time,x,y,z\n0,0,0,1\n0.04,0,0,1\n")
     with pytest.raises(RecordingError, match="channels are chosen only in EDF files"):
         read_recording(csv, channels=["x", "y", "z"])
+
+
+def test_bad_and_truncated_copies_of_the_real_polysomnograph_edf(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """edfio reads a copy cut short by dropping what is missing: ours says it is truncated."""
+    data = (shared_data / "psg" / "nox_a1_subject1_120s_legEMG.edf").read_bytes()
+    header_bytes = int(data[184:192])
+    record_bytes = (len(data) - header_bytes) // 12  # 12 data records of 10 s
+    cases = {
+        "half.edf": (data[: len(data) // 2], "truncated EDF file: 5 of the 12 data records"),
+        "records.edf": (
+            data[: header_bytes + 7 * record_bytes],
+            "truncated EDF file: 7 of the 12 data records",
+        ),
+        "header.edf": (data[:200], "not a readable EDF file"),
+    }
+    for name, (content, message) in cases.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        with pytest.raises(RecordingError, match=message) as info:
+            read_recording(path)
+        assert "\n" not in str(info.value)
