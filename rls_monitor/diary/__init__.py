@@ -46,8 +46,10 @@ if TYPE_CHECKING:
         PregnancyEntry,
         Treatment,
         parse_date,
+        parse_entry_text,
         parse_hhmm,
         parse_medication,
+        parse_yes_no,
     )
     from rls_monitor.diary.records import (
         add_entry,
@@ -80,6 +82,8 @@ _LAZY = {
     "PregnancyEntry": "rls_monitor.diary.model",
     "Treatment": "rls_monitor.diary.model",
     "parse_date": "rls_monitor.diary.model",
+    "parse_entry_text": "rls_monitor.diary.model",
+    "parse_yes_no": "rls_monitor.diary.model",
     "parse_hhmm": "rls_monitor.diary.model",
     "parse_medication": "rls_monitor.diary.model",
     "add_entry": "rls_monitor.diary.records",
@@ -136,7 +140,9 @@ __all__ = [
     "night_date_of",
     "night_table",
     "parse_date",
+    "parse_entry_text",
     "parse_hhmm",
     "parse_medication",
+    "parse_yes_no",
     "stop_treatment",
 ]

@@ -314,6 +314,84 @@ class DiaryEntry:
 #: The fields of an evening entry a user can set (besides subject and date).
 ENTRY_FIELDS = tuple(f.name for f in fields(DiaryEntry) if f.name not in ("subject", "night_date"))
 
+_FLOAT_FIELDS = ("caffeine_cups", "alcohol_units", "exercise_min")
+_INT_FIELDS = ("symptoms_0_10", "rested_0_10")
+_TIME_FIELDS = ("caffeine_last_hhmm", "exercise_hhmm")
+_FLAG_FIELDS = ("nicotine", "iron_supplement", "compression_stockings")
+
+
+def parse_yes_no(text: str, name: str = "answer") -> bool:
+    """``yes``/``no`` (also ``y``, ``n``, ``1``, ``0``, ``true``, ``false``) as a bool.
+
+    Examples
+    --------
+    >>> parse_yes_no("Y"), parse_yes_no("no")
+    (True, False)
+    """
+    low = str(text).strip().lower()
+    if low in ("y", "yes", "1", "true"):
+        return True
+    if low in ("n", "no", "0", "false"):
+        return False
+    raise ConfigError(f"{name}: answer yes or no; got {text!r}", name=name, value=text)
+
+
+def parse_entry_text(name: str, text: str) -> Any:
+    """An evening field's value from the text a person typed (a terminal prompt, a web form).
+
+    Numbers may use a decimal comma; the value is then checked by :class:`DiaryEntry` itself
+    (ranges, units), so a prompt, a form and the command-line options refuse the same values.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`ENTRY_FIELDS`.
+    text : str
+        What was typed; blank means not recorded.
+
+    Returns
+    -------
+    object or None
+        A float, int, ``HH:MM`` text, bool, note text, or a tuple of :class:`Medication`
+        (``medications``: one per line or separated by ``;``); ``None`` for a blank.
+
+    Raises
+    ------
+    ConfigError
+        Not a number, not a time, not yes or no, not a medication; or an unknown field.
+
+    Examples
+    --------
+    >>> parse_entry_text("caffeine_cups", "1,5"), parse_entry_text("nicotine", "n")
+    (1.5, False)
+    """
+    raw = "" if text is None else str(text)
+    stripped = raw.strip()
+    if name == "note":
+        return raw if stripped else None
+    if not stripped:
+        return None
+    if name in _FLOAT_FIELDS or name in _INT_FIELDS:
+        kind = int if name in _INT_FIELDS else float
+        try:
+            return kind(stripped.replace(",", "."))
+        except ValueError:
+            whole = "whole " if kind is int else ""
+            raise _bad(name, f"must be a {whole}number", stripped) from None
+    if name in _TIME_FIELDS:
+        return parse_hhmm(stripped, name)
+    if name in _FLAG_FIELDS:
+        return parse_yes_no(stripped, name)
+    if name == "medications":
+        parts = [p.strip() for p in re.split(r"[;\n]", stripped) if p.strip()]
+        return tuple(parse_medication(p) for p in parts)
+    raise ConfigError(
+        f"unknown diary field {name!r}; the fields are {', '.join(ENTRY_FIELDS)}",
+        name="field",
+        value=name,
+        allowed=ENTRY_FIELDS,
+    )
+
 
 def entry_from_row(row: Mapping[str, Any]) -> DiaryEntry:
     """A :class:`DiaryEntry` from a row of the store's ``get_diary_nights``."""
