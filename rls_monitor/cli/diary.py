@@ -7,6 +7,7 @@ asks for each field in turn (``--interactive`` forces it, ``--no-interactive`` n
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -118,7 +119,7 @@ def _prompt_entry() -> dict[str, Any]:
         ("compression_stockings", "Compression stockings today (y/n)"),
     )
     for name, label in prompts:
-        value = _ask(label, lambda text, name=name: parse_entry_text(name, text))
+        value = _ask(label, functools.partial(parse_entry_text, name))
         if value is not None:
             out[name] = value
     meds = []

@@ -1,0 +1,169 @@
+"""The Tonight page: the paired bands, Start, the live status (server-sent events) and Stop.
+
+Start records the simulated band (what ``rls-monitor record --simulate`` records) in a
+background thread (:class:`~rls_monitor.web.recording.NightRun`); the live status is streamed
+as server-sent events from ``/tonight/status`` (``text/event-stream``: one JSON snapshot each
+time it changes, which the recorder does twice a second) and shown by ``static/app.js``; Stop
+ends the night cleanly, scored and stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from rls_monitor.errors import ConfigError
+from rls_monitor.simulation import check_simulated_duration
+from rls_monitor.web.page import post_form, read_store, render, route, state_of
+from rls_monitor.web.recording import NightRun
+
+__all__ = ["POLL_S", "ROUTES", "status_events"]
+
+#: How often the live stream looks at the status (the recorder updates it twice a second).
+POLL_S = 0.25
+#: A comment line keeps an idle stream open through proxies and sleeping laptops.
+KEEPALIVE_S = 15.0
+
+
+def _speed_label(speed: float) -> str:
+    return "as fast as possible" if math.isinf(speed) else f"{speed:g} x real time"
+
+
+def tonight_page(request: Request) -> Response:
+    """``GET /``: the paired bands, the Start form or the live status with Stop."""
+    state = state_of(request)
+    with read_store(state.db_path) as store:
+        paired = store.paired_devices() if store is not None else []
+    run = state.night
+    snapshot = run.snapshot() if run is not None else None
+    return render(
+        request,
+        "tonight.html",
+        {
+            "title": "Tonight",
+            "paired": paired,
+            "run": snapshot,
+            "speeds": [(s, _speed_label(s)) for s in state.speeds],
+        },
+    )
+
+
+async def start_night(request: Request) -> Response:
+    """``POST /tonight/start``: start recording the simulated band (one night at a time)."""
+    fields = await post_form(request)
+    state = state_of(request)
+    if state.night is not None and state.night.running:
+        raise ConfigError("a night is being recorded already: stop it first", name="start")
+    try:
+        speed = float(fields.get("speed", "1"))
+    except ValueError:
+        speed = -1.0
+    if speed not in state.speeds:
+        offered = ", ".join(f"{s:g}" for s in state.speeds)
+        raise ConfigError(
+            f"speed must be one of {offered}; got {fields.get('speed')!r}",
+            name="speed",
+            value=fields.get("speed"),
+        )
+    duration_text = fields.get("duration_h", "").strip()
+    duration_s = None
+    if duration_text:
+        try:
+            duration_s = float(duration_text.replace(",", ".")) * 3600.0
+        except ValueError:
+            raise ConfigError(
+                f"the night's length must be a number of hours; got {duration_text!r}",
+                name="duration_h",
+                value=duration_text,
+            ) from None
+    check_simulated_duration(duration_s)
+    state.night = NightRun(state.db_path, speed=speed, duration_s=duration_s).start()
+    return RedirectResponse("/", status_code=303)
+
+
+async def stop_night(request: Request) -> Response:
+    """``POST /tonight/stop``: end tonight's night (it is scored and stored)."""
+    await post_form(request)
+    run = state_of(request).night
+    if run is not None:
+        run.stop()
+        await asyncio.to_thread(run.wait, 60.0)
+    return RedirectResponse("/", status_code=303)
+
+
+def status_json(request: Request) -> Response:
+    """``GET /tonight/status.json``: the live status once, as JSON."""
+    run = state_of(request).night
+    return JSONResponse(run.snapshot() if run is not None else {"running": False})
+
+
+async def status_events(
+    run: NightRun | None,
+    *,
+    poll_s: float = POLL_S,
+    keepalive_s: float = KEEPALIVE_S,
+    disconnected: Any = None,
+) -> AsyncIterator[str]:
+    """The live status as server-sent events: a snapshot whenever it changes, then ``end``.
+
+    Parameters
+    ----------
+    run : NightRun or None
+        Tonight's night (``None``: one ``end`` event).
+    poll_s : float
+        Seconds between looks at the status.
+    keepalive_s : float
+        Seconds of silence after which a comment line is sent.
+    disconnected : callable, optional
+        An async callable that says whether the client went away.
+
+    Yields
+    ------
+    str
+        ``data: {json}`` events and a final ``event: end``.
+    """
+    last = -1
+    quiet_s = 0.0
+    while run is not None:
+        if disconnected is not None and await disconnected():
+            return
+        version = run.version
+        running = run.running
+        if version != last:
+            last = version
+            quiet_s = 0.0
+            yield f"data: {json.dumps(run.snapshot())}\n\n"
+        elif quiet_s >= keepalive_s:
+            quiet_s = 0.0
+            yield ": keep-alive\n\n"
+        if not running and run.version == last:
+            break
+        await asyncio.sleep(poll_s)
+        quiet_s += poll_s
+    yield "event: end\ndata: {}\n\n"
+
+
+def status_stream(request: Request) -> Response:
+    """``GET /tonight/status``: the live status as ``text/event-stream``."""
+    run = state_of(request).night
+    return StreamingResponse(
+        status_events(run, disconnected=request.is_disconnected),
+        media_type="text/event-stream",
+        headers={"X-Accel-Buffering": "no"},
+    )
+
+
+ROUTES: list[Route] = [
+    route("/", tonight_page),
+    route("/tonight/start", start_night, ("POST",)),
+    route("/tonight/stop", stop_night, ("POST",)),
+    route("/tonight/status", status_stream),
+    route("/tonight/status.json", status_json),
+]
