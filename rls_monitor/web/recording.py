@@ -167,6 +167,12 @@ class NightRun:
         return self._thread.is_alive()
 
     @property
+    def result(self) -> NightResult | None:
+        """How the night went, once it ended (``None`` before, or when it failed)."""
+        with self._lock:
+            return self._result
+
+    @property
     def version(self) -> int:
         """A number that grows with every change of the status (for the live stream)."""
         with self._lock:

@@ -1,0 +1,104 @@
+"""The Tonight page: Start, the live status as server-sent events, Stop."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import time
+from pathlib import Path
+
+from starlette.testclient import TestClient
+
+from rls_monitor.web.recording import NightRun
+from rls_monitor.web.security import CSRF_FIELD, RunSecrets
+from rls_monitor.web.tonight import status_events
+from tests.web.conftest import form_post
+
+
+def _collect(run: NightRun | None, **kwargs: float) -> list[str]:
+    async def main() -> list[str]:
+        return [e async for e in status_events(run, **kwargs)]
+
+    return asyncio.run(main())
+
+
+def test_the_stream_sends_each_change_then_end(tmp_path: Path) -> None:
+    run = NightRun(tmp_path / "n.sqlite", speed=math.inf, duration_s=900.0).start()
+    events = _collect(run, poll_s=0.01)
+    assert events[-1] == "event: end\ndata: {}\n\n"
+    snaps = [json.loads(e.removeprefix("data: ")) for e in events[:-1]]
+    assert snaps and all(e.startswith("data: ") for e in events[:-1])
+    versions = [s["version"] for s in snaps]
+    assert versions == sorted(set(versions))  # each change once, in order
+    assert snaps[-1]["finished"] and snaps[-1]["bands"][0]["samples"] == 900 * 50
+
+
+def test_without_a_night_the_stream_just_ends() -> None:
+    assert _collect(None) == ["event: end\ndata: {}\n\n"]
+
+
+def test_a_quiet_stream_sends_keepalives(tmp_path: Path) -> None:
+    run = NightRun(tmp_path / "n.sqlite", speed=1.0, duration_s=3600.0).start()
+    try:
+
+        async def main() -> list[str]:
+            out: list[str] = []
+            async for e in status_events(run, poll_s=0.01, keepalive_s=0.0):
+                out.append(e)
+                if len(out) >= 5:
+                    break
+            return out
+
+        events = asyncio.run(main())
+        assert ": keep-alive\n\n" in events
+    finally:
+        run.stop()
+        assert run.wait(60.0)
+
+
+def _start(client: TestClient, secrets: RunSecrets, speed: str = "600") -> object:
+    return form_post(client, "/tonight/start", {CSRF_FIELD: secrets.csrf, "speed": speed})
+
+
+def test_start_watch_and_stop_from_the_page(client: TestClient, secrets: RunSecrets) -> None:
+    page = client.get("/").text
+    assert "simulated band" in page.lower() and 'id="start"' in page
+    assert _start(client, secrets).status_code == 303
+    try:
+        assert 'id="stop"' in client.get("/").text
+        assert _start(client, secrets).status_code == 400  # one night at a time
+        samples = []
+        deadline = time.monotonic() + 60.0
+        while time.monotonic() < deadline and (len(samples) < 2 or samples[-1] <= samples[0]):
+            snap = client.get("/tonight/status.json").json()
+            if snap["bands"]:
+                samples.append(snap["bands"][0]["samples"])
+            time.sleep(0.2)
+        assert len(samples) >= 2 and samples[-1] > samples[0]
+    finally:
+        stopped = form_post(client, "/tonight/stop", {CSRF_FIELD: secrets.csrf})
+    assert stopped.status_code == 303
+    snap = client.get("/tonight/status.json").json()
+    assert snap["finished"] and not snap["running"]
+    page = client.get("/").text
+    assert f"Night {snap['night']} is stored and scored" in page
+    assert f'href="/morning/{snap["night"]}"' in page
+    with client.stream("GET", "/tonight/status") as r:
+        assert r.headers["content-type"].startswith("text/event-stream")
+        body = "".join(r.iter_text())
+    assert body.endswith("event: end\ndata: {}\n\n") and '"finished": true' in body
+
+
+def test_a_speed_the_page_does_not_offer_is_refused(
+    client: TestClient, secrets: RunSecrets
+) -> None:
+    r = _start(client, secrets, speed="1e9")
+    assert r.status_code == 400 and "speed must be one of 1, 60, 600" in r.text
+    r = form_post(
+        client,
+        "/tonight/start",
+        {CSRF_FIELD: secrets.csrf, "speed": "600", "duration_h": "40"},
+    )
+    assert r.status_code == 400 and "Error:" in r.text
+    assert client.get("/tonight/status.json").json() == {"running": False}
