@@ -197,14 +197,23 @@ class TrendChart:
 
 def trend_chart(table: Any, **kwargs: Any) -> TrendChart:
     """The trend of a :class:`~rls_monitor.diary.stats.NightTable`, with every factor that
-    marks at least one night (a flag that is yes, a number above zero)."""
+    marks at least one night (a flag that is yes, a number above zero); a number that marks
+    the same nights as a flag (``alcohol_units`` and ``alcohol``) is drawn once, as the flag."""
     marks: dict[str, np.ndarray] = {}
-    for name, values in table.factors.items():
+    flags: list[np.ndarray] = []
+    order = sorted(table.factors, key=lambda n: table.kinds.get(n) != "flag")  # flags first
+    for name in order:
+        values = table.factors[name]
         on = (values == 1.0) if table.kinds.get(name) == "flag" else (values > 0.0)
         on = np.asarray(on & ~np.isnan(values), dtype=bool)
-        if on.any():
-            unit = table.units.get(name)
-            marks[f"{name} ({unit})" if unit else name] = on
+        if not on.any():
+            continue
+        if table.kinds.get(name) == "flag":
+            flags.append(on)
+        elif any(np.array_equal(on, flag) for flag in flags):
+            continue
+        unit = table.units.get(name)
+        marks[f"{name} ({unit})" if unit else name] = on
     return TrendChart(table.dates, np.asarray(table.plm_per_h, dtype=np.float64), marks, **kwargs)
 
 

@@ -1,0 +1,181 @@
+"""The web page as a patient uses it: a real ``rls-monitor serve`` and headless Chromium.
+
+Start a simulated night from Tonight and watch its live status advance, stop it; read the
+morning summary and check its numbers against ``show --json``; enter a diary night and see it
+on the trend; download a report and open it; screenshots of every page at phone and desktop
+width into ``out/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tests.report.rendering import non_white_fraction, png_pixels, require_tool
+from tests.web.browser import VIEWPORTS, chromium, served
+
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOTS = REPO / "out" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def server(db: Path) -> Iterator[str]:
+    with served(db) as url:
+        yield url
+
+
+@pytest.fixture
+def page(browser: Any, server: str) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+    errors: list[str] = []
+    pg = context.new_page()
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    pg.goto(server)
+    yield pg
+    context.close()
+    assert not [e for e in errors if "Content Security Policy" in e], errors
+
+
+def _show_json(db: Path, night: int) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, "-m", "rls_monitor", "show", str(night), "--json", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return dict(json.loads(out.stdout))
+
+
+def _samples(pg: Any) -> int:
+    return int(pg.locator('#live [data-key="samples"]').inner_text())
+
+
+def test_start_a_simulated_night_watch_it_and_stop_it(page: Any, db: Path) -> None:
+    assert page.locator("h1").inner_text() == "Tonight"
+    assert page.get_by_text("simulated band").first.is_visible()
+    page.select_option("#speed", "600")
+    page.click("#start")
+    page.wait_for_selector("#live")
+    assert page.locator('[data-key="simulated"]').is_visible()
+    page.wait_for_function(
+        "() => Number(document.querySelector('#live [data-key=\"samples\"]').textContent) > 0",
+        timeout=30_000,
+    )
+    first = _samples(page)
+    page.wait_for_function(
+        f"() => Number(document.querySelector('#live [data-key=\"samples\"]').textContent) > {first}",
+        timeout=30_000,
+    )  # the page updates itself (server-sent events), without a reload
+    assert page.locator('#live [data-key="state"]').inner_text() == "connected"
+    page.click("#stop")
+    stored = page.wait_for_selector('[data-key="stored"]', timeout=60_000)
+    text = stored.inner_text()
+    assert text.startswith("Night 2 is stored")
+    shown = _show_json(db, 2)
+    assert shown["status"] == "complete" and shown["rules"] == "wasm2016"
+    page.click("text=See this morning's summary")
+    assert page.url.endswith("/morning/2")
+
+
+def test_the_morning_summary_is_show_json(page: Any, db: Path) -> None:
+    page.click("nav >> text=This morning")
+    shown = _show_json(db, 1)
+    value = page.locator('[data-key="plm_per_h"]')
+    assert float(value.get_attribute("data-value")) == shown["indices"]["plm_per_h"]
+    assert value.inner_text() == f"{shown['indices']['plm_per_h']:.1f}"
+    assert int(page.locator('[data-key="lm"]').inner_text()) == shown["counts"]["lm"]
+    assert int(page.locator('[data-key="plm"]').inner_text()) == shown["counts"]["plm"]
+    assert int(page.locator('[data-key="series"]').inner_text()) == shown["counts"]["series"]
+    minutes = round(shown["in_bed_s"] / 60)
+    assert (
+        page.locator('[data-key="in_bed"]').inner_text()
+        == f"{minutes // 60} h {minutes % 60:02d} min"
+    )
+    assert page.locator('[data-key="hour"]').count() == len(shown["per_hour"])
+    assert page.get_by_text("What these numbers do not mean").is_visible()
+    page.wait_for_function(  # the report's timeline figure, drawn by the server
+        "() => { const i = document.querySelector('img.raster'); "
+        "return i.complete && i.naturalWidth > 600; }",
+        timeout=30_000,
+    )
+
+
+def test_a_diary_night_shows_on_the_trend(page: Any, db: Path) -> None:
+    page.click("nav >> text=Diary")
+    page.locator("ul.diary-nights a").first.click()  # the evening of night 1
+    day = page.locator("#f-date").input_value()
+    page.fill("#f-alcohol_units", "abc")
+    page.click("#save")
+    error = page.locator('[data-error="alcohol_units"]')
+    assert error.inner_text() == "alcohol_units: must be a number; got 'abc'"
+    page.fill("#f-alcohol_units", "3")
+    page.fill("#f-caffeine_cups", "2")
+    page.select_option("#f-nicotine", "yes")
+    page.click("#save")
+    assert page.locator('[data-key="saved"]').is_visible()
+    page.click("nav >> text=Trend")
+    row = page.locator(f'[data-key="trend-night"][data-date="{day}"]')
+    assert row.count() == 1
+    marks = page.locator("svg.trend rect.mark")
+    factors = {marks.nth(i).get_attribute("data-factor") for i in range(marks.count())}
+    assert {"alcohol", "caffeine", "nicotine"} <= factors
+    assert "1 with a diary entry" in page.locator('[data-key="insights-head"]').inner_text()
+
+
+def test_download_a_report_and_open_it(page: Any, tmp_path: Path) -> None:
+    page.click("nav >> text=For my clinician")
+    page.select_option("#d-night", "1")
+    page.select_option("#d-format", "pdf")
+    with page.expect_download() as info:
+        page.click("#download")
+    download = info.value
+    assert download.suggested_filename == "rls-monitor-night-1.pdf"
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    data = path.read_bytes()
+    assert data.startswith(b"%PDF") and b"/Type /Page" in data
+    pdftotext = require_tool("pdftotext")
+    text = subprocess.run(
+        [pdftotext, str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "PLM" in text and "not a diagnosis" in text
+
+
+@pytest.mark.parametrize("name", list(VIEWPORTS))
+def test_screenshots_of_every_page(browser: Any, server: str, name: str) -> None:
+    width, height = VIEWPORTS[name]
+    context = browser.new_context(viewport={"width": width, "height": height})
+    pg = context.new_page()
+    pg.goto(server)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for path, label in (
+        ("/", "tonight"),
+        ("/morning", "morning"),
+        ("/trend", "trend"),
+        ("/diary", "diary"),
+        ("/clinician", "clinician"),
+    ):
+        pg.goto(server.split("/?")[0] + path)
+        pg.wait_for_load_state("networkidle")
+        shot = SCREENSHOTS / f"{label}-{name}.png"
+        pg.screenshot(path=str(shot), full_page=True)
+        pixels = png_pixels(shot.read_bytes())
+        assert pixels.shape[1] == width
+        assert 0.02 < non_white_fraction(pixels) < 0.9, label  # something drawn, not blank
+        overflow = pg.evaluate("() => document.documentElement.scrollWidth")
+        assert overflow <= width, f"{label} is wider than the {name} screen"
+    context.close()
+    assert np.isfinite(width)
