@@ -161,7 +161,7 @@ class TrendChart:
         width: float = 900.0,
         height: float = 260.0,
     ) -> None:
-        self.left, self.top, self.width, self.height = 44.0, 12.0, width, height
+        self.left, self.top, self.width, self.height = 160.0, 12.0, width, height
         n = len(dates)
         top_value = float(np.nanmax(plm_per_h)) if n else 0.0
         self.y_max = max(20.0, math.ceil(max(top_value, _PLM_REFERENCE_PER_H) / 10.0) * 10.0)
@@ -192,7 +192,7 @@ class TrendChart:
             self.rows.append({"name": name, "y": row_y, "xs": xs})
             row_y += 18.0
         self.total_height = row_y + 6.0
-        self.total_width = self.left + width + 12.0
+        self.total_width = self.left + width + 40.0
 
 
 def trend_chart(table: Any, **kwargs: Any) -> TrendChart:
