@@ -29,7 +29,7 @@ from rls_monitor.diary.model import (
 )
 from rls_monitor.diary.records import add_entry, get_entry, list_entries
 from rls_monitor.diary.table import night_date_of
-from rls_monitor.errors import ConfigError, RLSMonitorError
+from rls_monitor.errors import ConfigError, RLSMonitorError, check_option
 from rls_monitor.storage import Store
 from rls_monitor.web.page import post_form, read_store, render, route, state_of
 from rls_monitor.web.pages import choose_subject
@@ -232,13 +232,7 @@ def _download(db_path: Path, fields: dict[str, str]) -> tuple[bytes, str]:
 
     kind = fields.get("format", "")
     suffixes = {value: suffix for value, _, suffix in DOWNLOADS}
-    if kind not in suffixes:
-        raise ConfigError(
-            f"format must be one of {', '.join(suffixes)}; got {kind!r}",
-            name="format",
-            value=kind,
-            allowed=tuple(suffixes),
-        )
+    check_option("format", kind, suffixes)
     night_text = fields.get("night", "").strip()
     night = int(night_text) if night_text.isdigit() else None
     subject = fields.get("subject", "").strip() or None

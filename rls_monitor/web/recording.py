@@ -1,8 +1,9 @@
 """Tonight's recording, run for the web page: a night recorded in a background thread.
 
 The page's Start button starts :class:`NightRun`: the same function as ``rls-monitor record
---simulate`` (:func:`rls_monitor.simulation.record_simulated_night_async`) in a thread with its
-own event loop. Its live status (what the CLI's status line shows) is kept as a snapshot that
+--simulate`` (:func:`rls_monitor.simulation.record_simulated_night_async`), or for paired bands
+that of ``rls-monitor record --ble/--serial`` (:func:`rls_monitor.nights.record.record_night_async`),
+in a thread with its own event loop. Its live status (what the CLI's status line shows) is kept as a snapshot that
 the page's server-sent events read; Stop sets the night's stop event, and the night ends
 cleanly: scored and stored, as after Ctrl-C in the terminal.
 """
@@ -71,7 +72,11 @@ class NightRun:
     rules : {"wasm2016", "aasm"}
         Rule set.
     subject : str, optional
-        Subject label (default ``"simulated"``).
+        Subject label (default ``"simulated"``; a paired band's: its pairing's).
+    specs : list of str, optional
+        Paired bands to record instead of the simulated one (``"ble:ADDRESS"``,
+        ``"serial:PORT"``; one or two), as ``rls-monitor record`` does; the speed, duration and
+        seed are then not used.
     """
 
     def __init__(
@@ -83,6 +88,7 @@ class NightRun:
         seed: int = 0,
         rules: str = "wasm2016",
         subject: str | None = None,
+        specs: list[str] | None = None,
     ) -> None:
         if not speed > 0:
             raise ConfigError(f"speed must be positive; got {speed!r}", name="speed", value=speed)
@@ -92,7 +98,8 @@ class NightRun:
         self.seed = seed
         self.rules = rules
         self.subject = subject
-        self.simulated = True
+        self.specs = list(specs or [])
+        self.simulated = not self.specs
         self.started_s = time.monotonic()
         self._lock = threading.Lock()
         self._status: NightStatus | None = None
@@ -115,6 +122,7 @@ class NightRun:
             self._version += 1
 
     def _main(self) -> None:
+        from rls_monitor.nights.record import record_night_async
         from rls_monitor.simulation import record_simulated_night_async
 
         async def run() -> NightResult:
@@ -122,6 +130,15 @@ class NightRun:
             self._loop = asyncio.get_running_loop()
             if self._stop_requested:
                 self._stop.set()
+            if self.specs:
+                return await record_night_async(
+                    self.db_path,
+                    self.specs,
+                    rules=self.rules,
+                    subject=self.subject,
+                    stop=self._stop,
+                    on_status=self._on_status,
+                )
             return await record_simulated_night_async(
                 self.db_path,
                 duration_s=self.duration_s,

@@ -1,7 +1,7 @@
 """The Tonight page: the paired bands, Start, the live status (server-sent events) and Stop.
 
-Start records the simulated band (what ``rls-monitor record --simulate`` records) in a
-background thread (:class:`~rls_monitor.web.recording.NightRun`); the live status is streamed
+Start records the paired bands chosen (what ``rls-monitor record --ble/--serial`` records), or
+the simulated band (what ``rls-monitor record --simulate`` records), in a background thread (:class:`~rls_monitor.web.recording.NightRun`); the live status is streamed
 as server-sent events from ``/tonight/status`` (``text/event-stream``: one JSON snapshot each
 time it changes, which the recorder does twice a second) and shown by ``static/app.js``; Stop
 ends the night cleanly, scored and stored.
@@ -19,15 +19,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from rls_monitor.errors import ConfigError
+from rls_monitor.errors import ConfigError, check_option
 from rls_monitor.simulation import check_simulated_duration
-from rls_monitor.web.page import post_form, read_store, render, route, state_of
+from rls_monitor.web.page import WebState, post_form, read_store, render, route, state_of
 from rls_monitor.web.recording import NightRun
 
 __all__ = ["POLL_S", "ROUTES", "status_events"]
 
 #: How often the live stream looks at the status (the recorder updates it twice a second).
 POLL_S = 0.25
+#: How a paired band is reached, as ``rls-monitor record`` takes it (``--ble`` or ``--serial``).
+LINKS = ("ble", "serial")
 #: A comment line keeps an idle stream open through proxies and sleeping laptops.
 KEEPALIVE_S = 15.0
 
@@ -55,12 +57,38 @@ def tonight_page(request: Request) -> Response:
     )
 
 
+def _paired_specs(state: WebState, fields: dict[str, str]) -> list[str]:
+    """The links of the paired bands the form chose (``[]``: the simulated band)."""
+    chosen = [a for a in fields.get("band", "").split("\n") if a.strip()]
+    if not chosen:
+        return []
+    link = fields.get("link", "")
+    check_option("link", link, LINKS)
+    with read_store(state.db_path) as store:
+        paired = {d["address"] for d in (store.paired_devices() if store is not None else [])}
+    for address in chosen:
+        if address not in paired:
+            raise ConfigError(
+                f"{address} is not a paired band: pair it first ('rls-monitor pair')",
+                name="band",
+                value=address,
+            )
+    if len(chosen) > 2:
+        raise ConfigError("a night records one band, or two (left and right leg)", name="band")
+    return [f"{link}:{address}" for address in chosen]
+
+
 async def start_night(request: Request) -> Response:
-    """``POST /tonight/start``: start recording the simulated band (one night at a time)."""
+    """``POST /tonight/start``: start recording the chosen paired bands, or the simulated band
+    (one night at a time)."""
     fields = await post_form(request)
     state = state_of(request)
     if state.night is not None and state.night.running:
         raise ConfigError("a night is being recorded already: stop it first", name="start")
+    specs = await asyncio.to_thread(_paired_specs, state, fields)
+    if specs:
+        state.night = NightRun(state.db_path, specs=specs).start()
+        return RedirectResponse("/", status_code=303)
     try:
         speed = float(fields.get("speed", "1"))
     except ValueError:

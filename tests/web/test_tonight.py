@@ -6,10 +6,18 @@ import asyncio
 import json
 import math
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
 from starlette.testclient import TestClient
 
+from firmware_host.band import SimulatedBand
+from rls_monitor.cli import main
+from rls_monitor.link.transports.simulated import BandDriver, PtyBand
+from rls_monitor.simulation import simulated_sources
+from rls_monitor.storage import Store
 from rls_monitor.web.recording import NightRun
 from rls_monitor.web.security import CSRF_FIELD, RunSecrets
 from rls_monitor.web.tonight import status_events
@@ -101,4 +109,56 @@ def test_a_speed_the_page_does_not_offer_is_refused(
         {CSRF_FIELD: secrets.csrf, "speed": "600", "duration_h": "40"},
     )
     assert r.status_code == 400 and "Error:" in r.text
+    assert client.get("/tonight/status.json").json() == {"running": False}
+
+
+@pytest.fixture
+def paired_port(db: Path) -> Iterator[str]:
+    """A simulated band on a real pseudo-terminal serial port, paired with ``rls-monitor pair``."""
+    counts, lsb_g, fs_hz = simulated_sources(None, duration_s=3600.0, bilateral=False, seed=4)[
+        "left"
+    ]
+    band = SimulatedBand(counts, lsb_g=lsb_g, fs_hz=fs_hz, device_id="RLS-0000000000WEB01")
+    with PtyBand(BandDriver(band, speed=60.0)) as pty:
+        paired = CliRunner().invoke(
+            main,
+            ["pair", "--serial", pty.port, "--side", "left", "--subject", "P-9", "--db", str(db)],
+        )
+        assert paired.exit_code == 0, paired.output
+        yield pty.port
+
+
+def test_start_with_the_paired_band(
+    client: TestClient, secrets: RunSecrets, db: Path, paired_port: str
+) -> None:
+    page = client.get("/").text
+    assert f'value="{paired_port}" checked' in page and 'id="start-band"' in page
+    fields = {CSRF_FIELD: secrets.csrf, "band": paired_port, "link": "serial"}
+    assert form_post(client, "/tonight/start", fields).status_code == 303
+    try:
+        deadline = time.monotonic() + 60.0
+        snap = client.get("/tonight/status.json").json()
+        while time.monotonic() < deadline and not (
+            snap["bands"] and snap["bands"][0]["samples"] > 0
+        ):
+            time.sleep(0.2)
+            snap = client.get("/tonight/status.json").json()
+        assert snap["simulated"] is False
+        assert snap["bands"][0]["device_id"] == "RLS-0000000000WEB01"
+        assert snap["bands"][0]["samples"] > 0
+        assert "simulated band" not in client.get("/").text.split("Start the night")[0].lower()
+    finally:
+        assert form_post(client, "/tonight/stop", {CSRF_FIELD: secrets.csrf}).status_code == 303
+    night = client.get("/tonight/status.json").json()["night"]
+    with Store(db, create=False, readonly=True) as store:
+        info = store.get_night(night)
+    assert info.subject == "P-9" and info.status == "complete"  # the pairing's subject
+
+
+def test_an_unpaired_band_or_link_is_refused(client: TestClient, secrets: RunSecrets) -> None:
+    fields = {CSRF_FIELD: secrets.csrf, "band": "/dev/ttyNOPE", "link": "serial"}
+    r = form_post(client, "/tonight/start", fields)
+    assert r.status_code == 400 and "/dev/ttyNOPE is not a paired band" in r.text
+    r = form_post(client, "/tonight/start", {**fields, "link": "wifi"})
+    assert r.status_code == 400 and "link must be one of" in r.text
     assert client.get("/tonight/status.json").json() == {"running": False}
