@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -33,9 +34,11 @@ def serve_command(
     """Serve the web page on this computer and open it in the browser.
 
     It prints the page's address with a secret token made for this run: only that address
-    opens the page. Stop it with Ctrl-C.
+    opens the page. Stop it with Ctrl-C (a night being recorded then ends cleanly, scored and
+    stored, as after Ctrl-C in 'rls-monitor record').
     """
     import socket
+    import threading
     import webbrowser
 
     import uvicorn
@@ -46,7 +49,8 @@ def serve_command(
 
     check_bind_host(host, allow_remote=allow_remote)
     secrets = RunSecrets.for_host(host)
-    app = create_app(db_path or default_db_path(), secrets=secrets)
+    closing = threading.Event()
+    app = create_app(db_path or default_db_path(), secrets=secrets, closing=closing)
     family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -64,6 +68,14 @@ def serve_command(
     click.echo("Only this address (with its token) opens the page. Ctrl-C stops it.")
     if not no_browser:
         webbrowser.open(url)
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
-    server = uvicorn.Server(config)
-    server.run(sockets=[sock])
+    # Ctrl-C: open live streams get 2 s to close, then a night being recorded ends cleanly
+    config = uvicorn.Config(
+        app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=2
+    )
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            closing.set()  # live streams end, so the graceful shutdown does not wait on them
+            super().handle_exit(sig, frame)
+
+    Server(config).run(sockets=[sock])

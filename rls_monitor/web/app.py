@@ -9,8 +9,11 @@ never a traceback.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import threading
+from collections.abc import AsyncIterator
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
@@ -162,6 +165,7 @@ def create_app(
     *,
     secrets: RunSecrets | None = None,
     speeds: tuple[float, ...] | None = None,
+    closing: threading.Event | None = None,
 ) -> ASGIApp:
     """The web page's ASGI application over one store.
 
@@ -173,6 +177,9 @@ def create_app(
         The run's token, CSRF token and host names (default: fresh ones for 127.0.0.1).
     speeds : tuple of float, optional
         The speeds offered for the simulated band (default 1, 60 and 600 times real time).
+    closing : threading.Event, optional
+        The server sets it when it stops (Ctrl-C): the live streams then end at once, and a
+        night being recorded ends cleanly when the server has shut down.
 
     Returns
     -------
@@ -181,6 +188,8 @@ def create_app(
         attribute, with the :class:`WebState` as ``app.state.web``.
     """
     state = WebState(db_path=Path(db_path), secrets=secrets or RunSecrets())
+    if closing is not None:
+        state.closing = closing
     if speeds is not None:
         state.speeds = tuple(float(s) for s in speeds)
     routes = [
@@ -189,7 +198,19 @@ def create_app(
         *forms.ROUTES,
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        # the server stops (Ctrl-C): tonight's night ends cleanly, scored and stored
+        night = state.night
+        if night is not None and night.running:
+            log.info("server stopping: ending night cleanly")
+            night.stop()
+            await asyncio.to_thread(night.wait, 120.0)
+
     app = Starlette(
+        lifespan=lifespan,
         routes=routes,
         exception_handlers={
             RLSMonitorError: _on_error,

@@ -7,6 +7,7 @@ The pages (:mod:`~rls_monitor.web.tonight`, :mod:`~rls_monitor.web.pages`,
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,12 +77,15 @@ class WebState:
         Tonight's recording, once started from the page.
     speeds : tuple of float
         Speeds offered for the simulated band (simulated seconds per real second).
+    closing : threading.Event
+        Set when the server stops: the live streams end.
     """
 
     db_path: Path
     secrets: RunSecrets = field(default_factory=RunSecrets)
     night: NightRun | None = None
     speeds: tuple[float, ...] = (1.0, 60.0, 600.0)
+    closing: threading.Event = field(default_factory=threading.Event)
 
 
 def state_of(request: Request) -> WebState:

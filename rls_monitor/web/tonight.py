@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -21,6 +22,7 @@ from starlette.routing import Route
 
 from rls_monitor.errors import ConfigError, check_option
 from rls_monitor.simulation import check_simulated_duration
+from rls_monitor.storage import Store
 from rls_monitor.web.page import WebState, post_form, read_store, render, route, state_of
 from rls_monitor.web.recording import NightRun
 
@@ -78,6 +80,11 @@ def _paired_specs(state: WebState, fields: dict[str, str]) -> list[str]:
     return [f"{link}:{address}" for address in chosen]
 
 
+def _create_store(state: WebState) -> None:
+    with Store(state.db_path):
+        pass
+
+
 async def start_night(request: Request) -> Response:
     """``POST /tonight/start``: start recording the chosen paired bands, or the simulated band
     (one night at a time)."""
@@ -86,9 +93,18 @@ async def start_night(request: Request) -> Response:
     if state.night is not None and state.night.running:
         raise ConfigError("a night is being recorded already: stop it first", name="start")
     specs = await asyncio.to_thread(_paired_specs, state, fields)
+    speed, duration_s = (1.0, None) if specs else _simulated_options(state, fields)
+    # the recorder would create the store; made here first, the pages never read it half-made
+    await asyncio.to_thread(_create_store, state)
     if specs:
         state.night = NightRun(state.db_path, specs=specs).start()
-        return RedirectResponse("/", status_code=303)
+    else:
+        state.night = NightRun(state.db_path, speed=speed, duration_s=duration_s).start()
+    return RedirectResponse("/", status_code=303)
+
+
+def _simulated_options(state: WebState, fields: dict[str, str]) -> tuple[float, float | None]:
+    """The simulated band's speed and night length from the form, checked."""
     try:
         speed = float(fields.get("speed", "1"))
     except ValueError:
@@ -112,8 +128,7 @@ async def start_night(request: Request) -> Response:
                 value=duration_text,
             ) from None
     check_simulated_duration(duration_s)
-    state.night = NightRun(state.db_path, speed=speed, duration_s=duration_s).start()
-    return RedirectResponse("/", status_code=303)
+    return speed, duration_s
 
 
 async def stop_night(request: Request) -> Response:
@@ -138,6 +153,7 @@ async def status_events(
     poll_s: float = POLL_S,
     keepalive_s: float = KEEPALIVE_S,
     disconnected: Any = None,
+    closing: threading.Event | None = None,
 ) -> AsyncIterator[str]:
     """The live status as server-sent events: a snapshot whenever it changes, then ``end``.
 
@@ -151,6 +167,8 @@ async def status_events(
         Seconds of silence after which a comment line is sent.
     disconnected : callable, optional
         An async callable that says whether the client went away.
+    closing : threading.Event, optional
+        Set when the server stops: the stream ends (with ``end``).
 
     Yields
     ------
@@ -171,7 +189,7 @@ async def status_events(
         elif quiet_s >= keepalive_s:
             quiet_s = 0.0
             yield ": keep-alive\n\n"
-        if not running and run.version == last:
+        if (not running and run.version == last) or (closing is not None and closing.is_set()):
             break
         await asyncio.sleep(poll_s)
         quiet_s += poll_s
@@ -180,9 +198,9 @@ async def status_events(
 
 def status_stream(request: Request) -> Response:
     """``GET /tonight/status``: the live status as ``text/event-stream``."""
-    run = state_of(request).night
+    state = state_of(request)
     return StreamingResponse(
-        status_events(run, disconnected=request.is_disconnected),
+        status_events(state.night, disconnected=request.is_disconnected, closing=state.closing),
         media_type="text/event-stream",
         headers={"X-Accel-Buffering": "no"},
     )

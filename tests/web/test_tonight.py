@@ -18,10 +18,11 @@ from rls_monitor.cli import main
 from rls_monitor.link.transports.simulated import BandDriver, PtyBand
 from rls_monitor.simulation import simulated_sources
 from rls_monitor.storage import Store
+from rls_monitor.web.app import create_app
 from rls_monitor.web.recording import NightRun
 from rls_monitor.web.security import CSRF_FIELD, RunSecrets
 from rls_monitor.web.tonight import status_events
-from tests.web.conftest import form_post
+from tests.web.conftest import BASE_URL, form_post
 
 
 def _collect(run: NightRun | None, **kwargs: float) -> list[str]:
@@ -162,3 +163,13 @@ def test_an_unpaired_band_or_link_is_refused(client: TestClient, secrets: RunSec
     r = form_post(client, "/tonight/start", {**fields, "link": "wifi"})
     assert r.status_code == 400 and "link must be one of" in r.text
     assert client.get("/tonight/status.json").json() == {"running": False}
+
+
+def test_a_refused_start_creates_no_database(tmp_path: Path) -> None:
+    db = tmp_path / "none" / "n.sqlite"
+    secrets = RunSecrets()
+    with TestClient(create_app(db, secrets=secrets), base_url=BASE_URL) as c:
+        c.get(f"/?token={secrets.token}")
+        r = form_post(c, "/tonight/start", {CSRF_FIELD: secrets.csrf, "speed": "7"})
+        assert r.status_code == 400
+    assert not db.exists() and not db.parent.exists()
