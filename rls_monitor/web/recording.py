@@ -19,7 +19,7 @@ from typing import Any
 
 from rls_monitor.errors import ConfigError, RLSMonitorError
 from rls_monitor.nights.recorder import NightResult, StopSignal
-from rls_monitor.nights.status import NightStatus, format_status_line, link_report
+from rls_monitor.nights.status import NightStatus, format_status_line, link_report, plural
 
 __all__ = ["NightRun", "status_dict"]
 
@@ -37,14 +37,21 @@ def status_dict(status: NightStatus | None) -> dict[str, Any]:
     dict
         ``night``, ``line`` (the words of the CLI's status line), ``lm_count``,
         ``plm_count``, ``plm_per_h``, ``rules``, and ``bands``: per band its ``side``,
-        ``state`` and the link counters of :func:`rls_monitor.nights.status.link_report`.
+        ``state``, the link counters of :func:`rls_monitor.nights.status.link_report` and
+        ``signal`` (link losses, frames lost, bad frames, in words).
     """
     if status is None:
         return {"night": None, "line": "starting", "bands": []}
     counters = link_report(status)
-    bands = [
-        {"side": b.side, "state": str(b.state), **counters.get(b.side, {})} for b in status.bands
-    ]
+    bands = []
+    for b in status.bands:
+        band = {"side": b.side, "state": str(b.state), **counters.get(b.side, {})}
+        bad = sum(band.get("bad_frames", {}).values())
+        band["signal"] = (
+            f"{plural(band.get('link_losses', 0), 'link loss', 'link losses')}, "
+            f"{plural(band.get('frames_lost', 0), 'frame')} lost, {plural(bad, 'bad frame')}"
+        )
+        bands.append(band)
     return {
         "night": status.night_id if status.night_id >= 0 else None,
         "line": format_status_line(status),

@@ -84,6 +84,11 @@ def test_start_a_simulated_night_watch_it_and_stop_it(page: Any, db: Path) -> No
         timeout=30_000,
     )  # the page updates itself (server-sent events), without a reload
     assert page.locator('#live [data-key="state"]').inner_text() == "connected"
+    assert page.locator('#live [data-key="signal"]').inner_text() == (
+        "0 link losses, 0 frames lost, 0 bad frames"
+    )
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "tonight-recording-desktop.png"), full_page=True)
     page.click("#stop")
     stored = page.wait_for_selector('[data-key="stored"]', timeout=60_000)
     text = stored.inner_text()

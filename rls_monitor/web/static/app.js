@@ -16,6 +16,7 @@ function showStatus(root, s) {
     setText(root, "recorded", band.recorded_s.toFixed(0) + " s");
     setText(root, "gaps", String(band.gaps_filled));
     setText(root, "battery", band.battery_pct === null ? "?" : band.battery_pct.toFixed(0) + " %");
+    setText(root, "signal", band.signal);
   }
   setText(root, "lms", s.lm_count === null || s.lm_count === undefined ? "?" : String(s.lm_count));
   setText(root, "line", s.line);
