@@ -38,7 +38,7 @@ CSRF_FIELD = "csrf"
 
 #: Sent with every answer: nothing but this server's own files, no inline script or style.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 
