@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DISCLAIMER",
+    "PER_HOUR_HEADERS",
     "ReportContent",
     "figure_png",
     "fmt",

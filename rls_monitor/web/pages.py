@@ -10,7 +10,7 @@ marked under it, and :func:`rls_monitor.diary.insights.analyse` with its caveat.
 from __future__ import annotations
 
 import math
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from rls_monitor.errors import ConfigError
-from rls_monitor.nights.summary import night_json
+from rls_monitor.nights.summary import hours_minutes, night_json
 from rls_monitor.storage import NightInfo, Store
 from rls_monitor.web.page import read_store, render, route, state_of
 
@@ -41,19 +41,6 @@ def choose_subject(store: Store | None, given: str | None) -> str | None:
     return subjects[0] if subjects else None
 
 
-def _clock(info: NightInfo, start_s: float) -> str:
-    if info.start_utc is None:
-        return f"hour {int(start_s // 3600) + 1}"
-    return (info.start_utc + timedelta(seconds=start_s)).strftime("%H:%M UTC")
-
-
-def _hm(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    minutes = round(float(seconds) / 60.0)
-    return f"{minutes // 60} h {minutes % 60:02d} min"
-
-
 def _one(value: Any) -> str:
     return "-" if value is None else f"{float(value):.1f}"
 
@@ -65,7 +52,9 @@ def _night_choice(n: NightInfo) -> dict[str, Any]:
 
 def morning_page(request: Request) -> Response:
     """``GET /morning`` (the latest night) or ``/morning/{night}``: the morning summary."""
-    from rls_monitor.report import DISCLAIMER
+    from rls_monitor.export import load_nights
+    from rls_monitor.report import DISCLAIMER, report_content
+    from rls_monitor.report.render import PER_HOUR_HEADERS
 
     state = state_of(request)
     asked = request.path_params.get("night")
@@ -76,25 +65,17 @@ def morning_page(request: Request) -> Response:
         night_id = int(asked) if asked is not None else nights[-1].id
         data = night_json(store, night_id)
         info = store.get_night(night_id)
+        records = load_nights(store, night=night_id, minutes=False)
+    # the hour-by-hour table is the report's (local clock times, the same columns and figures)
+    hours = report_content(records).per_hour if records else []
     indices = data.get("indices") or {}
     counts = data.get("counts") or {}
-    hours = [
-        {
-            "clock": _clock(info, float(row.get("start_s", 3600.0 * int(row.get("hour", 0))))),
-            "in_bed": _hm(None if row.get("in_bed_min") is None else row["in_bed_min"] * 60.0),
-            "lm": row.get("lm"),
-            "plm": row.get("plm"),
-            "plm_per_h": row.get("plm_per_h"),
-            "plm_per_h_text": _one(row.get("plm_per_h")),
-        }
-        for row in data.get("per_hour") or []
-    ]
     summary = {
         "plm_per_h": indices.get("plm_per_h"),
         "plm_per_h_text": _one(indices.get("plm_per_h")),
         "in_bed_s": data.get("in_bed_s"),
-        "in_bed_text": _hm(data.get("in_bed_s")),
-        "duration_text": _hm(data.get("duration_s")),
+        "in_bed_text": hours_minutes(data.get("in_bed_s")),
+        "duration_text": hours_minutes(data.get("duration_s")),
         "lm": counts.get("lm"),
         "plm": counts.get("plm"),
         "series": counts.get("series"),
@@ -110,6 +91,7 @@ def morning_page(request: Request) -> Response:
             "info": info,
             "summary": summary,
             "hours": hours,
+            "hour_headers": PER_HOUR_HEADERS,
             "notes": notes,
             "disclaimer": DISCLAIMER,
             "nights": [_night_choice(n) for n in reversed(nights)],

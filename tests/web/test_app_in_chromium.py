@@ -63,6 +63,13 @@ def _show_json(db: Path, night: int) -> dict[str, Any]:
     return dict(json.loads(out.stdout))
 
 
+def _nav(pg: Any, label: str, path: str) -> None:
+    """Follow a link of the navigation bar and wait for its page."""
+    pg.click(f"nav >> text={label}")
+    pg.wait_for_url(f"**{path}*")
+    pg.wait_for_load_state("load")
+
+
 def _samples(pg: Any) -> int:
     return int(pg.locator('#live [data-key="samples"]').inner_text())
 
@@ -96,11 +103,11 @@ def test_start_a_simulated_night_watch_it_and_stop_it(page: Any, db: Path) -> No
     shown = _show_json(db, 2)
     assert shown["status"] == "complete" and shown["rules"] == "wasm2016"
     page.click("text=See this morning's summary")
-    assert page.url.endswith("/morning/2")
+    page.wait_for_url("**/morning/2")
 
 
 def test_the_morning_summary_is_show_json(page: Any, db: Path) -> None:
-    page.click("nav >> text=This morning")
+    _nav(page, "This morning", "/morning")
     shown = _show_json(db, 1)
     value = page.locator('[data-key="plm_per_h"]')
     assert float(value.get_attribute("data-value")) == shown["indices"]["plm_per_h"]
@@ -123,19 +130,21 @@ def test_the_morning_summary_is_show_json(page: Any, db: Path) -> None:
 
 
 def test_a_diary_night_shows_on_the_trend(page: Any, db: Path) -> None:
-    page.click("nav >> text=Diary")
+    _nav(page, "Diary", "/diary")
     page.locator("ul.diary-nights a").first.click()  # the evening of night 1
+    page.wait_for_url("**/diary?subject=*&date=*")
     day = page.locator("#f-date").input_value()
     page.fill("#f-alcohol_units", "abc")
     page.click("#save")
+    page.wait_for_selector('[data-error="alcohol_units"]')
     error = page.locator('[data-error="alcohol_units"]')
     assert error.inner_text() == "alcohol_units: must be a number; got 'abc'"
     page.fill("#f-alcohol_units", "3")
     page.fill("#f-caffeine_cups", "2")
     page.select_option("#f-nicotine", "yes")
     page.click("#save")
-    assert page.locator('[data-key="saved"]').is_visible()
-    page.click("nav >> text=Trend")
+    page.wait_for_selector('[data-key="saved"]')
+    _nav(page, "Trend", "/trend")
     row = page.locator(f'[data-key="trend-night"][data-date="{day}"]')
     assert row.count() == 1
     marks = page.locator("svg.trend rect.mark")
@@ -145,7 +154,7 @@ def test_a_diary_night_shows_on_the_trend(page: Any, db: Path) -> None:
 
 
 def test_download_a_report_and_open_it(page: Any, tmp_path: Path) -> None:
-    page.click("nav >> text=For my clinician")
+    _nav(page, "For my clinician", "/clinician")
     page.select_option("#d-night", "1")
     page.select_option("#d-format", "pdf")
     with page.expect_download() as info:
