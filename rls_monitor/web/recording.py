@@ -18,10 +18,45 @@ from pathlib import Path
 from typing import Any
 
 from rls_monitor.errors import ConfigError, RLSMonitorError
+from rls_monitor.link.band_session import SessionConfig
 from rls_monitor.nights.recorder import NightResult, StopSignal
 from rls_monitor.nights.status import NightStatus, format_status_line, link_report, plural
 
-__all__ = ["NightRun", "status_dict"]
+__all__ = ["MIN_RESCORE_INTERVAL_S", "NightRun", "live_rescore_interval_s", "status_dict"]
+
+#: The shortest pause (real seconds) between two live scores of a simulated night run faster
+#: than real time: each scores the whole night so far.
+MIN_RESCORE_INTERVAL_S = 2.0
+
+
+def live_rescore_interval_s(speed: float) -> float:
+    """How often (real seconds) the page's night is scored so far, for "movements so far".
+
+    A band is scored as ``rls-monitor record`` scores it (every
+    ``SessionConfig.rescore_interval_s``, 2 min); a simulated band running ``speed`` times
+    faster than real time is scored after as many seconds of recording, so the first count
+    comes as early in the night at any speed, but at most every
+    :data:`MIN_RESCORE_INTERVAL_S` real seconds.
+
+    Parameters
+    ----------
+    speed : float
+        Simulated seconds per real second (1 for a real band, ``math.inf``: as fast as possible).
+
+    Returns
+    -------
+    float
+        Real seconds between live scores.
+
+    Examples
+    --------
+    >>> live_rescore_interval_s(1.0), live_rescore_interval_s(600.0)
+    (120.0, 2.0)
+    """
+    recording_s = SessionConfig().rescore_interval_s
+    if speed <= 1.0:
+        return recording_s
+    return max(MIN_RESCORE_INTERVAL_S, recording_s / speed)
 
 
 def status_dict(status: NightStatus | None) -> dict[str, Any]:
@@ -107,6 +142,7 @@ class NightRun:
         self.subject = subject
         self.specs = list(specs or [])
         self.simulated = not self.specs
+        self.rescore_interval_s = live_rescore_interval_s(self.speed if self.simulated else 1.0)
         self.started_s = time.monotonic()
         self._lock = threading.Lock()
         self._status: NightStatus | None = None
@@ -137,10 +173,12 @@ class NightRun:
             self._loop = asyncio.get_running_loop()
             if self._stop_requested:
                 self._stop.set()
+            config = SessionConfig(rescore_interval_s=self.rescore_interval_s)
             if self.specs:
                 return await record_night_async(
                     self.db_path,
                     self.specs,
+                    config=config,
                     rules=self.rules,
                     subject=self.subject,
                     stop=self._stop,
@@ -151,6 +189,7 @@ class NightRun:
                 duration_s=self.duration_s,
                 speed=self.speed,
                 seed=self.seed,
+                config=config,
                 rules=self.rules,
                 subject=self.subject,
                 stop=self._stop,
@@ -202,9 +241,17 @@ class NightRun:
         with self._lock:
             return self._version
 
+    def first_count(self) -> str:
+        """When the first "movements so far" comes, in words (before the first live score)."""
+        if self.simulated and math.isinf(self.speed):
+            return f"first count after {self.rescore_interval_s:g} s"
+        recording_min = self.rescore_interval_s * (self.speed if self.simulated else 1.0) / 60.0
+        return f"first count after {recording_min:.3g} min of recording"
+
     def snapshot(self) -> dict[str, Any]:
         """The live status as the page shows it (see :func:`status_dict`), with ``running``,
-        ``finished``, ``error``, ``simulated`` and ``elapsed_s`` (real seconds since Start)."""
+        ``finished``, ``error``, ``simulated``, ``elapsed_s`` (real seconds since Start) and
+        ``first_count`` (when the first live count of movements comes, in words)."""
         with self._lock:
             out = status_dict(self._status)
             result, error, version = self._result, self._error, self._version
@@ -217,6 +264,7 @@ class NightRun:
                 "simulated": self.simulated,
                 "speed": None if math.isinf(self.speed) else self.speed,
                 "elapsed_s": round(time.monotonic() - self.started_s, 1),
+                "first_count": self.first_count(),
             }
         )
         if result is not None:

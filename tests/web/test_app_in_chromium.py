@@ -81,6 +81,8 @@ def test_start_a_simulated_night_watch_it_and_stop_it(page: Any, db: Path) -> No
     page.click("#start")
     page.wait_for_selector("#live")
     assert page.locator('[data-key="simulated"]').is_visible()
+    first_count = page.locator('#live [data-key="first-count"]')
+    assert first_count.inner_text() == "(first count after 20 min of recording)"
     page.wait_for_function(
         "() => Number(document.querySelector('#live [data-key=\"samples\"]').textContent) > 0",
         timeout=30_000,
@@ -91,6 +93,12 @@ def test_start_a_simulated_night_watch_it_and_stop_it(page: Any, db: Path) -> No
         timeout=30_000,
     )  # the page updates itself (server-sent events), without a reload
     assert page.locator('#live [data-key="state"]').inner_text() == "connected"
+    page.wait_for_function(  # movements so far: 0 until the first live score, then its count
+        "() => document.querySelector('#live [data-key=\"first-count\"]').hidden",
+        timeout=30_000,
+    )
+    assert int(page.locator('#live [data-key="lms"]').inner_text()) >= 0
+    assert page.locator("#stop").is_visible()  # counted before Stop
     assert page.locator('#live [data-key="signal"]').inner_text() == (
         "0 link losses, 0 frames lost, 0 bad frames"
     )

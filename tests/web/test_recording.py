@@ -9,9 +9,15 @@ from pathlib import Path
 import pytest
 
 from rls_monitor.errors import ConfigError
+from rls_monitor.link.band_session import SessionConfig
 from rls_monitor.nights.status import NightStatus, format_status_line
 from rls_monitor.storage import Store
-from rls_monitor.web.recording import NightRun, status_dict
+from rls_monitor.web.recording import (
+    MIN_RESCORE_INTERVAL_S,
+    NightRun,
+    live_rescore_interval_s,
+    status_dict,
+)
 
 
 def test_status_dict_before_the_first_status() -> None:
@@ -79,3 +85,39 @@ def test_a_night_that_cannot_start_says_why(tmp_path: Path) -> None:
 def test_speed_must_be_positive(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="speed"):
         NightRun(tmp_path / "n.sqlite", speed=0.0)
+
+
+def test_the_live_rescore_interval_follows_the_speed() -> None:
+    assert live_rescore_interval_s(1.0) == SessionConfig().rescore_interval_s == 120.0
+    assert live_rescore_interval_s(60.0) == 2.0
+    assert live_rescore_interval_s(600.0) == MIN_RESCORE_INTERVAL_S
+    assert live_rescore_interval_s(math.inf) == MIN_RESCORE_INTERVAL_S
+    assert NightRun(Path("n.sqlite"), speed=1.0).first_count() == (
+        "first count after 2 min of recording"
+    )
+    assert NightRun(Path("n.sqlite"), speed=math.inf).first_count() == "first count after 2 s"
+    assert NightRun(Path("n.sqlite"), specs=["serial:/dev/x"]).first_count() == (
+        "first count after 2 min of recording"
+    )
+
+
+def test_movements_so_far_come_while_the_night_runs_at_full_speed(tmp_path: Path) -> None:
+    run = NightRun(tmp_path / "n.sqlite", speed=math.inf, duration_s=6 * 3600.0).start()
+    try:
+        first = run.snapshot()
+        assert first.get("lm_count") is None
+        assert first["first_count"] == "first count after 2 s"
+        deadline = time.monotonic() + 60.0
+        counted = None
+        while time.monotonic() < deadline and run.running:
+            snap = run.snapshot()
+            if snap.get("lm_count") is not None:
+                counted = snap
+                break
+            time.sleep(0.05)
+        assert counted is not None, "no live count before the night ended"
+        assert counted["running"] and not counted["finished"]
+        assert counted["bands"][0]["samples"] < 6 * 3600 * 50
+    finally:
+        run.stop()
+        assert run.wait(120.0)

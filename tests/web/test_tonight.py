@@ -173,3 +173,36 @@ def test_a_refused_start_creates_no_database(tmp_path: Path) -> None:
         r = form_post(c, "/tonight/start", {CSRF_FIELD: secrets.csrf, "speed": "7"})
         assert r.status_code == 400
     assert not db.exists() and not db.parent.exists()
+
+
+def test_the_live_stream_carries_the_first_count_of_movements(tmp_path: Path) -> None:
+    run = NightRun(tmp_path / "n.sqlite", speed=math.inf, duration_s=6 * 3600.0).start()
+
+    async def main() -> list[dict[str, object]]:
+        snaps: list[dict[str, object]] = []
+        async for e in status_events(run, poll_s=0.05):
+            if e.startswith("data: "):
+                snaps.append(json.loads(e.removeprefix("data: ")))
+                if snaps[-1].get("lm_count") is not None:
+                    break
+        return snaps
+
+    try:
+        snaps = asyncio.run(main())
+    finally:
+        run.stop()
+        assert run.wait(120.0)
+    assert snaps[0].get("lm_count") is None and snaps[0]["first_count"] == "first count after 2 s"
+    assert snaps[-1]["lm_count"] is not None and snaps[-1]["running"] is True
+
+
+def test_the_page_shows_0_movements_and_when_the_first_count_comes(
+    client: TestClient, secrets: RunSecrets
+) -> None:
+    assert _start(client, secrets, speed="1").status_code == 303
+    try:
+        page = client.get("/").text
+        assert '<span data-key="lms">0</span>' in page
+        assert "(first count after 2 min of recording)" in page
+    finally:
+        form_post(client, "/tonight/stop", {CSRF_FIELD: secrets.csrf})

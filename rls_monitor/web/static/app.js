@@ -18,7 +18,13 @@ function showStatus(root, s) {
     setText(root, "battery", band.battery_pct === null ? "?" : band.battery_pct.toFixed(0) + " %");
     setText(root, "signal", band.signal);
   }
-  setText(root, "lms", s.lm_count === null || s.lm_count === undefined ? "?" : String(s.lm_count));
+  const counted = s.lm_count !== null && s.lm_count !== undefined;
+  setText(root, "lms", counted ? String(s.lm_count) : "0");
+  const first = root.querySelector('[data-key="first-count"]');
+  if (first) {
+    first.hidden = counted;
+    if (s.first_count) { first.textContent = "(" + s.first_count + ")"; }
+  }
   setText(root, "line", s.line);
 }
 
