@@ -349,12 +349,12 @@ def diary_lab(
     db_path: Path | None,
 ) -> None:
     """Record lab results of a date (ferritin, haemoglobin, eGFR)."""
-    from rls_monitor.diary.model import LabResult, parse_date
+    from rls_monitor.diary.model import LAB_RESULTS, lab_result, parse_date
     from rls_monitor.diary.records import add_lab
 
-    if ferritin is None and haemoglobin is None and egfr is None:
-        raise ConfigError("give at least one of --ferritin, --haemoglobin, --egfr", name="lab")
-    lab = LabResult(subject, parse_date(day, "--date"), ferritin, haemoglobin, egfr, note or "")
+    given = dict(zip(LAB_RESULTS, (ferritin, haemoglobin, egfr), strict=True))
+    labels = dict(zip(LAB_RESULTS, ("--ferritin", "--haemoglobin", "--egfr"), strict=True))
+    lab = lab_result(subject, parse_date(day, "--date"), given, note or "", labels=labels)
     with open_store(db_path) as store:
         add_lab(store, lab)
     click.echo(f"lab results of {lab.subject} on {lab.lab_date} saved")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from rls_monitor.errors import ConfigError
+from rls_monitor.errors import ConfigError, check_option
 from rls_monitor.storage.diary_schema import DIARY_NIGHT_COLUMNS, LAB_COLUMNS
 
 if TYPE_CHECKING:
@@ -336,6 +336,47 @@ def parse_yes_no(text: str, name: str = "answer") -> bool:
     raise ConfigError(f"{name}: answer yes or no; got {text!r}", name=name, value=text)
 
 
+def parse_number_text(name: str, text: str, *, integer: bool = False) -> float | int | None:
+    """A number from the text a person typed (a decimal comma is taken as a point).
+
+    Only the form of the number is checked here; its range is checked by the class that keeps
+    it (:class:`DiaryEntry`, :class:`LabResult`, :class:`PregnancyEntry`).
+
+    Parameters
+    ----------
+    name : str
+        The field, named in the message.
+    text : str
+        What was typed; blank means not recorded.
+    integer : bool
+        Whether a whole number is wanted.
+
+    Returns
+    -------
+    float, int or None
+        ``None`` for a blank.
+
+    Raises
+    ------
+    ConfigError
+        Not a number (``"ferritin_ng_per_ml: must be a number; got 'abc'"``).
+
+    Examples
+    --------
+    >>> parse_number_text("ferritin_ng_per_ml", "48,5"), parse_number_text("week", " ")
+    (48.5, None)
+    """
+    stripped = "" if text is None else str(text).strip()
+    if not stripped:
+        return None
+    kind = int if integer else float
+    try:
+        return kind(stripped.replace(",", "."))
+    except ValueError:
+        whole = "whole " if integer else ""
+        raise _bad(name, f"must be a {whole}number", stripped) from None
+
+
 def parse_entry_text(name: str, text: str) -> Any:
     """An evening field's value from the text a person typed (a terminal prompt, a web form).
 
@@ -372,12 +413,7 @@ def parse_entry_text(name: str, text: str) -> Any:
     if not stripped:
         return None
     if name in _FLOAT_FIELDS or name in _INT_FIELDS:
-        kind = int if name in _INT_FIELDS else float
-        try:
-            return kind(stripped.replace(",", "."))
-        except ValueError:
-            whole = "whole " if kind is int else ""
-            raise _bad(name, f"must be a {whole}number", stripped) from None
+        return parse_number_text(name, stripped, integer=name in _INT_FIELDS)
     if name in _TIME_FIELDS:
         return parse_hhmm(stripped, name)
     if name in _FLAG_FIELDS:
@@ -449,6 +485,48 @@ class LabResult:
             "lab_date": self.lab_date.isoformat(),
             **{c: getattr(self, c) for c in LAB_COLUMNS},
         }
+
+
+#: The results a :class:`LabResult` keeps (its fields, in ``diary lab``'s order).
+LAB_RESULTS = ("ferritin_ng_per_ml", "haemoglobin_g_per_dl", "egfr_ml_per_min_1_73m2")
+
+
+def lab_result(
+    subject: str,
+    lab_date: date | str,
+    results: Mapping[str, float | None],
+    note: str = "",
+    *,
+    labels: Mapping[str, str] | None = None,
+) -> LabResult:
+    """The lab results of a date as ``rls-monitor diary lab`` takes them: at least one result.
+
+    Parameters
+    ----------
+    subject : str
+    lab_date : date or str
+    results : mapping of str to float or None
+        Values by :data:`LAB_RESULTS` name (``None``: not measured).
+    note : str
+    labels : mapping of str to str, optional
+        How the caller names each result in the message (the CLI: its options).
+
+    Returns
+    -------
+    LabResult
+
+    Raises
+    ------
+    ConfigError
+        No result given (``"give at least one of --ferritin, --haemoglobin, --egfr"``), an
+        unknown result, or a value out of its range.
+    """
+    for name in results:
+        check_option("lab result", name, LAB_RESULTS)
+    if all(results.get(name) is None for name in LAB_RESULTS):
+        named = [(labels or {}).get(name, name) for name in LAB_RESULTS]
+        raise ConfigError(f"give at least one of {', '.join(named)}", name="lab")
+    return LabResult(subject, parse_date(lab_date, "date"), **dict(results), note=note or "")
 
 
 @dataclass(frozen=True)

@@ -168,3 +168,33 @@ def test_parse_entry_text_medications_and_refusals() -> None:
         with pytest.raises(ConfigError) as err:
             parse_entry_text(field, text)
         assert message in str(err.value), field
+
+
+def test_parse_number_text_checks_the_form_only() -> None:
+    from rls_monitor.diary.model import parse_number_text
+
+    assert parse_number_text("ferritin_ng_per_ml", " 48,5 ") == 48.5
+    assert parse_number_text("week", "20", integer=True) == 20
+    assert parse_number_text("week", "") is None
+    with pytest.raises(ConfigError, match=r"^week: must be a whole number; got '2\.5'$"):
+        parse_number_text("week", "2.5", integer=True)
+    with pytest.raises(ConfigError, match=r"^egfr: must be a number; got 'abc'$"):
+        parse_number_text("egfr", "abc")
+
+
+def test_lab_result_needs_one_result_named_as_the_caller_names_them() -> None:
+    from rls_monitor.diary.model import LAB_RESULTS, lab_result
+
+    lab = lab_result("P1", "2026-03-01", {"ferritin_ng_per_ml": 48.0}, "fasting")
+    assert lab.ferritin_ng_per_ml == 48.0 and lab.haemoglobin_g_per_dl is None
+    assert lab.note == "fasting"
+    empty = dict.fromkeys(LAB_RESULTS)
+    with pytest.raises(ConfigError, match=r"^give at least one of ferritin_ng_per_ml, "):
+        lab_result("P1", "2026-03-01", empty)
+    labels = dict(zip(LAB_RESULTS, ("A", "B", "C"), strict=True))
+    with pytest.raises(ConfigError, match=r"^give at least one of A, B, C$"):
+        lab_result("P1", "2026-03-01", empty, labels=labels)
+    with pytest.raises(ConfigError, match="ferritin_ng_per_ml: must be from 1 to 2000"):
+        lab_result("P1", "2026-03-01", {"ferritin_ng_per_ml": 4000.0})
+    with pytest.raises(ConfigError, match="lab result must be one of"):
+        lab_result("P1", "2026-03-01", {"iron": 1.0})
