@@ -27,7 +27,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rls_monitor.errors import ConfigError, RLSMonitorError, StorageError
-from rls_monitor.web import forms, pages, tonight
+from rls_monitor.web import diary, forms, pages, tonight
 from rls_monitor.web.page import HERE, Refused, WebState, render
 from rls_monitor.web.security import (
     CONTENT_SECURITY_POLICY,
@@ -195,6 +195,7 @@ def create_app(
     routes = [
         *tonight.ROUTES,
         *pages.ROUTES,
+        *diary.ROUTES,
         *forms.ROUTES,
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]

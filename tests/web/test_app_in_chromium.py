@@ -142,6 +142,10 @@ def test_a_diary_night_shows_on_the_trend(page: Any, db: Path) -> None:
     page.locator("ul.diary-nights a").first.click()  # the evening of night 1
     page.wait_for_url("**/diary?subject=*&date=*")
     day = page.locator("#f-date").input_value()
+    assert page.locator("#part-evening legend").inner_text().startswith("The evening of")
+    assert page.locator("#part-morning legend").inner_text().startswith("The morning of")
+    assert page.locator("#part-morning #f-rested_0_10").is_visible()
+    assert page.locator("#part-evening #f-symptoms_0_10").is_visible()
     page.fill("#f-alcohol_units", "abc")
     page.click("#save")
     page.wait_for_selector('[data-error="alcohol_units"]')
@@ -152,6 +156,21 @@ def test_a_diary_night_shows_on_the_trend(page: Any, db: Path) -> None:
     page.select_option("#f-nicotine", "yes")
     page.click("#save")
     page.wait_for_selector('[data-key="saved"]')
+    page.fill("#lab-ferritin_ng_per_ml", "4000")  # a lab result, as diary lab takes it
+    page.click("#save-lab")
+    page.wait_for_selector('[data-error="lab-ferritin_ng_per_ml"]')
+    assert page.locator('[data-error="lab-ferritin_ng_per_ml"]').inner_text() == (
+        "ferritin_ng_per_ml: must be from 1 to 2000 ng/mL; got 4000.0"
+    )
+    assert page.locator("#lab-ferritin_ng_per_ml").input_value() == "4000"
+    page.fill("#lab-ferritin_ng_per_ml", "45")
+    page.click("#save-lab")
+    page.wait_for_selector('[data-key="done"]')
+    assert "Ferritin 45 ng/mL" in page.locator('[data-key="lab"]').inner_text()
+    page.fill("#start-name", "iron infusion")
+    page.click("#save-start")
+    page.wait_for_selector('[data-key="treatment"]')
+    assert "iron infusion (ongoing)" in page.locator('[data-key="treatment"]').inner_text()
     _nav(page, "Trend", "/trend")
     row = page.locator(f'[data-key="trend-night"][data-date="{day}"]')
     assert row.count() == 1
