@@ -232,6 +232,10 @@ class Wire:
         """The GET_INFO command."""
         return bytes(self.p.cmd_get_info(cmd_id))
 
+    def get_status(self, cmd_id: int) -> bytes:
+        """The GET_STATUS command (answered by a reply and a STATUS frame)."""
+        return bytes(self.p.cmd_get_status(cmd_id))
+
     def band_info(self, reply: Reply) -> BandInfo:
         """The band's identity from its GET_INFO reply.
 
@@ -324,8 +328,25 @@ class Wire:
         """STOP_STREAM."""
         return bytes(self.p.cmd_stop_stream(cmd_id))
 
-    async def request_info(self, transport: Transport, *, timeout_s: float = 5.0) -> BandInfo:
+    async def request_info(
+        self, transport: Transport, *, timeout_s: float = 5.0, status_wait_s: float = 0.0
+    ) -> BandInfo:
         """Ask an open transport's band for its identity (pairing); other frames are skipped.
+
+        Parameters
+        ----------
+        transport : Transport
+            Open.
+        timeout_s : float
+            Time allowed for the answer.
+        status_wait_s : float
+            After the answer, ask ``GET_STATUS`` and wait up to this long for the band's STATUS
+            frame, for its battery level (0: return at the answer, as pairing does).
+
+        Returns
+        -------
+        BandInfo
+            With ``battery_pct`` when the STATUS frame came within ``status_wait_s``.
 
         Raises
         ------
@@ -337,12 +358,21 @@ class Wire:
         cmd_id = 1
         await transport.send(self.get_info(cmd_id))
         deadline = time.monotonic() + timeout_s
+        info: BandInfo | None = None
         while (left := deadline - time.monotonic()) > 0:
             frame = await transport.receive(timeout_s=left)
             if frame is None:
                 break
             with contextlib.suppress(FrameError):
                 item = self.decode(frame.data)
-                if isinstance(item, Reply) and item.cmd_id == cmd_id:
-                    return self.band_info(item)
+                if isinstance(item, Reply) and item.cmd_id == cmd_id and info is None:
+                    info = self.band_info(item)
+                    if status_wait_s <= 0:
+                        return info
+                    await transport.send(self.get_status(cmd_id + 1))
+                    deadline = time.monotonic() + status_wait_s
+                elif isinstance(item, StatusReport) and info is not None:
+                    return dataclasses.replace(info, battery_pct=item.battery_pct)
+        if info is not None:
+            return info
         raise LinkLost(f"{transport.description}: no answer to GET_INFO within {timeout_s:g} s")

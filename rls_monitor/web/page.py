@@ -79,6 +79,8 @@ class WebState:
         Speeds offered for the simulated band (simulated seconds per real second).
     closing : threading.Event
         Set when the server stops: the live streams end.
+    checks : dict of str to dict
+        The last Check of each paired band, by its address (what it found, or the error).
     """
 
     db_path: Path
@@ -86,6 +88,7 @@ class WebState:
     night: NightRun | None = None
     speeds: tuple[float, ...] = (1.0, 60.0, 600.0)
     closing: threading.Event = field(default_factory=threading.Event)
+    checks: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def state_of(request: Request) -> WebState:

@@ -22,7 +22,13 @@ from rls_monitor.link.band_session import SessionConfig
 from rls_monitor.nights.recorder import NightResult, StopSignal
 from rls_monitor.nights.status import NightStatus, format_status_line, link_report, plural
 
-__all__ = ["MIN_RESCORE_INTERVAL_S", "NightRun", "live_rescore_interval_s", "status_dict"]
+__all__ = [
+    "MIN_RESCORE_INTERVAL_S",
+    "NightRun",
+    "live_rescore_interval_s",
+    "signal_words",
+    "status_dict",
+]
 
 #: The shortest pause (real seconds) between two live scores of a simulated night run faster
 #: than real time: each scores the whole night so far.
@@ -59,6 +65,21 @@ def live_rescore_interval_s(speed: float) -> float:
     return max(MIN_RESCORE_INTERVAL_S, recording_s / speed)
 
 
+def signal_words(figures: dict[str, Any]) -> str:
+    """A band's link figures (of :func:`~rls_monitor.nights.status.link_report`) in words.
+
+    Examples
+    --------
+    >>> signal_words({"link_losses": 1, "frames_lost": 0, "bad_frames": {"crc": 2}})
+    '1 link loss, 0 frames lost, 2 bad frames'
+    """
+    bad = sum(figures.get("bad_frames", {}).values())
+    return (
+        f"{plural(figures.get('link_losses', 0), 'link loss', 'link losses')}, "
+        f"{plural(figures.get('frames_lost', 0), 'frame')} lost, {plural(bad, 'bad frame')}"
+    )
+
+
 def status_dict(status: NightStatus | None) -> dict[str, Any]:
     """A live status as the page shows it: the CLI's status line and its numbers.
 
@@ -81,11 +102,7 @@ def status_dict(status: NightStatus | None) -> dict[str, Any]:
     bands = []
     for b in status.bands:
         band = {"side": b.side, "state": str(b.state), **counters.get(b.side, {})}
-        bad = sum(band.get("bad_frames", {}).values())
-        band["signal"] = (
-            f"{plural(band.get('link_losses', 0), 'link loss', 'link losses')}, "
-            f"{plural(band.get('frames_lost', 0), 'frame')} lost, {plural(bad, 'bad frame')}"
-        )
+        band["signal"] = signal_words(band)
         bands.append(band)
     return {
         "night": status.night_id if status.night_id >= 0 else None,

@@ -14,19 +14,22 @@ import json
 import math
 import threading
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from rls_monitor.errors import ConfigError, check_option
+from rls_monitor.errors import ConfigError, RLSMonitorError, check_option
+from rls_monitor.link.pairing import check_band
+from rls_monitor.nights.status import last_link_figures
 from rls_monitor.simulation import check_simulated_duration
 from rls_monitor.storage import Store
 from rls_monitor.web.page import WebState, post_form, read_store, render, route, state_of
-from rls_monitor.web.recording import NightRun
+from rls_monitor.web.recording import NightRun, signal_words
 
-__all__ = ["POLL_S", "ROUTES", "status_events"]
+__all__ = ["CHECK_TIMEOUT_S", "POLL_S", "ROUTES", "status_events"]
 
 #: How often the live stream looks at the status (the recorder updates it twice a second).
 POLL_S = 0.25
@@ -40,11 +43,46 @@ def _speed_label(speed: float) -> str:
     return "as fast as possible" if math.isinf(speed) else f"{speed:g} x real time"
 
 
+#: How long a Check may take (connecting, the band's answer), in seconds.
+CHECK_TIMEOUT_S = 20.0
+
+
+def _seen(when: datetime | None) -> str:
+    return "date unknown" if when is None else f"{when.astimezone():%a %d %b %Y, %H:%M}"
+
+
+def _paired_bands(store: Store | None, state: WebState) -> list[dict[str, Any]]:
+    """The paired bands, each with what is known before connecting: the figures of the last
+    stored night it recorded (``last``) and the page's last Check of it (``check``)."""
+    if store is None:
+        return []
+    bands = []
+    for row in store.paired_devices():
+        band = dict(row)
+        address = str(row["address"])
+        # a serial port is a device path (or COMn); anything else a BLE address
+        band["link"] = (
+            "serial" if address.startswith("/") or address.upper().startswith("COM") else "ble"
+        )
+        found = last_link_figures(store, str(row["device_id"])) if row.get("device_id") else None
+        if found is not None:
+            night, figures = found
+            band["last"] = {
+                "night": night.id,
+                "seen": _seen(night.end_utc or night.start_utc),
+                "battery_pct": figures.get("battery_pct"),
+                "signal": signal_words(figures),
+            }
+        band["check"] = state.checks.get(address)
+        bands.append(band)
+    return bands
+
+
 def tonight_page(request: Request) -> Response:
     """``GET /``: the paired bands, the Start form or the live status with Stop."""
     state = state_of(request)
     with read_store(state.db_path) as store:
-        paired = store.paired_devices() if store is not None else []
+        paired = _paired_bands(store, state)
     run = state.night
     snapshot = run.snapshot() if run is not None else None
     return render(
@@ -78,6 +116,36 @@ def _paired_specs(state: WebState, fields: dict[str, str]) -> list[str]:
     if len(chosen) > 2:
         raise ConfigError("a night records one band, or two (left and right leg)", name="band")
     return [f"{link}:{address}" for address in chosen]
+
+
+async def check_band_now(request: Request) -> Response:
+    """``POST /tonight/check``: connect to a paired band briefly (as ``rls-monitor pair``
+    does) for its battery and signal; a band that does not answer gets the CLI's message."""
+    fields = await post_form(request)
+    state = state_of(request)
+    if state.night is not None and state.night.running:
+        raise ConfigError(
+            "a night is being recorded: the band is connected to it (its battery and signal "
+            "are in the live status)",
+            name="check",
+        )
+    address = fields.get("band", "").strip()
+    if not address or "\n" in address:
+        raise ConfigError("band: choose one paired band to check", name="band")
+    (spec,) = await asyncio.to_thread(_paired_specs, state, fields)
+    seen = _seen(datetime.now(UTC))
+    try:
+        found = await asyncio.wait_for(check_band(spec), CHECK_TIMEOUT_S)
+    except TimeoutError:
+        state.checks[address] = {
+            "error": f"Error: the band did not answer within {CHECK_TIMEOUT_S:g} s",
+            "seen": seen,
+        }
+    except RLSMonitorError as exc:
+        state.checks[address] = {"error": f"Error: {exc}", "seen": seen}
+    else:
+        state.checks[address] = {**found.to_dict(), "seen": seen, "link": spec.split(":")[0]}
+    return RedirectResponse("/", status_code=303)
 
 
 def _create_store(state: WebState) -> None:
@@ -210,6 +278,7 @@ ROUTES: list[Route] = [
     route("/", tonight_page),
     route("/tonight/start", start_night, ("POST",)),
     route("/tonight/stop", stop_night, ("POST",)),
+    route("/tonight/check", check_band_now, ("POST",)),
     route("/tonight/status", status_stream),
     route("/tonight/status.json", status_json),
 ]

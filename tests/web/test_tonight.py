@@ -119,7 +119,9 @@ def paired_port(db: Path) -> Iterator[str]:
     counts, lsb_g, fs_hz = simulated_sources(None, duration_s=3600.0, bilateral=False, seed=4)[
         "left"
     ]
-    band = SimulatedBand(counts, lsb_g=lsb_g, fs_hz=fs_hz, device_id="RLS-0000000000WEB01")
+    band = SimulatedBand(
+        counts, lsb_g=lsb_g, fs_hz=fs_hz, device_id="RLS-0000000000WEB01", battery_pct=87.0
+    )
     with PtyBand(BandDriver(band, speed=60.0)) as pty:
         paired = CliRunner().invoke(
             main,
@@ -153,7 +155,14 @@ def test_start_with_the_paired_band(
     night = client.get("/tonight/status.json").json()["night"]
     with Store(db, create=False, readonly=True) as store:
         info = store.get_night(night)
+        figures = store.get_night(night).metadata["link"]["left"]
     assert info.subject == "P-9" and info.status == "complete"  # the pairing's subject
+    # before the next Start: the band's figures from the night just stored
+    page = client.get("/").text
+    last = page.split('data-key="last-night"')[1].split("</p>")[0]
+    assert f"Last stored night (night {night}, seen " in last
+    assert f'data-key="last-battery">{figures["battery_pct"]:.0f} %<' in last
+    assert 'data-key="last-signal">0 link losses, 0 frames lost, 0 bad frames<' in last
 
 
 def test_an_unpaired_band_or_link_is_refused(client: TestClient, secrets: RunSecrets) -> None:
@@ -176,7 +185,7 @@ def test_a_refused_start_creates_no_database(tmp_path: Path) -> None:
 
 
 def test_the_live_stream_carries_the_first_count_of_movements(tmp_path: Path) -> None:
-    run = NightRun(tmp_path / "n.sqlite", speed=math.inf, duration_s=6 * 3600.0).start()
+    run = NightRun(tmp_path / "n.sqlite", speed=math.inf, duration_s=16 * 3600.0).start()
 
     async def main() -> list[dict[str, object]]:
         snaps: list[dict[str, object]] = []
@@ -206,3 +215,46 @@ def test_the_page_shows_0_movements_and_when_the_first_count_comes(
         assert "(first count after 2 min of recording)" in page
     finally:
         form_post(client, "/tonight/stop", {CSRF_FIELD: secrets.csrf})
+
+
+def test_before_start_a_paired_band_shows_what_is_known_and_check_reads_it(
+    client: TestClient, secrets: RunSecrets, paired_port: str
+) -> None:
+    page = client.get("/").text
+    assert "No stored night of this band yet" in page
+    assert 'id="check-0"' in page and '<option value="serial" selected>' in page
+    r = form_post(
+        client, "/tonight/check", {CSRF_FIELD: secrets.csrf, "band": paired_port, "link": "serial"}
+    )
+    assert r.status_code == 303
+    page = client.get("/").text
+    checked = page.split('data-key="check"')[1].split("</p>")[0]
+    assert 'data-key="check-battery">87 %<' in checked
+    assert 'data-key="check-signal">cable (no radio)<' in checked
+    assert "answered in " in checked and "Checked " in checked
+
+
+def test_check_of_a_band_that_does_not_answer_says_what_the_cli_says(
+    client: TestClient, secrets: RunSecrets, db: Path
+) -> None:
+    counts, lsb_g, fs_hz = simulated_sources(None, duration_s=600.0, bilateral=False, seed=5)[
+        "left"
+    ]
+    band = SimulatedBand(counts, lsb_g=lsb_g, fs_hz=fs_hz, device_id="RLS-0000000000GONE1")
+    with PtyBand(BandDriver(band)) as pty:
+        port = pty.port
+        pair = ["pair", "--serial", port, "--side", "right", "--subject", "P-9", "--db", str(db)]
+        assert CliRunner().invoke(main, pair).exit_code == 0
+    # the band is gone: the CLI and the page say the same
+    cli = CliRunner().invoke(main, pair)
+    assert cli.exit_code != 0
+    fields = {CSRF_FIELD: secrets.csrf, "band": port, "link": "serial"}
+    assert form_post(client, "/tonight/check", fields).status_code == 303
+    page = client.get("/").text
+    shown = page.split('data-key="check-error">')[1].split(" <span")[0]
+    assert shown == cli.output.strip()
+    assert (
+        form_post(client, "/tonight/check", {**fields, "band": "/dev/ttyNOPE"}).status_code == 400
+    )
+    r = form_post(client, "/tonight/check", {CSRF_FIELD: secrets.csrf, "link": "serial"})
+    assert r.status_code == 400 and "choose one paired band" in r.text
