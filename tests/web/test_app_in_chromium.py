@@ -20,7 +20,10 @@ from typing import Any
 import pytest
 
 from benchmarks.bench_web import year_store
+from firmware_host.band import SimulatedBand
 from rls_monitor.diary.table import night_date_of
+from rls_monitor.link.transports.simulated import BandDriver, PtyBand
+from rls_monitor.simulation import simulated_sources
 from rls_monitor.storage import Store
 from tests.report.rendering import non_white_fraction, png_pixels, require_tool
 from tests.web.browser import VIEWPORTS, chromium, served
@@ -51,6 +54,10 @@ def page(browser: Any, server: str) -> Iterator[Any]:
     yield pg
     context.close()
     assert not [e for e in errors if "Content Security Policy" in e], errors
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "rls_monitor", *args]
 
 
 def _show_json(db: Path, night: int) -> dict[str, Any]:
@@ -112,6 +119,33 @@ def test_start_a_simulated_night_watch_it_and_stop_it(page: Any, db: Path) -> No
     assert shown["status"] == "complete" and shown["rules"] == "wasm2016"
     page.click("text=See this morning's summary")
     page.wait_for_url("**/morning/2")
+
+
+def test_check_a_paired_band_before_starting(page: Any, db: Path) -> None:
+    counts, lsb_g, fs_hz = simulated_sources(None, duration_s=600.0, bilateral=False, seed=6)[
+        "left"
+    ]
+    band = SimulatedBand(
+        counts, lsb_g=lsb_g, fs_hz=fs_hz, device_id="RLS-0000000000CHK01", battery_pct=64.0
+    )
+    with PtyBand(BandDriver(band, speed=60.0)) as pty:
+        pair = ["pair", "--serial", pty.port, "--side", "left", "--subject", "P-2", "--db", str(db)]
+        paired = subprocess.run(_cli(*pair), capture_output=True, text=True)
+        assert paired.returncode == 0, paired.stderr
+        page.reload()
+        assert (
+            "No stored night of this band yet"
+            in page.locator('[data-key="last-night"]').inner_text()
+        )
+        page.click("#check-0")
+        page.wait_for_selector('[data-key="check-battery"]', timeout=30_000)
+        assert page.locator('[data-key="check-battery"]').inner_text() == "64 %"
+        assert page.locator('[data-key="check-signal"]').inner_text() == "cable (no radio)"
+    page.click("#check-0")  # the band is gone: the CLI's message
+    error = page.wait_for_selector('[data-key="check-error"]', timeout=30_000)
+    cli = subprocess.run(_cli(*pair), capture_output=True, text=True)
+    assert cli.returncode != 0
+    assert error.inner_text().startswith(cli.stderr.strip() + " (checked ")
 
 
 def test_the_morning_summary_is_show_json(page: Any, db: Path) -> None:
