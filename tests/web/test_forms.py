@@ -16,21 +16,6 @@ from rls_monitor.cli import main
 from rls_monitor.web.security import CSRF_FIELD, RunSecrets
 from tests.web.conftest import form_post
 
-DAY = "2026-03-01"
-
-
-def _post(client: TestClient, secrets: RunSecrets, **fields: str) -> object:
-    data = {CSRF_FIELD: secrets.csrf, "subject": "simulated", "date": DAY, **fields}
-    return form_post(client, "/diary", data)
-
-
-def _cli_error(db: Path, *args: str) -> str:
-    out = CliRunner().invoke(
-        main, ["diary", "add", "--subject", "simulated", "--date", DAY, *args, "--db", str(db)]
-    )
-    assert out.exit_code != 0
-    return out.output.strip().removeprefix("Error: ")
-
 
 def _download(client: TestClient, secrets: RunSecrets, **fields: str) -> object:
     return form_post(client, "/clinician/download", {CSRF_FIELD: secrets.csrf, **fields})
