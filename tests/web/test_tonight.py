@@ -258,3 +258,14 @@ def test_check_of_a_band_that_does_not_answer_says_what_the_cli_says(
     )
     r = form_post(client, "/tonight/check", {CSRF_FIELD: secrets.csrf, "link": "serial"})
     assert r.status_code == 400 and "choose one paired band" in r.text
+
+
+def test_no_check_while_a_night_is_recorded(client: TestClient, secrets: RunSecrets) -> None:
+    assert _start(client, secrets, speed="1").status_code == 303
+    try:
+        r = form_post(
+            client, "/tonight/check", {CSRF_FIELD: secrets.csrf, "band": "x", "link": "serial"}
+        )
+        assert r.status_code == 400 and "a night is being recorded" in r.text
+    finally:
+        form_post(client, "/tonight/stop", {CSRF_FIELD: secrets.csrf})
