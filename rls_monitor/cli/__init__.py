@@ -95,6 +95,7 @@ def _register() -> None:
     from rls_monitor.cli.export import export_command, report_command
     from rls_monitor.cli.record import pair_command, record_command, scan_command, sync_command
     from rls_monitor.cli.score import score_command
+    from rls_monitor.cli.serve import serve_command
     from rls_monitor.cli.simulate import simulate_command
     from rls_monitor.cli.store import (
         db_group,
@@ -122,6 +123,7 @@ def _register() -> None:
         report_command,
         diary_group,
         insights_command,
+        serve_command,
     ):
         main.add_command(command)
 

@@ -7,6 +7,7 @@ asks for each field in turn (``--interactive`` forces it, ``--no-interactive`` n
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -100,46 +101,25 @@ def _ask(label: str, parse: Callable[[str], Any]) -> Any:
             click.echo(f"  {exc}", err=True)
 
 
-def _yes_no(text: str) -> bool:
-    low = text.lower()
-    if low in ("y", "yes", "1", "true"):
-        return True
-    if low in ("n", "no", "0", "false"):
-        return False
-    raise ConfigError(f"answer yes or no; got {text!r}", name="answer", value=text)
-
-
-def _number(kind: type) -> Callable[[str], Any]:
-    def parse(text: str) -> Any:
-        try:
-            return kind(text.replace(",", "."))
-        except ValueError:
-            raise ConfigError(
-                f"must be a {'whole ' if kind is int else ''}number; got {text!r}", name="value"
-            ) from None
-
-    return parse
-
-
 def _prompt_entry() -> dict[str, Any]:
-    from rls_monitor.diary.model import parse_hhmm, parse_medication
+    from rls_monitor.diary.model import parse_entry_text, parse_medication
 
     click.echo("Evening diary (leave blank to skip a field).")
     out: dict[str, Any] = {}
-    prompts: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
-        ("caffeine_cups", "Cups of coffee (or equivalent) today", _number(float)),
-        ("caffeine_last_hhmm", "Time of the last one (HH:MM)", lambda t: parse_hhmm(t, "time")),
-        ("alcohol_units", "Units of alcohol today", _number(float)),
-        ("nicotine", "Any nicotine today (y/n)", _yes_no),
-        ("exercise_min", "Minutes of exercise today", _number(float)),
-        ("exercise_hhmm", "When did it start (HH:MM)", lambda t: parse_hhmm(t, "time")),
-        ("symptoms_0_10", "Evening leg symptoms, 0 (none) to 10 (worst)", _number(int)),
-        ("rested_0_10", "How rested do you feel, 0 (exhausted) to 10", _number(int)),
-        ("iron_supplement", "Iron supplement today (y/n)", _yes_no),
-        ("compression_stockings", "Compression stockings today (y/n)", _yes_no),
+    prompts: tuple[tuple[str, str], ...] = (
+        ("caffeine_cups", "Cups of coffee (or equivalent) today"),
+        ("caffeine_last_hhmm", "Time of the last one (HH:MM)"),
+        ("alcohol_units", "Units of alcohol today"),
+        ("nicotine", "Any nicotine today (y/n)"),
+        ("exercise_min", "Minutes of exercise today"),
+        ("exercise_hhmm", "When did it start (HH:MM)"),
+        ("symptoms_0_10", "Evening leg symptoms, 0 (none) to 10 (worst)"),
+        ("rested_0_10", "How rested do you feel, 0 (exhausted) to 10"),
+        ("iron_supplement", "Iron supplement today (y/n)"),
+        ("compression_stockings", "Compression stockings today (y/n)"),
     )
-    for name, label, parse in prompts:
-        value = _ask(label, parse)
+    for name, label in prompts:
+        value = _ask(label, functools.partial(parse_entry_text, name))
         if value is not None:
             out[name] = value
     meds = []
@@ -369,12 +349,12 @@ def diary_lab(
     db_path: Path | None,
 ) -> None:
     """Record lab results of a date (ferritin, haemoglobin, eGFR)."""
-    from rls_monitor.diary.model import LabResult, parse_date
+    from rls_monitor.diary.model import LAB_RESULTS, lab_result, parse_date
     from rls_monitor.diary.records import add_lab
 
-    if ferritin is None and haemoglobin is None and egfr is None:
-        raise ConfigError("give at least one of --ferritin, --haemoglobin, --egfr", name="lab")
-    lab = LabResult(subject, parse_date(day, "--date"), ferritin, haemoglobin, egfr, note or "")
+    given = dict(zip(LAB_RESULTS, (ferritin, haemoglobin, egfr), strict=True))
+    labels = dict(zip(LAB_RESULTS, ("--ferritin", "--haemoglobin", "--egfr"), strict=True))
+    lab = lab_result(subject, parse_date(day, "--date"), given, note or "", labels=labels)
     with open_store(db_path) as store:
         add_lab(store, lab)
     click.echo(f"Lab results of {lab.subject} on {lab.lab_date} saved.")

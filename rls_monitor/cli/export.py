@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from rls_monitor.cli.common import F, db_option, open_store
-from rls_monitor.errors import ConfigError, RLSMonitorError
+from rls_monitor.errors import ConfigError
 
 __all__ = ["export_command", "report_command"]
 
@@ -186,33 +186,18 @@ def report_command(
     trend with the 15/h reference line, night-to-night variability, every night's movements,
     and the subject's night diary with its insights when there is one.
     """
-    if night is None and subject is None:
-        raise ConfigError("give a NIGHT id or --subject", name="night")
-    if night is not None and (date_from is not None or date_to is not None):
-        raise ConfigError("--from/--to select nights of a --subject, not of one NIGHT", name="from")
-    from rls_monitor.export import load_nights
-    from rls_monitor.report import write_report
+    from rls_monitor.nights.status import plural
+    from rls_monitor.report import write_stored_report
 
-    tz = _tz(tz_name)
-    diary = None
     with _open_store(db_path) as store:
-        records = load_nights(
+        path, n_nights = write_stored_report(
             store,
+            output,
             night=night,
             subject=subject,
             date_from=_day(date_from),
             date_to=_day(date_to),
-            tz=tz,
+            title=title,
+            tz=_tz(tz_name),
         )
-        if night is None and subject is not None and len(records) > 1:
-            from rls_monitor.diary.section import diary_section
-
-            diary = diary_section(store, subject, start=_day(date_from), end=_day(date_to), tz=tz)
-    if not records:
-        raise RLSMonitorError("no scored night matches the selection")
-    from rls_monitor.export.files import private_output
-    from rls_monitor.nights.status import plural
-
-    with private_output(output):  # owner-only, like the database
-        path = write_report(records, output, title=title, diary=diary)
-    click.echo(f"Wrote a report on {plural(len(records), 'night')} to {path}")
+    click.echo(f"Wrote a report on {plural(n_nights, 'night')} to {path}")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from rls_monitor.errors import ConfigError
+from rls_monitor.errors import ConfigError, check_option
 from rls_monitor.storage.diary_schema import DIARY_NIGHT_COLUMNS, LAB_COLUMNS
 
 if TYPE_CHECKING:
@@ -314,6 +314,120 @@ class DiaryEntry:
 #: The fields of an evening entry a user can set (besides subject and date).
 ENTRY_FIELDS = tuple(f.name for f in fields(DiaryEntry) if f.name not in ("subject", "night_date"))
 
+_FLOAT_FIELDS = ("caffeine_cups", "alcohol_units", "exercise_min")
+_INT_FIELDS = ("symptoms_0_10", "rested_0_10")
+_TIME_FIELDS = ("caffeine_last_hhmm", "exercise_hhmm")
+_FLAG_FIELDS = ("nicotine", "iron_supplement", "compression_stockings")
+
+
+def parse_yes_no(text: str, name: str = "answer") -> bool:
+    """``yes``/``no`` (also ``y``, ``n``, ``1``, ``0``, ``true``, ``false``) as a bool.
+
+    Examples
+    --------
+    >>> parse_yes_no("Y"), parse_yes_no("no")
+    (True, False)
+    """
+    low = str(text).strip().lower()
+    if low in ("y", "yes", "1", "true"):
+        return True
+    if low in ("n", "no", "0", "false"):
+        return False
+    raise ConfigError(f"{name}: answer yes or no; got {text!r}", name=name, value=text)
+
+
+def parse_number_text(name: str, text: str, *, integer: bool = False) -> float | int | None:
+    """A number from the text a person typed (a decimal comma is taken as a point).
+
+    Only the form of the number is checked here; its range is checked by the class that keeps
+    it (:class:`DiaryEntry`, :class:`LabResult`, :class:`PregnancyEntry`).
+
+    Parameters
+    ----------
+    name : str
+        The field, named in the message.
+    text : str
+        What was typed; blank means not recorded.
+    integer : bool
+        Whether a whole number is wanted.
+
+    Returns
+    -------
+    float, int or None
+        ``None`` for a blank.
+
+    Raises
+    ------
+    ConfigError
+        Not a number (``"ferritin_ng_per_ml: must be a number; got 'abc'"``).
+
+    Examples
+    --------
+    >>> parse_number_text("ferritin_ng_per_ml", "48,5"), parse_number_text("week", " ")
+    (48.5, None)
+    """
+    stripped = "" if text is None else str(text).strip()
+    if not stripped:
+        return None
+    kind = int if integer else float
+    try:
+        return kind(stripped.replace(",", "."))
+    except ValueError:
+        whole = "whole " if integer else ""
+        raise _bad(name, f"must be a {whole}number", stripped) from None
+
+
+def parse_entry_text(name: str, text: str) -> Any:
+    """An evening field's value from the text a person typed (a terminal prompt, a web form).
+
+    Numbers may use a decimal comma; the value is then checked by :class:`DiaryEntry` itself
+    (ranges, units), so a prompt, a form and the command-line options refuse the same values.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`ENTRY_FIELDS`.
+    text : str
+        What was typed; blank means not recorded.
+
+    Returns
+    -------
+    object or None
+        A float, int, ``HH:MM`` text, bool, note text, or a tuple of :class:`Medication`
+        (``medications``: one per line or separated by ``;``); ``None`` for a blank.
+
+    Raises
+    ------
+    ConfigError
+        Not a number, not a time, not yes or no, not a medication; or an unknown field.
+
+    Examples
+    --------
+    >>> parse_entry_text("caffeine_cups", "1,5"), parse_entry_text("nicotine", "n")
+    (1.5, False)
+    """
+    raw = "" if text is None else str(text)
+    stripped = raw.strip()
+    if name == "note":
+        return raw if stripped else None
+    if not stripped:
+        return None
+    if name in _FLOAT_FIELDS or name in _INT_FIELDS:
+        return parse_number_text(name, stripped, integer=name in _INT_FIELDS)
+    if name in _TIME_FIELDS:
+        return parse_hhmm(stripped, name)
+    if name in _FLAG_FIELDS:
+        return parse_yes_no(stripped, name)
+    if name == "medications":
+        parts = [p.strip() for p in re.split(r"[;\n]", stripped) if p.strip()]
+        return tuple(parse_medication(p) for p in parts)
+    raise ConfigError(
+        f"unknown diary field {name!r}; the fields are {', '.join(ENTRY_FIELDS)}",
+        name="field",
+        value=name,
+        allowed=ENTRY_FIELDS,
+    )
+
 
 def entry_from_row(row: Mapping[str, Any]) -> DiaryEntry:
     """A :class:`DiaryEntry` from a row of the store's ``get_diary_nights``."""
@@ -371,6 +485,48 @@ class LabResult:
             "lab_date": self.lab_date.isoformat(),
             **{c: getattr(self, c) for c in LAB_COLUMNS},
         }
+
+
+#: The results a :class:`LabResult` keeps (its fields, in ``diary lab``'s order).
+LAB_RESULTS = ("ferritin_ng_per_ml", "haemoglobin_g_per_dl", "egfr_ml_per_min_1_73m2")
+
+
+def lab_result(
+    subject: str,
+    lab_date: date | str,
+    results: Mapping[str, float | None],
+    note: str = "",
+    *,
+    labels: Mapping[str, str] | None = None,
+) -> LabResult:
+    """The lab results of a date as ``rls-monitor diary lab`` takes them: at least one result.
+
+    Parameters
+    ----------
+    subject : str
+    lab_date : date or str
+    results : mapping of str to float or None
+        Values by :data:`LAB_RESULTS` name (``None``: not measured).
+    note : str
+    labels : mapping of str to str, optional
+        How the caller names each result in the message (the CLI: its options).
+
+    Returns
+    -------
+    LabResult
+
+    Raises
+    ------
+    ConfigError
+        No result given (``"give at least one of --ferritin, --haemoglobin, --egfr"``), an
+        unknown result, or a value out of its range.
+    """
+    for name in results:
+        check_option("lab result", name, LAB_RESULTS)
+    if all(results.get(name) is None for name in LAB_RESULTS):
+        named = [(labels or {}).get(name, name) for name in LAB_RESULTS]
+        raise ConfigError(f"give at least one of {', '.join(named)}", name="lab")
+    return LabResult(subject, parse_date(lab_date, "date"), **dict(results), note=note or "")
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,9 @@ from rls_monitor.errors import ConfigError, check_option
 from rls_monitor.link.transports.base import LinkConfig, TransportSpec, parse_transport_spec
 
 __all__ = [
+    "BandCheck",
     "PairedBand",
+    "check_band",
     "default_db_path",
     "find_pairing",
     "pair_band",
@@ -131,6 +133,91 @@ async def read_band_info(
                 return wire.decode_band_info(record)
             return await wire.request_info(transport, timeout_s=5.0)
         return await wire.request_info(transport, timeout_s=5.0, codec=driver)
+
+
+@dataclass(frozen=True)
+class BandCheck:
+    """What a short connection to a band found (the Tonight page's Check).
+
+    Attributes
+    ----------
+    device_id : str
+        The id the band reports.
+    battery_pct : float or None
+        Its battery level (from the STATUS frame that follows its answer; ``None`` when none
+        came).
+    rssi_dbm : int or None
+        Received signal strength of its advertising (BLE; ``None`` over a serial port, or when
+        the scan did not hear it).
+    answered_s : float
+        Seconds from the request to the answer (connecting included).
+    """
+
+    device_id: str
+    battery_pct: float | None
+    rssi_dbm: int | None
+    answered_s: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """As a JSON-ready dict."""
+        return asdict(self)
+
+
+async def check_band(
+    spec: TransportSpec | str,
+    *,
+    backend: Any = None,
+    config: LinkConfig | None = None,
+    scan_s: float = 2.0,
+) -> BandCheck:
+    """Connect to a band briefly, as :func:`pair_band` does: its identity, battery and signal.
+
+    Over BLE the band's advertising is listened to first (``scan_s``) for its signal strength;
+    then the band is asked ``GET_INFO`` (on every link: its answer is followed by a STATUS frame
+    with the battery level) and the link is closed.
+
+    Parameters
+    ----------
+    spec : TransportSpec or str
+        ``"ble:ADDRESS"`` or ``"serial:PORT"``.
+    backend : object, optional
+        BLE backend classes (tests, simulation).
+    config : LinkConfig, optional
+        Link timeouts.
+    scan_s : float
+        How long to listen for the band's advertising over BLE, in seconds.
+
+    Returns
+    -------
+    BandCheck
+
+    Raises
+    ------
+    DeviceNotFound, ConnectError, LinkLost
+        The band could not be reached or did not answer.
+    """
+    import time
+
+    from rls_monitor.link.transports.open import open_transport
+    from rls_monitor.link.wire import Wire
+
+    if isinstance(spec, str):
+        spec = parse_transport_spec(spec)
+    rssi_dbm = None
+    if spec.kind == "ble":
+        from rls_monitor.link.transports.ble import scan
+
+        heard = await scan(scan_s, backend=backend)
+        rssi_dbm = next((b.rssi_dbm for b in heard if b.address == spec.target), None)
+    started_s = time.monotonic()
+    async with open_transport(spec, backend=backend, config=config) as transport:
+        info = await Wire().request_info(transport, timeout_s=5.0, status_wait_s=1.0)
+    return BandCheck(
+        device_id=info.device_id,
+        battery_pct=info.battery_pct,
+        rssi_dbm=rssi_dbm,
+        answered_s=round(time.monotonic() - started_s, 3),
+    )
 
 
 async def pair_band(

@@ -232,6 +232,10 @@ class Wire:
         """The GET_INFO command."""
         return bytes(self.p.cmd_get_info(cmd_id))
 
+    def get_status(self, cmd_id: int) -> bytes:
+        """The GET_STATUS command (answered by a reply and a STATUS frame)."""
+        return bytes(self.p.cmd_get_status(cmd_id))
+
     def band_info(self, reply: Reply) -> BandInfo:
         """The band's identity from its GET_INFO reply.
 
@@ -325,13 +329,33 @@ class Wire:
         return bytes(self.p.cmd_stop_stream(cmd_id))
 
     async def request_info(
-        self, transport: Transport, *, timeout_s: float = 5.0, codec: Any = None
+        self,
+        transport: Transport,
+        *,
+        timeout_s: float = 5.0,
+        codec: Any = None,
+        status_wait_s: float = 0.0,
     ) -> BandInfo:
         """Ask an open transport's band for its identity (pairing); other frames are skipped.
 
-        ``codec`` (a :class:`~rls_monitor.link.drivers.base.DeviceDriver`: ``outgoing`` and
-        ``decode``) frames the command and splits the answers where the link is a byte pipe
-        (the Nordic UART Service); by default one frame is one write or notification.
+        Parameters
+        ----------
+        transport : Transport
+            Open.
+        timeout_s : float
+            Time allowed for the answer.
+        codec : DeviceDriver, optional
+            A :class:`~rls_monitor.link.drivers.base.DeviceDriver` (``outgoing`` and ``decode``)
+            that frames the command and splits the answers where the link is a byte pipe (the
+            Nordic UART Service); by default one frame is one write or notification.
+        status_wait_s : float
+            After the answer, ask ``GET_STATUS`` and wait up to this long for the band's STATUS
+            frame, for its battery level (0: return at the answer, as pairing does).
+
+        Returns
+        -------
+        BandInfo
+            With ``battery_pct`` when the STATUS frame came within ``status_wait_s``.
 
         Raises
         ------
@@ -345,6 +369,7 @@ class Wire:
         for chunk in codec.outgoing(command, transport.mtu) if codec else [command]:
             await transport.send(chunk)
         deadline = time.monotonic() + timeout_s
+        info: BandInfo | None = None
         while (left := deadline - time.monotonic()) > 0:
             frame = await transport.receive(timeout_s=left)
             if frame is None:
@@ -352,6 +377,16 @@ class Wire:
             with contextlib.suppress(FrameError):
                 items = codec.decode(frame.data) if codec else [self.decode(frame.data)]
                 for item in items:
-                    if isinstance(item, Reply) and item.cmd_id == cmd_id:
-                        return self.band_info(item)
+                    if isinstance(item, Reply) and item.cmd_id == cmd_id and info is None:
+                        info = self.band_info(item)
+                        if status_wait_s <= 0:
+                            return info
+                        status = self.get_status(cmd_id + 1)
+                        for chunk in codec.outgoing(status, transport.mtu) if codec else [status]:
+                            await transport.send(chunk)
+                        deadline = time.monotonic() + status_wait_s
+                    elif isinstance(item, StatusReport) and info is not None:
+                        return dataclasses.replace(info, battery_pct=item.battery_pct)
+        if info is not None:
+            return info
         raise LinkLost(f"{transport.description}: no answer to GET_INFO within {timeout_s:g} s")

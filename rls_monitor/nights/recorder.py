@@ -565,6 +565,9 @@ class NightRecorder:
         if self.writer is not None:
             self.writer.flush()
         if self.night_id is not None:
+            # what the link went through, kept with the night (the page shows a band's last one)
+            with contextlib.suppress(RLSMonitorError):
+                self.store.update_night_metadata(self.night_id, {"link": link_report(self.status)})
             if failure is not None:
                 self.store.mark_interrupted(self.night_id)
             else:

@@ -12,6 +12,8 @@ from rls_monitor.link.transports.base import (
 
 if TYPE_CHECKING:
     from rls_monitor.nights.recorder import NightResult
+    from rls_monitor.storage import Store
+    from rls_monitor.storage.rows import NightInfo
 
 
 @dataclass
@@ -142,3 +144,31 @@ def format_link_report(result: NightResult) -> str:
     if result.score is None:
         lines.append("No samples were recorded: nothing to score.")
     return "\n".join(lines)
+
+
+def last_link_figures(store: Store, device_id: str) -> tuple[NightInfo, dict[str, Any]] | None:
+    """The link figures of the last stored night a band recorded (battery, link losses...).
+
+    A recorded night keeps its :func:`link_report` in its metadata (``"link"``, by side).
+
+    Parameters
+    ----------
+    store : Store
+        The open store.
+    device_id : str
+        The band's device id.
+
+    Returns
+    -------
+    (NightInfo, dict) or None
+        The night and the band's figures in it; ``None`` when no stored night has them (an
+        imported night, or one recorded before they were kept).
+    """
+    for night in reversed(store.list_nights()):
+        link = night.metadata.get("link")
+        if device_id not in night.devices or not isinstance(link, dict):
+            continue
+        for figures in link.values():
+            if isinstance(figures, dict) and figures.get("device_id") == device_id:
+                return night, figures
+    return None

@@ -27,6 +27,7 @@ __all__ = [
     "format_night",
     "format_night_line",
     "format_nights",
+    "hours_minutes",
     "minute_summaries",
     "night_json",
     "summaries",
@@ -191,7 +192,14 @@ def summaries(store: Store, subject: str | None = None) -> list[dict[str, Any]]:
 # --- text ---------------------------------------------------------------------------------------
 
 
-def _hm(seconds: float | None) -> str:
+def hours_minutes(seconds: float | None) -> str:
+    """A length of time as the morning summary writes it (``-`` when unknown).
+
+    Examples
+    --------
+    >>> hours_minutes(3137.0), hours_minutes(None)
+    ('0 h 52 min', '-')
+    """
     if seconds is None:
         return "-"
     minutes = round(seconds / 60.0)
@@ -224,7 +232,7 @@ def format_night_line(info: NightInfo) -> str:
     ``Night 5: 8 h 00 min, 201 LMs, PLM 17.5 per hour in bed (WASM 2016)``
     """
     length_s = info.duration_s if info.duration_s is not None else info.recorded_s
-    head = f"Night {info.id}: {_hm(length_s)}"
+    head = f"Night {info.id}: {hours_minutes(length_s)}"
     if info.lm_count is None:
         return f"{head}, not scored yet"
     rules = _SHORT_RULES.get(info.rules or "", info.rules or "?")
@@ -244,7 +252,7 @@ def format_nights(nights: Sequence[NightInfo]) -> str:
     for n in nights:
         start = n.start_utc.strftime("%Y-%m-%d %H:%M") if n.start_utc else "-"
         lines.append(
-            f"{n.id:>5}  {n.subject[:10]:<10} {start:<16}  {n.status:<11} {_hm(n.in_bed_s):>11}  "
+            f"{n.id:>5}  {n.subject[:10]:<10} {start:<16}  {n.status:<11} {hours_minutes(n.in_bed_s):>11}  "
             f"{'-' if n.lm_count is None else n.lm_count:>4} "
             f"{'-' if n.plm_count is None else n.plm_count:>4} {_num(n.plm_per_h):>6}  "
             f"{n.rules or '-'}"
@@ -279,13 +287,13 @@ def format_night(store: Store, night_id: int, *, bar_width: int = 30) -> str:
             "  The recording stopped unexpectedly; figures cover the samples that were saved."
         )
     if data is None:
-        lines.append(f"Not scored yet ({_hm(info.recorded_s)} of samples stored).")
+        lines.append(f"Not scored yet ({hours_minutes(info.recorded_s)} of samples stored).")
         lines.append(_DISCLAIMER)
         return "\n".join(lines)
     result = ScoreResult.from_dict(data)
     c, idx = result.counts, result.indices
     lines += [
-        f"Time in bed:     {_hm(result.in_bed_s)} (recording {_hm(result.duration_s)})",
+        f"Time in bed:     {hours_minutes(result.in_bed_s)} (recording {hours_minutes(result.duration_s)})",
         *([gaps] if (gaps := not_recorded_line(result)) else []),
         f"Leg movements:   {c.get('lm', 0)} ({_num(idx.get('lm_per_h'))} per hour in bed)",
         f"Periodic (PLM):  {c.get('plm', 0)} in {c.get('series', 0)} series",

@@ -17,8 +17,9 @@ global backend switch.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rls_monitor.errors import ConfigError, RLSMonitorError
 from rls_monitor.export.records import NightRecord
@@ -45,6 +46,7 @@ __all__ = [
     "report_content",
     "variability",
     "write_report",
+    "write_stored_report",
 ]
 
 REPORT_FORMATS = {".html": "html", ".htm": "html", ".pdf": "pdf"}
@@ -103,3 +105,70 @@ def write_report(
         return render_pdf(content, path)
     except OSError as exc:
         raise RLSMonitorError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def write_stored_report(
+    store: Any,
+    path: str | Path,
+    *,
+    night: int | None = None,
+    subject: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    title: str | None = None,
+    tz: tzinfo | None = None,
+) -> tuple[Path, int]:
+    """Write the report on stored nights, owner-only (what ``rls-monitor report`` does).
+
+    One night (``night``), or a subject's nights between two night dates; a report on several
+    nights of a subject gains the subject's diary section.
+
+    Parameters
+    ----------
+    store : rls_monitor.storage.Store
+        The open store (read-only is enough).
+    path : str or Path
+        ``*.html`` or ``*.pdf``; written with mode 0600, like the database.
+    night : int, optional
+        One night by id.
+    subject : str, optional
+        A subject's nights.
+    date_from, date_to : date, optional
+        First and last night date of a subject's nights (local evening dates, included).
+    title : str, optional
+        Overrides the generated title.
+    tz : tzinfo, optional
+        Local time zone (default: each night's, else this computer's).
+
+    Returns
+    -------
+    (Path, int)
+        The file written and the number of nights in it.
+
+    Raises
+    ------
+    ConfigError
+        Neither a night nor a subject; dates with one night; a wrong suffix.
+    RLSMonitorError
+        No scored night matches; the file cannot be written.
+    """
+    if night is None and subject is None:
+        raise ConfigError("give a NIGHT id or --subject", name="night")
+    if night is not None and (date_from is not None or date_to is not None):
+        raise ConfigError("--from/--to select nights of a --subject, not of one NIGHT", name="from")
+    from rls_monitor.export import load_nights
+    from rls_monitor.export.files import private_output
+
+    records = load_nights(
+        store, night=night, subject=subject, date_from=date_from, date_to=date_to, tz=tz
+    )
+    diary = None
+    if night is None and subject is not None and len(records) > 1:
+        from rls_monitor.diary.section import diary_section
+
+        diary = diary_section(store, subject, start=date_from, end=date_to, tz=tz)
+    if not records:
+        raise RLSMonitorError("no scored night matches the selection")
+    with private_output(path):  # owner-only, like the database
+        written = write_report(records, path, title=title, diary=diary)
+    return written, len(records)

@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DISCLAIMER",
+    "PER_HOUR_HEADERS",
     "ReportContent",
+    "figure_png",
     "fmt",
     "render_html",
     "render_pdf",
@@ -424,13 +426,29 @@ def _diary_figure(content: ReportContent) -> tuple[str, str, Callable[[Any], Any
     )
 
 
-def _png_base64(fig: Any, dpi: int) -> str:
+def figure_png(fig: Any, dpi: int = 100) -> bytes:
+    """A matplotlib figure (object API, no pyplot) as PNG bytes.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    dpi : int
+        Dots per inch.
+
+    Returns
+    -------
+    bytes
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     FigureCanvasAgg(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
+    return buf.getvalue()
+
+
+def _png_base64(fig: Any, dpi: int) -> str:
+    return base64.b64encode(figure_png(fig, dpi)).decode("ascii")
 
 
 # --- HTML ----------------------------------------------------------------------------------------

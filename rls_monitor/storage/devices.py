@@ -93,6 +93,16 @@ class DevicesMixin(SubjectsMixin):
         row["calibration"] = None if cal is None else json.loads(cal)
         return row
 
+    def paired_devices(self) -> list[dict[str, Any]]:
+        """The paired bands' rows (``address``, ``device_id``, ``side``, ``subject``, ``serial``,
+        ``model``, ``firmware``, ``paired_utc``), in the order they were paired."""
+        if "paired_utc" not in self.db["devices"].columns_dict:
+            return []
+        return self._query(
+            "SELECT address, device_id, side, subject, serial, model, firmware, paired_utc "
+            "FROM devices WHERE paired_utc IS NOT NULL ORDER BY paired_utc, id"
+        )
+
     def device_calibrations(self) -> dict[str, dict[str, Any]]:
         """The calibration in force of every band that has one, by address (decoded JSON)."""
         rows = self._query(

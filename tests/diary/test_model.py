@@ -130,3 +130,71 @@ def test_pregnancy_span() -> None:
 )
 def test_night_date_of(start: datetime, tz: timezone, expected: date) -> None:
     assert night_date_of(start, tz) == expected
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "value"),
+    [
+        ("caffeine_cups", " 2,5 ", 2.5),
+        ("alcohol_units", "3", 3.0),
+        ("symptoms_0_10", "7", 7),
+        ("caffeine_last_hhmm", "7:05", "07:05"),
+        ("nicotine", "Yes", True),
+        ("iron_supplement", "n", False),
+        ("note", "  kept as typed ", "  kept as typed "),
+        ("exercise_min", "   ", None),
+        ("note", "", None),
+    ],
+)
+def test_parse_entry_text(field: str, text: str, value: object) -> None:
+    from rls_monitor.diary import parse_entry_text
+
+    assert parse_entry_text(field, text) == value
+
+
+def test_parse_entry_text_medications_and_refusals() -> None:
+    from rls_monitor.diary import parse_entry_text
+
+    meds = parse_entry_text("medications", "pramipexole 0.25 mg 21:30; ropinirole 0.5mg\n")
+    assert [str(m) for m in meds] == ["pramipexole 0.25 mg at 21:30", "ropinirole 0.5 mg"]
+    for field, text, message in (
+        ("symptoms_0_10", "2.5", "symptoms_0_10: must be a whole number; got '2.5'"),
+        ("caffeine_cups", "two", "caffeine_cups: must be a number; got 'two'"),
+        ("nicotine", "maybe", "nicotine: answer yes or no; got 'maybe'"),
+        ("exercise_hhmm", "25:00", "exercise_hhmm: must be a clock time HH:MM"),
+        ("medications", "pramipexole 0.25", "has no unit"),
+        ("shoe_size", "42", "unknown diary field 'shoe_size'"),
+    ):
+        with pytest.raises(ConfigError) as err:
+            parse_entry_text(field, text)
+        assert message in str(err.value), field
+
+
+def test_parse_number_text_checks_the_form_only() -> None:
+    from rls_monitor.diary.model import parse_number_text
+
+    assert parse_number_text("ferritin_ng_per_ml", " 48,5 ") == 48.5
+    assert parse_number_text("week", "20", integer=True) == 20
+    assert parse_number_text("week", "") is None
+    with pytest.raises(ConfigError, match=r"^week: must be a whole number; got '2\.5'$"):
+        parse_number_text("week", "2.5", integer=True)
+    with pytest.raises(ConfigError, match=r"^egfr: must be a number; got 'abc'$"):
+        parse_number_text("egfr", "abc")
+
+
+def test_lab_result_needs_one_result_named_as_the_caller_names_them() -> None:
+    from rls_monitor.diary.model import LAB_RESULTS, lab_result
+
+    lab = lab_result("P1", "2026-03-01", {"ferritin_ng_per_ml": 48.0}, "fasting")
+    assert lab.ferritin_ng_per_ml == 48.0 and lab.haemoglobin_g_per_dl is None
+    assert lab.note == "fasting"
+    empty = dict.fromkeys(LAB_RESULTS)
+    with pytest.raises(ConfigError, match=r"^give at least one of ferritin_ng_per_ml, "):
+        lab_result("P1", "2026-03-01", empty)
+    labels = dict(zip(LAB_RESULTS, ("A", "B", "C"), strict=True))
+    with pytest.raises(ConfigError, match=r"^give at least one of A, B, C$"):
+        lab_result("P1", "2026-03-01", empty, labels=labels)
+    with pytest.raises(ConfigError, match="ferritin_ng_per_ml: must be from 1 to 2000"):
+        lab_result("P1", "2026-03-01", {"ferritin_ng_per_ml": 4000.0})
+    with pytest.raises(ConfigError, match="lab result must be one of"):
+        lab_result("P1", "2026-03-01", {"iron": 1.0})

@@ -56,6 +56,20 @@ def test_two_legs_and_devices(db_path: Path) -> None:
         assert store.db.execute("SELECT count(*) FROM sample_blocks").fetchone()[0] == 0
 
 
+def test_paired_devices_are_the_pairings_only(db_path: Path) -> None:
+    with Store(db_path) as store:
+        assert store.paired_devices() == []
+        store.upsert_device("AA:09", name="seen in a night", side="left")  # never paired
+        store.set_pairing("/dev/ttyACM0", device_id="RLS-2", side="right", subject="P1")
+        store.set_pairing("AA:01", device_id="RLS-1", side="left", subject="P1", serial="SN1")
+        paired = store.paired_devices()
+    assert [(d["address"], d["device_id"], d["side"]) for d in paired] == [
+        ("/dev/ttyACM0", "RLS-2", "right"),
+        ("AA:01", "RLS-1", "left"),
+    ]
+    assert paired[1]["serial"] == "SN1" and paired[1]["subject"] == "P1" and paired[1]["paired_utc"]
+
+
 def test_list_nights_orders_filters_and_compares(db_path: Path) -> None:
     with Store(db_path) as store:
         ids = {}
