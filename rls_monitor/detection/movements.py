@@ -63,10 +63,8 @@ is replaced by an **activity envelope** of the ankle's dynamic acceleration, in 
    by ``turnover_pad_s``) are flagged ``posture_change``.
 8. *Artefacts*: a candidate that does not turn the shank (bed vibration, a knock, a machine) is
    rejected and kept with its reason (:mod:`rls_monitor.detection.artefacts`). With it the onset
-   threshold could come down from 3 to 2 times the floor: the noise candidates a lower threshold
-   lets through do not turn the shank either. On hard nights of the model (2 seeds, 4 h) LM F1
-   went from 0.76/0.87/0.95 to 0.90/0.92/0.97 at 25/50/100 Hz; quiet, ordinary and bedroom
-   nights did not change (0.98-1.00).
+   threshold came down from 3 to 2 times the floor (the noise it lets through does not turn the
+   shank either): hard nights' F1 0.76/0.87/0.95 -> 0.92/0.95/0.97 at 25/50/100 Hz.
 
 About 40 % of EMG-scored LMs (toe and ankle movements without a leg movement) produce no
 detectable acceleration at the ankle (Terrill 2013, secondary): an ankle band under-counts them.
