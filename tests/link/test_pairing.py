@@ -75,3 +75,33 @@ def test_pair_band_refuses_bad_arguments_before_connecting(
 def test_paired_band_defaults() -> None:
     band = PairedBand(kind="ble", address="AA:BB", device_id="RLS-1", side="right", subject="S")
     assert band.to_dict()["serial"] == "" and band.to_dict()["model"] == ""
+
+
+def test_check_band_over_ble_reads_identity_battery_and_signal() -> None:
+    """The web page's Check, over bleak with the simulated radio: RSSI from the advertising."""
+    from firmware_host.ble_air import SimAir
+    from rls_monitor.errors import DeviceNotFound
+    from rls_monitor.link.pairing import check_band
+    from rls_monitor.link.transports.simulated import SimulatedBandPeripheral
+
+    counts = np.zeros((50 * 60, 3), dtype=np.int16)
+    counts[:, 2] = 4096
+    band = SimulatedBand(
+        counts, lsb_g=1.0 / 4096.0, fs_hz=50.0, device_id="RLS-00000000CAFE0003", serial="SN-3"
+    )
+    air = SimAir()
+    air.add(SimulatedBandPeripheral(BandDriver(band, speed=60.0), address="C0:FF:EE:00:00:03"))
+    checked = asyncio.run(
+        check_band("ble:C0:FF:EE:00:00:03", backend=air.backend, config=LINK, scan_s=0.3)
+    )
+    assert checked.device_id == "RLS-00000000CAFE0003"
+    assert checked.rssi_dbm == -55  # what the simulated band advertises with
+    assert checked.battery_pct is not None and 0 <= checked.battery_pct <= 100
+    assert checked.answered_s is not None and checked.answered_s < 5.0
+    # a band that is not advertising: the one line `pair` gives
+    quick = LinkConfig(backoff_initial_s=0.01, backoff_max_s=0.05, scan_timeout_s=0.5)
+    with pytest.raises(DeviceNotFound) as info:
+        asyncio.run(
+            check_band("ble:C0:FF:EE:00:00:99", backend=air.backend, config=quick, scan_s=0.3)
+        )
+    assert "\n" not in str(info.value) and "C0:FF:EE:00:00:99" in str(info.value)
