@@ -181,6 +181,7 @@ def run_batch(
     subject: str | None = None,
     subject_from: str = "stem",
     progress: Callable[[BatchProgress], None] | None = None,
+    channels: Sequence[str] | None = None,
 ) -> BatchReport:
     """Import and score every recording under ``paths``: workers score, this process stores.
 
@@ -202,6 +203,9 @@ def run_batch(
         The file's name without suffix, or the name of its folder.
     progress : callable, optional
         Called with a :class:`BatchProgress` after each file.
+    channels : sequence of three str, optional
+        For EDF files, the labels of their X, Y and Z channels (other formats are read as
+        they are).
 
     Returns
     -------
@@ -263,6 +267,9 @@ def run_batch(
                 "rules": rules,
                 "calibrations": calibrations,
                 "sha256": sha_of[Path(item)],
+                "channels": tuple(channels)
+                if channels and Path(item).suffix.lower() == ".edf"
+                else None,
             },
         )
         for item, result in results:

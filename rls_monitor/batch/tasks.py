@@ -8,7 +8,7 @@ file never stops the rest and nothing has to pickle an exception.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,7 @@ def import_task(
     rules: str,
     calibrations: Mapping[str, Any] | None,
     sha256: str,
+    channels: Sequence[str] | None = None,
 ) -> PreparedNight | TaskFailure:
     """Read a recording file and score it as its stored night will be scored.
 
@@ -73,13 +74,16 @@ def import_task(
         The calibration in force per device address.
     sha256 : str
         The file's content hash, kept with the night.
+    channels : sequence of three str, optional
+        For EDF files, the labels of the X, Y and Z channels
+        (:func:`~rls_monitor.recording.read_recording`).
 
     Returns
     -------
     PreparedNight or TaskFailure
     """
     try:
-        recording = read_recording(path)
+        recording = read_recording(path, channels=channels) if channels else read_recording(path)
         return prepare_night(
             recording,
             rules=rules,

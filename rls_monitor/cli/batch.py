@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from rls_monitor.cli.common import db_option, open_store, rules_option
+from rls_monitor.cli.common import channels_option, db_option, open_store, rules_option
 from rls_monitor.nights.status import plural
 
 __all__ = ["ProgressPrinter", "batch_command", "echo_failures", "engine_runner"]
@@ -121,6 +121,7 @@ def echo_failures(report: Any) -> None:
     show_default=True,
     help="Where the list of failed files is written (only when some failed).",
 )
+@channels_option
 @click.option(
     "--cohort-table",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -136,6 +137,7 @@ def batch_command(
     subject: str | None,
     subject_from: str,
     failures_path: Path,
+    channels: tuple[str, ...] | None,
     cohort_table: Path | None,
 ) -> None:
     """Import and score every recording under PATHS (files, folders, globs), in parallel.
@@ -158,6 +160,7 @@ def batch_command(
                 subject=subject,
                 subject_from=subject_from,
                 progress=show,
+                channels=channels,
             )
             if cohort_table is not None:
                 _write_cohort(store, [nid for _, nid in report.stored], cohort_table)

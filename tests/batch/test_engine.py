@@ -172,3 +172,37 @@ def test_failure_list_is_csv_a_spreadsheet_cannot_run(tmp_path: Path) -> None:
     assert path.read_text().splitlines() == ["item,reason", "'=cmd|' /C calc'!A0.csv,empty file"]
     assert path.stat().st_mode & 0o777 == 0o600
     assert json.dumps(report.failures[0].reason)
+
+
+def test_channels_name_the_acceleration_of_edf_files_only(tmp_path: Path) -> None:
+    """A PSG folder whose EDF labels the reader does not know: --channels reads them; a CSV
+    beside them is read as it is."""
+    import edfio
+
+    from rls_monitor.recording import Recording, write_csv
+
+    root = tmp_path / "psg"
+    root.mkdir()
+    rng = np.random.default_rng(4)
+    accel = np.tile([0.0, 0.0, 1.0], (25 * 300, 1)) + rng.normal(0, 0.005, (25 * 300, 3))
+    signals = [
+        edfio.EdfSignal(
+            accel[:, k],
+            sampling_frequency=25,
+            label=f"Tibia {k}",
+            physical_dimension="g",
+            physical_range=(-8, 8),
+        )
+        for k in range(3)
+    ]
+    edfio.Edf(signals).write(root / "S01.edf")
+    write_csv(Recording(accel.astype(np.float32), fs_hz=25.0), root / "S02.csv")
+    with Store(tmp_path / "without.sqlite") as store:
+        plain = run_batch(store, [root], jobs=1)
+    assert len(plain.stored) == 1
+    (failure,) = plain.failures
+    assert failure.item.endswith("S01.edf") and "--channels" in failure.reason
+    with Store(tmp_path / "with.sqlite") as store:
+        named = run_batch(store, [root], jobs=1, channels=("Tibia 0", "Tibia 1", "Tibia 2"))
+        assert len(named.stored) == 2 and not named.failures
+        assert {n.source for n in store.list_nights()} >= {"S01.edf", "S02.csv"}
