@@ -177,25 +177,12 @@ def test_failure_list_is_csv_a_spreadsheet_cannot_run(tmp_path: Path) -> None:
 def test_channels_name_the_acceleration_of_edf_files_only(tmp_path: Path) -> None:
     """A PSG folder whose EDF labels the reader does not know: --channels reads them; a CSV
     beside them is read as it is."""
-    import edfio
-
     from rls_monitor.recording import Recording, write_csv
+    from tests.recording.edf_writer import still_edf
 
     root = tmp_path / "psg"
     root.mkdir()
-    rng = np.random.default_rng(4)
-    accel = np.tile([0.0, 0.0, 1.0], (25 * 300, 1)) + rng.normal(0, 0.005, (25 * 300, 3))
-    signals = [
-        edfio.EdfSignal(
-            accel[:, k],
-            sampling_frequency=25,
-            label=f"Tibia {k}",
-            physical_dimension="g",
-            physical_range=(-8, 8),
-        )
-        for k in range(3)
-    ]
-    edfio.Edf(signals).write(root / "S01.edf")
+    accel = still_edf(root / "S01.edf", ["Tibia 0", "Tibia 1", "Tibia 2"], duration_s=300, seed=4)
     write_csv(Recording(accel.astype(np.float32), fs_hz=25.0), root / "S02.csv")
     with Store(tmp_path / "without.sqlite") as store:
         plain = run_batch(store, [root], jobs=1)

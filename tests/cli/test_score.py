@@ -25,24 +25,10 @@ def test_missing_file_is_one_line(tmp_path: Path) -> None:
 
 def test_channels_of_an_edf(tmp_path: Path) -> None:
     """--channels picks an EDF's acceleration channels; a wrong count is a usage error (2)."""
-    import edfio
-    import numpy as np
+    from tests.recording.edf_writer import still_edf
 
-    accel = np.tile([0.0, 0.0, 1.0], (25 * 120, 1)) + np.random.default_rng(0).normal(
-        0, 0.005, (25 * 120, 3)
-    )
-    signals = [
-        edfio.EdfSignal(
-            accel[:, k],
-            sampling_frequency=25,
-            label=f"Tibia {k}",
-            physical_dimension="g",
-            physical_range=(-8, 8),
-        )
-        for k in range(3)
-    ]
     path = tmp_path / "lab.edf"
-    edfio.Edf(signals).write(path)
+    still_edf(path, ["Tibia 0", "Tibia 1", "Tibia 2"])
     runner = CliRunner()
     refused = runner.invoke(main, ["score", str(path)])
     assert refused.exit_code == 1 and "--channels" in refused.output
