@@ -218,7 +218,7 @@ def classify_candidates(
     on_i, off_i : ndarray of int64, shape (c,)
         Candidates on the working grid, ``[on, off)``, sorted.
     skip : ndarray of bool, shape (c,), optional
-        Candidates not to judge (turn-overs): kept, rotation NaN.
+        Candidates not to judge (turn-overs): kept whatever their rotation.
     config : ArtefactConfig, optional
 
     Returns
@@ -236,7 +236,7 @@ def classify_candidates(
     med_n = _odd(max(1, round(cfg.median_s * fs_work_hz)))
     avg_n = _odd(max(1, round(cfg.average_s * fs_work_hz)))
     base_n = max(1, round(cfg.baseline_s * fs_work_hz))
-    hm, ha = med_n // 2, avg_n // 2
+    ha = avg_n // 2
     on = on_i.astype(np.int64)
     off = np.maximum(off_i.astype(np.int64), on + 1)
     span = _Spans(on, off, m, base_n, ha)
@@ -252,7 +252,7 @@ def classify_candidates(
     again = np.flatnonzero(judge & has & impulse & ~still)
     knock = np.zeros(c, bool)
     if again.size:
-        sub = _Spans(on[again], off[again], m, base_n, ha, pad=hm)
+        sub = _Spans(on[again], off[again], m, base_n, ha)
         med = sub.running_median(accel_g, k, med_n)
         knock[again] = sub.max_turn(med)[0] < cfg.min_rotation_deg
     artefact = still | knock
@@ -267,13 +267,13 @@ class _Spans:
     """The working-grid samples the candidates ``[on, off)`` need, concatenated.
 
     For each candidate: ``base_n`` samples before its onset (its baseline), itself, and the reach
-    of two running means of ``2 * ha + 1`` samples on both sides (plus ``pad`` more for a running
-    median), clipped to the signal's ``m`` samples.
+    of two running means of ``2 * ha + 1`` samples on both sides, clipped to the signal's ``m``
+    samples (a running median gathers its own reach beyond them).
     """
 
-    def __init__(self, on: I64, off: I64, m: int, base_n: int, ha: int, *, pad: int = 0) -> None:
+    def __init__(self, on: I64, off: I64, m: int, base_n: int, ha: int) -> None:
         self.c = int(on.size)
-        self.m, self.ha, self.pad = m, ha, pad
+        self.m = m
         self.on, self.off = on, off
         self.r0 = np.maximum(on - base_n - 2 * ha, 0)
         self.r1 = np.minimum(off + 2 * ha, m)

@@ -323,7 +323,7 @@ class LegMovements:
     fs_hz : float
         Working rate the times are quantised to (Hz).
     rotation_deg : ndarray of float64, shape (k,)
-        Largest turn of the gravity vector during each LM (deg; NaN for turn-overs):
+        Largest turn of the gravity vector during each LM (deg; NaN for one with no sample):
         :mod:`rls_monitor.detection.artefacts`.
     rejected : RejectedCandidates
         The candidates rejected as artefacts (not LMs), with their reasons.
